@@ -1,0 +1,162 @@
+"""The licensing authority: a queue of applications served by a limited number of reviewers.
+
+Applications wait first come, first served within two classes (the green channel before the
+rest, without preemption), are reviewed for a random time, then granted or refused. Political
+tension lowers the approval probability and lengthens reviews. Under the VEU rule, applications
+from flagged firms are refused at once, without review.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from typing import TYPE_CHECKING
+
+import simpy
+
+from sim.model.policy import Regime
+from sim.model.sampling import Sampler
+from sim.scenario.distributions import Uniform
+from sim.scenario.schema import LICENCE_KINDS, Scenario
+
+if TYPE_CHECKING:
+    from sim.model.buyers import Firm
+
+GREEN, STANDARD = 0, 1
+_UNIT = Uniform(dist="uniform", low=0.0, high=1.0)
+
+
+class Application:
+    """One licence application and what became of it."""
+
+    __slots__ = ("firm", "material", "kind", "priority", "renewal", "t_applied", "t_started", "t_decided",
+                 "approved", "reason", "decided")
+
+    def __init__(self, env: simpy.Environment, firm: Firm, material: str, kind: str, priority: int,
+                 renewal: bool) -> None:
+        self.firm = firm
+        self.material = material
+        self.kind = kind
+        self.priority = priority
+        self.renewal = renewal
+        self.t_applied = env.now
+        self.t_started = math.nan
+        self.t_decided = math.nan
+        self.approved = False
+        self.reason = ""
+        self.decided = env.event()
+
+
+class Authority:
+    """Review queue, reviewers and decisions."""
+
+    def __init__(self, env: simpy.Environment, scenario: Scenario, regime: Regime,
+                 review_rng, approval_rng, warmup_days: float) -> None:
+        self.env = env
+        self.regime = regime
+        self.reviewers = scenario.authority.reviewers
+        self.busy = 0
+        self.applications: list[Application] = []
+        self._queue: list[tuple[int, int, Application]] = []
+        self._seq = 0
+        self._review = {k: Sampler(scenario.licence_types[k].review_days, review_rng) for k in LICENCE_KINDS}
+        self._working_days = {k: scenario.licence_types[k].review_in_working_days for k in LICENCE_KINDS}
+        self._uniform = Sampler(_UNIT, approval_rng)
+        self._tension = scenario.authority.tension
+        self._start_weekday = scenario.calendar.start.weekday()
+        self._warmup = warmup_days
+        self._area_since = warmup_days
+        self.queue_area = 0.0
+
+    def submit(self, firm: Firm, material: str, kind: str, renewal: bool = False) -> Application:
+        """File an application; its ``decided`` event fires with the decision."""
+        priority = GREEN if firm.green_channel and self.regime.green_channel else STANDARD
+        app = Application(self.env, firm, material, kind, priority, renewal)
+        self.applications.append(app)
+        if self._veu_refuses(app):
+            return app
+        if self.busy < self.reviewers:
+            self._start(app)
+        else:
+            self._account_queue()
+            heapq.heappush(self._queue, (priority, self._seq, app))
+            self._seq += 1
+        return app
+
+    def set_reviewers(self, reviewers: int) -> None:
+        """Change the number of reviewers; reviews under way finish either way."""
+        self.reviewers = reviewers
+        self._start_waiting()
+
+    def queue_length_mean(self, until: float) -> float:
+        """Time-average number of applications waiting (not in review) after the warm-up."""
+        self._account_queue()
+        span = until - self._warmup
+        return self.queue_area / span if span > 0 else math.nan
+
+    def _veu_refuses(self, app: Application) -> bool:
+        if self.regime.veu_active and app.firm.flagged:
+            self._decide(app, approved=False, reason="veu")
+            return True
+        return False
+
+    def _start(self, app: Application) -> None:
+        self.busy += 1
+        app.t_started = self.env.now
+        days = self._review[app.kind]() * self.regime.review_scale[app.kind]
+        days *= 1 + self._tension.review_sensitivity * self.regime.tension
+        if self._working_days[app.kind]:
+            days = calendar_days(self.env.now, days, self._start_weekday)
+        self.env.timeout(days, app).callbacks.append(self._finish)
+
+    def _finish(self, event: simpy.Event) -> None:
+        app: Application = event.value
+        self.busy -= 1
+        if not self._veu_refuses(app):
+            tension_factor = max(0.0, 1 - self._tension.approval_sensitivity * self.regime.tension)
+            approved = self._uniform() < self.regime.approval[app.kind] * tension_factor
+            self._decide(app, approved, "" if approved else "discretionary")
+        self._start_waiting()
+
+    def _start_waiting(self) -> None:
+        while self._queue and self.busy < self.reviewers:
+            self._account_queue()
+            self._start(heapq.heappop(self._queue)[2])
+
+    def _decide(self, app: Application, approved: bool, reason: str) -> None:
+        app.t_decided = self.env.now
+        app.approved = approved
+        app.reason = reason
+        app.decided.succeed(app)
+
+    def _account_queue(self) -> None:
+        now = self.env.now
+        if now > self._area_since:
+            self.queue_area += len(self._queue) * (now - self._area_since)
+            self._area_since = now
+
+
+def calendar_days(now: float, working_days: float, start_weekday: int) -> float:
+    """Calendar days needed to put in ``working_days`` of work from ``now``, skipping weekends.
+
+    ``start_weekday`` is the weekday of day 0 (Monday = 0). No work happens on Saturday or Sunday.
+    """
+    position = now
+    while _weekday(position, start_weekday) >= 5:
+        position = math.floor(position) + 1
+    weeks, remaining = divmod(working_days, 5)
+    if remaining == 0 and weeks > 0:
+        weeks, remaining = weeks - 1, 5.0
+    position += 7 * weeks
+    while remaining > 1e-12:
+        if _weekday(position, start_weekday) >= 5:
+            position = math.floor(position) + 1
+            continue
+        step = min(remaining, math.floor(position) + 1 - position)
+        position += step
+        remaining -= step
+    return position - now
+
+
+def _weekday(t: float, start_weekday: int) -> int:
+    return (start_weekday + math.floor(t)) % 7

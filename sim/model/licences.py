@@ -1,0 +1,156 @@
+"""Licences: which kind a firm may apply for, how long a licence lasts, renewal and revocation.
+
+A per-shipment licence covers one order and must be used (the goods exported) within its
+validity. A six-month or general licence covers every order a firm places for one material
+while it is valid, and is renewed by an application filed ``renewal_lead_days`` before expiry;
+a renewal granted in time starts when the old licence ends, so there is no gap.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Generator
+from typing import TYPE_CHECKING
+
+import numpy as np
+import simpy
+
+from sim.model.authority import Application, Authority
+from sim.model.policy import Regime
+from sim.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    from sim.model.buyers import Firm
+
+MULTI_SHIPMENT = ("six_month", "general")
+
+
+class Licence:
+    """A granted licence."""
+
+    __slots__ = ("kind", "firm", "material", "starts", "expires", "revoked_at", "used")
+
+    def __init__(self, kind: str, firm: Firm, material: str, starts: float, validity_days: float) -> None:
+        self.kind = kind
+        self.firm = firm
+        self.material = material
+        self.starts = starts
+        self.expires = starts + validity_days
+        self.revoked_at = math.nan
+        self.used = False
+
+    @property
+    def revoked(self) -> bool:
+        return not math.isnan(self.revoked_at)
+
+    def covers(self, now: float) -> bool:
+        """Whether the licence can authorise a shipment now."""
+        return self.starts <= now < self.expires and not self.revoked and not self.used
+
+
+class Licensing:
+    """Every firm's licences and applications in progress, and the rules for obtaining them."""
+
+    def __init__(self, env: simpy.Environment, scenario: Scenario, regime: Regime, authority: Authority,
+                 revocation_rng: np.random.Generator) -> None:
+        self.env = env
+        self.types = scenario.licence_types
+        self.regime = regime
+        self.authority = authority
+        self.granted: list[Licence] = []
+        self.revocations = 0
+        self._held: dict[tuple[int, str], list[Licence]] = {}
+        self._pending: dict[tuple[int, str], Application] = {}
+        self._cooldown: dict[tuple[int, str], float] = {}
+        self._rng = revocation_rng
+
+    def obtain(self, firm: Firm, material: str) -> Generator[simpy.Event, Application, tuple[Licence | None, str]]:
+        """Find or apply for a licence covering one shipment; returns (licence, "") or (None, reason)."""
+        key = (firm.index, material)
+        while True:
+            licence = self.current(key)
+            if licence is not None:
+                return licence, ""
+            pending = self._pending.get(key)
+            if pending is not None:
+                yield pending.decided
+                continue
+            kind = self.choose_kind(firm)
+            if kind is None:
+                return None, "unavailable"
+            app = self._apply(firm, material, kind, renewal=False)
+            yield app.decided
+            if kind == "per_shipment":
+                if not app.approved:
+                    return None, app.reason
+                return self._grant(app, self.env.now), ""
+
+    def current(self, key: tuple[int, str]) -> Licence | None:
+        """The multi-shipment licence covering a firm's material now, if any."""
+        now = self.env.now
+        for licence in self._held.get(key, ()):
+            if licence.covers(now):
+                return licence
+        return None
+
+    def choose_kind(self, firm: Firm) -> str | None:
+        """The firm's most preferred licence kind that is open, that it is eligible for and not barred from."""
+        now = self.env.now
+        for kind in firm.licences:
+            if kind not in self.regime.open_kinds or self._cooldown.get((firm.index, kind), -math.inf) > now:
+                continue
+            if kind == "six_month" and not (firm.trusted and not firm.military):
+                continue
+            if kind == "general" and firm.track_record < self.types.general.track_record:
+                continue
+            return kind
+        return None
+
+    def revoke(self, kinds: set[str], share: float, holder: Callable[[Firm], bool]) -> int:
+        """Revoke exactly round(share * n) of the n licences in force of these kinds whose holder matches."""
+        now = self.env.now
+        in_force = [lic for lic in self.granted if lic.kind in kinds and lic.covers(now) and holder(lic.firm)]
+        count = round(share * len(in_force))
+        for index in sorted(self._rng.choice(len(in_force), size=count, replace=False)):
+            licence = in_force[index]
+            licence.revoked_at = now
+            self._cooldown[(licence.firm.index, licence.kind)] = now + self.types[licence.kind].cooldown_days
+        self.revocations += count
+        return count
+
+    def _apply(self, firm: Firm, material: str, kind: str, renewal: bool) -> Application:
+        app = self.authority.submit(firm, material, kind, renewal)
+        if kind in MULTI_SHIPMENT:
+            key = (firm.index, material)
+            self._pending[key] = app
+            app.decided.callbacks.append(lambda _event: self._settle(app, key))
+        return app
+
+    def _settle(self, app: Application, key: tuple[int, str]) -> None:
+        """A multi-shipment application is decided: hold the licence, or wait out the cooldown."""
+        del self._pending[key]
+        now = self.env.now
+        if app.approved:
+            previous = self.current(key) if app.renewal else None
+            licence = self._grant(app, previous.expires if previous else now)
+            self._held[key] = [lic for lic in self._held.get(key, ()) if lic.expires > now] + [licence]
+            self.env.process(self._renew(licence))
+        else:
+            self._cooldown[(app.firm.index, app.kind)] = now + self.types[app.kind].cooldown_days
+
+    def _grant(self, app: Application, starts: float) -> Licence:
+        licence = Licence(app.kind, app.firm, app.material, starts, self.types[app.kind].validity_days)
+        self.granted.append(licence)
+        if app.kind == "per_shipment":
+            app.firm.track_record += 1
+        return licence
+
+    def _renew(self, licence: Licence) -> Generator[simpy.Event, None, None]:
+        """SimPy process: apply for a successor ``renewal_lead_days`` before the licence expires."""
+        apply_at = licence.expires - self.types[licence.kind].renewal_lead_days
+        if apply_at > self.env.now:
+            yield self.env.timeout(apply_at - self.env.now)
+        key = (licence.firm.index, licence.material)
+        if licence.revoked or key in self._pending or self.choose_kind(licence.firm) != licence.kind:
+            return
+        self._apply(licence.firm, licence.material, licence.kind, renewal=True)

@@ -1,0 +1,141 @@
+"""From an order to a delivery: licence, vetting, production, export and transit; alternative supply.
+
+An order is refused before production (ban, VEU, no licence, failed vetting) or cancelled at
+export (licence revoked or expired, VEU or a ban in force by then); either way the firm turns to
+alternative supply for what it lost and orders again after its retry delay.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator
+from typing import TYPE_CHECKING
+
+import simpy
+
+from sim.model.buyers import Stock
+from sim.model.licences import Licence
+from sim.model.sampling import Sampler
+from sim.scenario.schema import AlternativeSupply as AlternativeSpec
+
+if TYPE_CHECKING:
+    from sim.model.world import World
+
+PENDING, IN_TRANSIT, DELIVERED, REJECTED, CANCELLED = range(5)
+STATUSES = ("pending", "in_transit", "delivered", "rejected", "cancelled")
+REASONS = ("", "ban", "veu", "discretionary", "vetting", "unavailable", "revoked", "expired")
+NO_LICENCE = "none"
+
+
+class Order:
+    """One order of one firm for one material, and the times it passed each stage."""
+
+    __slots__ = ("stock", "quantity_kg", "t_ordered", "t_licensed", "t_vetted", "t_exported", "t_delivered",
+                 "t_closed", "status", "reason", "licence_kind")
+
+    def __init__(self, stock: Stock, quantity_kg: float, now: float) -> None:
+        self.stock = stock
+        self.quantity_kg = quantity_kg
+        self.t_ordered = now
+        self.t_licensed = self.t_vetted = self.t_exported = self.t_delivered = self.t_closed = math.nan
+        self.status = PENDING
+        self.reason = ""
+        self.licence_kind = NO_LICENCE
+
+
+def fulfil(world: World, order: Order) -> Generator[simpy.Event, object, None]:
+    """SimPy process: take an order through licensing, vetting, production and transit."""
+    env, regime, stock = world.env, world.regime, order.stock
+    firm, material = stock.firm, stock.material
+    if regime.banned(firm.destination, material):
+        return _lose(world, order, REJECTED, "ban")
+    licence: Licence | None = None
+    if material in regime.controlled:
+        licence, reason = yield from world.licensing.obtain(firm, material)
+        if licence is None:
+            return _lose(world, order, REJECTED, reason)
+        order.licence_kind = licence.kind
+        if regime.veu_active and firm.flagged:
+            return _lose(world, order, REJECTED, "veu")
+    order.t_licensed = env.now
+    if licence is not None and licence.kind == "general":
+        yield env.timeout(world.vetting_days())
+        if world.vetting_pass() >= world.vetting_pass_probability:
+            return _lose(world, order, REJECTED, "vetting")
+    order.t_vetted = env.now
+    order.status = IN_TRANSIT
+    yield env.timeout(world.production_days())
+    reason = _export_refusal(world, order, licence)
+    if reason:
+        return _lose(world, order, CANCELLED, reason)
+    order.t_exported = env.now
+    if licence is not None and licence.kind == "per_shipment":
+        licence.used = True
+    yield env.timeout(world.transit_days[firm.destination]())
+    order.t_delivered = order.t_closed = env.now
+    order.status = DELIVERED
+    stock.receive(order.quantity_kg)
+
+
+def _export_refusal(world: World, order: Order, licence: Licence | None) -> str:
+    """Why goods ready for export may not leave, or "" if they may."""
+    firm, material, now = order.stock.firm, order.stock.material, world.env.now
+    if world.regime.banned(firm.destination, material):
+        return "ban"
+    if world.regime.veu_active and firm.flagged:
+        return "veu"
+    if licence is None:
+        return ""
+    if licence.revoked:
+        return "revoked"
+    if licence.kind == "per_shipment" and now >= licence.expires:
+        return "expired"
+    return ""
+
+
+def _lose(world: World, order: Order, status: int, reason: str) -> None:
+    order.status = status
+    order.reason = reason
+    order.t_closed = world.env.now
+    stock = order.stock
+    stock.lose(order.quantity_kg)
+    world.alternatives[stock.material].request(stock, order.quantity_kg)
+
+
+class AlternativeSupply:
+    """Non-China output of one material, shared by all buyers: a bucket filled at the capacity rate.
+
+    At most one month of output can wait in the bucket; a request takes what is there, and the
+    goods arrive after the lead time.
+    """
+
+    def __init__(self, env: simpy.Environment, spec: AlternativeSpec, available_from_day: float,
+                 lead_time_days: Sampler) -> None:
+        self.env = env
+        self.rate_kg_per_day = spec.capacity_kg_per_month / 30
+        self.cap_kg = spec.capacity_kg_per_month
+        self.available_from = available_from_day
+        self.lead_time_days = lead_time_days
+        self.level_kg = 0.0
+        self.updated = available_from_day
+        self.deliveries: list[tuple[int, float, float]] = []
+
+    def request(self, stock: Stock, quantity_kg: float) -> float:
+        """Take up to ``quantity_kg`` for a firm; returns what was granted."""
+        now = self.env.now
+        if self.rate_kg_per_day == 0 or now < self.available_from:
+            return 0.0
+        self.level_kg = min(self.cap_kg, self.level_kg + (now - self.updated) * self.rate_kg_per_day)
+        self.updated = now
+        granted = min(quantity_kg, self.level_kg)
+        if granted <= 0:
+            return 0.0
+        self.level_kg -= granted
+        stock.expect(granted)
+        self.env.timeout(self.lead_time_days(), (stock, granted)).callbacks.append(self._deliver)
+        return granted
+
+    def _deliver(self, event: simpy.Event) -> None:
+        stock, quantity_kg = event.value
+        self.deliveries.append((stock.index, self.env.now, quantity_kg))
+        stock.receive(quantity_kg)

@@ -1,0 +1,203 @@
+"""One replication: build the SimPy world from a validated scenario, run it, return its records."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Generator, Mapping
+
+import numpy as np
+import simpy
+
+from sim.model.authority import Authority
+from sim.model.buyers import Firm, Stock, fixed_interval_orders
+from sim.model.licences import Licensing
+from sim.model.policy import Regime, timeline
+from sim.model.records import Records, columns
+from sim.model.sampling import Sampler, gamma_rate
+from sim.model.supply import REASONS, STATUSES, AlternativeSupply, Order, fulfil
+from sim.scenario.distributions import Uniform
+from sim.scenario.schema import LICENCE_KINDS, FixedInterval, Scenario
+
+SOURCES = ("demand", "review", "approval", "vetting", "production", "transit", "veu", "revocation", "alternative")
+"""The stochastic sources; each draws from its own random stream (see ``sim.runs.streams``)."""
+
+_UNIT = Uniform(dist="uniform", low=0.0, high=1.0)
+
+
+class CountingEnvironment(simpy.Environment):
+    """A SimPy environment that counts the events it processes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.events_processed = 0
+
+    def step(self) -> None:
+        self.events_processed += 1
+        super().step()
+
+
+class World:
+    """The simulated world of one replication: regime, authority, licences, firms, supply."""
+
+    def __init__(self, scenario: Scenario, streams: Mapping[str, np.random.Generator]) -> None:
+        self.scenario = scenario
+        self.env = CountingEnvironment()
+        calendar = scenario.calendar
+        self.regime = Regime(scenario)
+        self.authority = Authority(self.env, scenario, self.regime, streams["review"], streams["approval"],
+                                   calendar.warmup_days)
+        self.licensing = Licensing(self.env, scenario, self.regime, self.authority, streams["revocation"])
+        supply = scenario.supply
+        self.production_days = Sampler(supply.production_days, streams["production"])
+        self.transit_days = {
+            group.destination: Sampler(supply.transit_days_by_destination.get(group.destination, supply.transit_days),
+                                       streams["transit"])
+            for group in scenario.buyers.values()
+        }
+        general = scenario.licence_types.general
+        self.vetting_days = Sampler(general.vetting_days, streams["vetting"])
+        self.vetting_pass = Sampler(_UNIT, streams["vetting"])
+        self.vetting_pass_probability = general.vetting_pass_probability
+        self.alternatives = {
+            name: AlternativeSupply(
+                self.env, m.alternative,
+                calendar.day(m.alternative.available_from) if m.alternative.available_from else 0.0,
+                Sampler(m.alternative.lead_time_days, streams["alternative"]),
+            )
+            for name, m in scenario.materials.items()
+        }
+        self.orders: list[Order] = []
+        self.firms, self.stocks = self._populate(streams["veu"])
+        self._demand_rng = streams["demand"]
+
+    def _populate(self, veu_rng: np.random.Generator) -> tuple[list[Firm], list[Stock]]:
+        firms: list[Firm] = []
+        stocks: list[Stock] = []
+        false_positive = self.scenario.veu.false_positive_rate
+        for group_index, (name, group) in enumerate(self.scenario.buyers.items()):
+            flag_probability = 1.0 if group.military else (
+                group.veu_flag_probability if group.veu_flag_probability is not None else false_positive)
+            flags = veu_rng.random(group.count) < flag_probability
+            for flagged in flags:
+                firm = Firm(len(firms), name, group_index, group, bool(flagged))
+                firms.append(firm)
+                for material, demand in group.demand.items():
+                    share = self.scenario.materials[material].china_share
+                    stock = Stock(self.env, len(stocks), firm, material, demand.mean_kg_per_day * share, share,
+                                  group, self._place_order)
+                    firm.stocks[material] = stock
+                    stocks.append(stock)
+        return firms, stocks
+
+    def _place_order(self, stock: Stock, quantity_kg: float) -> None:
+        order = Order(stock, quantity_kg, self.env.now)
+        self.orders.append(order)
+        self.env.process(fulfil(self, order))
+
+    def run(self) -> Records:
+        """Simulate the whole horizon and collect the records."""
+        calendar = self.scenario.calendar
+        boundaries, month_of, months = _intervals(calendar.start, calendar.horizon_days, calendar.warmup_days)
+        self.env.process(timeline(self))
+        self.env.process(self._ledger(boundaries, month_of))
+        for stock in self.stocks:
+            policy = self.scenario.buyers[stock.firm.group_name].inventory
+            if isinstance(policy, FixedInterval):
+                sampler = Sampler(policy.interval_days, self._demand_rng)
+                self.env.process(fixed_interval_orders(stock, sampler, policy.order_days * stock.mean_rate))
+            else:
+                stock.review()
+        self.env.run(until=calendar.horizon_days)
+        for stock in self.stocks:
+            stock.advance()
+        return self._records(boundaries, month_of, months)
+
+    def _ledger(self, boundaries: np.ndarray, month_of: np.ndarray) -> Generator[simpy.Event, None, None]:
+        """SimPy process: close each accounting interval; at month starts, draw new consumption rates."""
+        cvs = [self.scenario.buyers[s.firm.group_name].demand[s.material].cv for s in self.stocks]
+        for index in range(1, len(boundaries)):
+            yield self.env.timeout(boundaries[index] - self.env.now)
+            new_month = month_of[index] != month_of[index - 1]
+            for stock, cv in zip(self.stocks, cvs, strict=False):
+                stock.close_interval(gamma_rate(stock.mean_rate, cv, self._demand_rng) if new_month else None)
+
+    def _records(self, boundaries: np.ndarray, month_of: np.ndarray, months: tuple[str, ...]) -> Records:
+        materials = tuple(self.scenario.materials)
+        material_index = {m: i for i, m in enumerate(materials)}
+        kind_index = {k: i for i, k in enumerate(LICENCE_KINDS)}
+        reason_index = {r: i for i, r in enumerate(REASONS)}
+        orders = columns(
+            [(o.stock.index, o.quantity_kg, o.t_ordered, o.t_licensed, o.t_vetted, o.t_exported, o.t_delivered,
+              o.t_closed, o.status, reason_index[o.reason], kind_index.get(o.licence_kind, -1)) for o in self.orders],
+            ("stock", "quantity_kg", "t_ordered", "t_licensed", "t_vetted", "t_exported", "t_delivered", "t_closed",
+             "status", "reason", "licence"),
+            ("i8", "f8", "f8", "f8", "f8", "f8", "f8", "f8", "i1", "i1", "i1"),
+        )
+        applications = columns(
+            [(a.firm.index, material_index[a.material], kind_index[a.kind], a.priority, a.renewal, a.t_applied,
+              a.t_started, a.t_decided, a.approved, reason_index[a.reason]) for a in self.authority.applications],
+            ("firm", "material", "licence", "priority", "renewal", "t_applied", "t_started", "t_decided",
+             "approved", "reason"),
+            ("i8", "i2", "i1", "i1", "?", "f8", "f8", "f8", "?", "i1"),
+        )
+        alternative = columns(
+            [row for supply in self.alternatives.values() for row in supply.deliveries],
+            ("stock", "t_delivered", "quantity_kg"), ("i8", "f8", "f8"),
+        )
+        stocks = self.stocks
+        policy = [self.scenario.buyers[s.firm.group_name].inventory for s in stocks]
+        return Records(
+            horizon_days=float(self.scenario.calendar.horizon_days),
+            warmup_days=float(self.scenario.calendar.warmup_days),
+            materials=materials,
+            groups=tuple(self.scenario.buyers),
+            months=months,
+            interval_start_days=boundaries[:-1],
+            interval_month=month_of[:-1],
+            firm_group=np.array([f.group_index for f in self.firms], dtype="i4"),
+            firm_flagged=np.array([f.flagged for f in self.firms], dtype="?"),
+            stock_firm=np.array([s.firm.index for s in stocks], dtype="i8"),
+            stock_material=np.array([material_index[s.material] for s in stocks], dtype="i2"),
+            stock_initial_kg=np.array([p.initial_days * s.mean_rate for p, s in zip(policy, stocks, strict=False)]),
+            stock_level_kg=np.array([s.level for s in stocks]),
+            stock_on_order_kg=np.array([s.on_order for s in stocks]),
+            stock_demand_kg=np.array([s.demand_kg for s in stocks]).reshape(len(stocks), -1),
+            stock_unmet_kg=np.array([s.unmet_kg for s in stocks]).reshape(len(stocks), -1),
+            stock_stockout_days=np.array([s.stockout_days for s in stocks]).reshape(len(stocks), -1),
+            orders=orders,
+            applications=applications,
+            alternative=alternative,
+            revocations=self.licensing.revocations,
+            queue_length_mean=self.authority.queue_length_mean(self.env.now),
+            events=self.env.events_processed,
+        )
+
+
+def simulate(scenario: Scenario, streams: Mapping[str, np.random.Generator]) -> Records:
+    """Run one replication of a scenario with the given random streams (one per name in ``SOURCES``)."""
+    return World(scenario, streams).run()
+
+
+def _intervals(start: dt.date, horizon_days: int, warmup_days: int) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    """Accounting interval boundaries (days), the month index of each, and the month labels.
+
+    Intervals break at every calendar month start and at the end of the warm-up; the last
+    boundary is the horizon.
+    """
+    month_starts: list[int] = []
+    labels: list[str] = []
+    year, month = start.year, start.month
+    while True:
+        first = dt.date(year, month, 1)
+        day = max(0, (first - start).days)
+        if day >= horizon_days:
+            break
+        month_starts.append(day)
+        labels.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    boundaries = sorted(set(month_starts) | ({warmup_days} if warmup_days else set()) | {horizon_days})
+    month_of = np.searchsorted(month_starts, boundaries, side="right") - 1
+    return np.asarray(boundaries, dtype=float), month_of, tuple(labels)
+
+
+__all__ = ["SOURCES", "STATUSES", "World", "simulate"]

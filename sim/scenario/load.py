@@ -1,0 +1,343 @@
+"""Reading scenario files: safe YAML with line marks, ``extends:`` merging, ``--set`` overrides.
+
+Every problem is reported as a ``ScenarioError`` naming the file, line and key path at fault and
+what is allowed, so that a user can fix a scenario without reading a traceback.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import json
+import types
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from sim.scenario.distributions import DISTRIBUTION_NAMES
+from sim.scenario.schema import Scenario
+
+MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_DEPTH = 32
+MAX_EXTENDS = 16
+
+KeyPath = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a scenario, and where."""
+
+    file: str
+    line: int | None
+    key: str
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        return f"{where}: {self.key or '(top level)'}: {self.message}" if self.key else f"{where}: {self.message}"
+
+
+class ScenarioError(Exception):
+    """A scenario that cannot be used; ``problems`` says every reason found."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass
+class _Document:
+    data: dict[str, Any]
+    lines: dict[KeyPath, tuple[str, int | None]]
+
+
+def load_scenario(path: str | Path, overrides: typing.Sequence[str] = ()) -> Scenario:
+    """Read, merge, override and validate a scenario file."""
+    document = _read_with_extends(Path(path), stack=())
+    for override in overrides:
+        _apply_override(document, override)
+    return _validate(document, str(path))
+
+
+def resolved_dict(scenario: Scenario) -> dict[str, Any]:
+    """The scenario as plain JSON-ready data, every default filled in."""
+    return json.loads(scenario.model_dump_json(by_alias=True))
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+class _SafeLineLoader(yaml.SafeLoader):
+    """SafeLoader that refuses aliases: they could expand into an exponential amount of data."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.MarkedYAMLError(
+                None, None, "aliases (*name) are not allowed in scenarios; use extends: instead", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+
+def _read_yaml(path: Path) -> _Document:
+    name = str(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise ScenarioError([Problem(name, None, "", f"cannot read the file: {exc.strerror}")]) from None
+    if size > MAX_FILE_BYTES:
+        raise ScenarioError([Problem(name, None, "", f"file is {size} bytes; scenarios are limited to {MAX_FILE_BYTES}")])
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError([Problem(name, None, "", f"cannot read the file as UTF-8 text: {exc}")]) from None
+    loader = _SafeLineLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise ScenarioError([Problem(name, 1, "", "the file is empty; a scenario is a mapping of keys")])
+        lines: dict[KeyPath, tuple[str, int | None]] = {(): (name, node.start_mark.line + 1)}
+        data = _construct(loader, node, (), lines, name)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        message = " ".join(str(part) for part in (exc.context, exc.problem) if part)
+        raise ScenarioError([Problem(name, line, "", f"not valid YAML: {message}")]) from None
+    except yaml.YAMLError as exc:
+        raise ScenarioError([Problem(name, None, "", f"not valid YAML: {exc}")]) from None
+    finally:
+        loader.dispose()
+    if not isinstance(data, dict):
+        raise ScenarioError(
+            [Problem(name, 1, "", f"the top level must be a mapping of keys, not a {type(data).__name__}")]
+        )
+    return _Document(data, lines)
+
+
+def _construct(loader: yaml.SafeLoader, node: yaml.Node, path: KeyPath, lines: dict, name: str) -> Any:
+    """Plain data from a YAML node, recording the line of every key."""
+    if len(path) > MAX_DEPTH:
+        raise yaml.MarkedYAMLError(None, None, f"nesting deeper than {MAX_DEPTH} levels", node.start_mark)
+    if isinstance(node, yaml.MappingNode):
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if not isinstance(key, (str, int, float, bool)) and key is not None:
+                raise yaml.MarkedYAMLError(None, None, "keys must be plain scalars", key_node.start_mark)
+            key = str(key) if not isinstance(key, str) else key
+            if key in result:
+                raise yaml.MarkedYAMLError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+            lines[path + (key,)] = (name, key_node.start_mark.line + 1)
+            result[key] = _construct(loader, value_node, path + (key,), lines, name)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        items = []
+        for index, item in enumerate(node.value):
+            lines[path + (index,)] = (name, item.start_mark.line + 1)
+            items.append(_construct(loader, item, path + (index,), lines, name))
+        return items
+    return loader.construct_object(node, deep=True)
+
+
+# --- extends ------------------------------------------------------------------------------------
+
+
+def _read_with_extends(path: Path, stack: tuple[Path, ...]) -> _Document:
+    document = _read_yaml(path)
+    parent_ref = document.data.pop("extends", None)
+    if parent_ref is None:
+        return document
+    name, line = document.lines[("extends",)]
+    if not isinstance(parent_ref, str):
+        raise ScenarioError([Problem(name, line, "extends", "must be the path of another scenario file")])
+    parent_path = (path.parent / parent_ref).resolve()
+    chain = stack + (path.resolve(),)
+    if parent_path in chain:
+        cycle = " -> ".join(str(p) for p in chain + (parent_path,))
+        raise ScenarioError([Problem(name, line, "extends", f"extends cycle: {cycle}")])
+    if len(chain) > MAX_EXTENDS:
+        raise ScenarioError([Problem(name, line, "extends", f"more than {MAX_EXTENDS} levels of extends")])
+    if not parent_path.is_file():
+        raise ScenarioError([Problem(name, line, "extends", f"no such file: {parent_path}")])
+    parent = _read_with_extends(parent_path, chain)
+    return _merge(parent, document)
+
+
+def _merge(base: _Document, top: _Document) -> _Document:
+    """Deep merge: mappings merge key by key, anything else in ``top`` replaces; ``null`` deletes."""
+    data = copy.deepcopy(base.data)
+    lines = dict(base.lines)
+    _merge_into(data, top.data, (), lines, top.lines)
+    return _Document(data, lines)
+
+
+def _merge_into(base: dict, top: dict, path: KeyPath, lines: dict, top_lines: dict) -> None:
+    for key, value in top.items():
+        here = path + (key,)
+        if value is None:
+            base.pop(key, None)
+        elif isinstance(value, dict) and isinstance(base.get(key), dict):
+            lines[here] = top_lines[here]
+            _merge_into(base[key], value, here, lines, top_lines)
+        else:
+            for old in [k for k in lines if k[: len(here)] == here]:
+                del lines[old]
+            lines.update({k: v for k, v in top_lines.items() if k[: len(here)] == here})
+            base[key] = value
+
+
+# --- overrides ----------------------------------------------------------------------------------
+
+
+def _apply_override(document: _Document, override: str) -> None:
+    """Apply ``dotted.key=value``; the value is read as a YAML scalar or flow collection."""
+    key, sep, raw = override.partition("=")
+    if not sep or not key.strip():
+        raise ScenarioError([Problem("--set", None, override, "expected KEY=VALUE, e.g. authority.reviewers=4")])
+    parts = key.strip().split(".")
+    try:
+        value = _read_yaml_value(raw)
+    except yaml.YAMLError as exc:
+        raise ScenarioError([Problem("--set", None, key, f"value is not valid YAML: {exc}")]) from None
+    node = document.data
+    for depth, part in enumerate(parts[:-1]):
+        child = node.get(part)
+        if child is None:
+            child = node[part] = {}
+        if not isinstance(child, dict):
+            where = ".".join(parts[: depth + 1])
+            raise ScenarioError([Problem("--set", None, key, f"{where} is a single value, not a mapping of keys")])
+        node = child
+    node[parts[-1]] = value
+    document.lines[tuple(parts)] = ("--set", None)
+
+
+def _read_yaml_value(raw: str) -> Any:
+    loader = _SafeLineLoader(raw)
+    try:
+        node = loader.get_single_node()
+        return None if node is None else _construct(loader, node, (), {}, "--set")
+    finally:
+        loader.dispose()
+
+
+# --- validation ---------------------------------------------------------------------------------
+
+
+def _validate(document: _Document, name: str) -> Scenario:
+    try:
+        return Scenario.model_validate(document.data)
+    except ValidationError as exc:
+        raise ScenarioError([_problem(error, document) for error in exc.errors()]) from None
+
+
+def _problem(error: Any, document: _Document) -> Problem:
+    path = _data_path(error["loc"], document.data)
+    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        allowed = _allowed_keys(path[:-1], document.data)
+        message = f"unknown key {path[-1]!r}"
+        close = difflib.get_close_matches(str(path[-1]), allowed, n=1)
+        if close:
+            message += f"; did you mean {close[0]!r}?"
+        message += f" Allowed here: {', '.join(allowed)}"
+    elif error["type"] == "missing":
+        message = "required key is missing"
+    elif not path:
+        path, message = _path_in_message(message)
+    file, line = _line_of(path, document)
+    return Problem(file, line, ".".join(str(p) for p in path), message)
+
+
+def _path_in_message(message: str) -> tuple[KeyPath, str]:
+    """Cross-reference checks prefix their message with the dotted key path at fault."""
+    head, sep, rest = message.partition(": ")
+    if sep and " " not in head and "." in head:
+        return tuple(int(p) if p.isdigit() else p for p in head.split(".")), rest
+    return (), message
+
+
+def _data_path(loc: tuple, data: Any) -> KeyPath:
+    """The path of keys in the data that an error location points at (union tags dropped)."""
+    path: list[Any] = []
+    node = data
+    for part in loc:
+        if (isinstance(node, dict) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and part < len(node)
+        ):
+            node = node[part]
+            path.append(part)
+        elif not _is_tag(part):
+            path.append(part)
+            break
+    return tuple(path)
+
+
+_TAGS = set(DISTRIBUTION_NAMES) | {
+    "controls", "ban", "licence_type", "authority", "revoke", "tension", "inventory",
+    "reorder_point", "fixed_interval", "[key]",
+}
+
+
+def _is_tag(part: Any) -> bool:
+    """Whether a location part names a union member rather than a key."""
+    return isinstance(part, str) and (part in _TAGS or part.startswith("function-"))
+
+
+def _line_of(path: KeyPath, document: _Document) -> tuple[str, int | None]:
+    for end in range(len(path), -1, -1):
+        if path[:end] in document.lines:
+            return document.lines[path[:end]]
+    return document.lines.get((), ("?", None))
+
+
+def _allowed_keys(path: KeyPath, data: Any) -> list[str]:
+    """Keys the schema allows in the mapping at ``path``."""
+    annotation: Any = Scenario
+    node = data
+    for part in path:
+        annotation = _resolve(annotation, node)
+        node = node[part] if isinstance(node, (dict, list)) else None
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            field = annotation.model_fields.get(part)
+            if field is None:
+                return []
+            annotation = field.annotation
+        else:
+            args = typing.get_args(annotation)
+            annotation = args[-1] if args else Any
+    annotation = _resolve(annotation, node)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [f.alias or n for n, f in annotation.model_fields.items()]
+    return []
+
+
+def _resolve(annotation: Any, node: Any) -> Any:
+    """Strip Optional/Annotated and pick the member of a tagged union that ``node`` selects."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            members = [a for a in typing.get_args(annotation) if a is not type(None)]
+            annotation = _member_for(members, node)
+        else:
+            return annotation
+
+
+def _member_for(members: list, node: Any) -> Any:
+    if len(members) == 1 or not isinstance(node, dict):
+        return members[0]
+    for member in members:
+        if not (isinstance(member, type) and issubclass(member, BaseModel)):
+            continue
+        for tag in ("event", "dist", "policy"):
+            field = member.model_fields.get(tag)
+            if field is not None and node.get(tag) in typing.get_args(field.annotation):
+                return member
+    return members[0]

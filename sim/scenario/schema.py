@@ -1,0 +1,375 @@
+"""The scenario format: every parameter's type, unit, range, default and one-line doc.
+
+This module is the single source of truth for what a scenario may say. It is validated once,
+at the edge (``sim.scenario.load``); everything downstream receives a frozen ``Scenario``.
+Units are in the names: ``_days`` are calendar days unless a field says otherwise,
+``_kg`` kilograms.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+
+from sim.scenario.distributions import Distribution
+
+LICENCE_KINDS = ("per_shipment", "six_month", "general")
+LicenceKind = Literal["per_shipment", "six_month", "general"]
+Probability = Annotated[float, Field(ge=0, le=1)]
+Name = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$", max_length=64)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+class Calendar(_Strict):
+    """When the simulated period starts and how long it runs."""
+
+    start: dt.date = Field(description="First simulated day.")
+    horizon_days: int = Field(gt=0, le=36_500, description="Length of the simulated period, warm-up included.")
+    warmup_days: int = Field(
+        default=0, ge=0, description="Days at the start excluded from every metric, so that stocks settle."
+    )
+
+    @model_validator(mode="after")
+    def _warmup_inside(self) -> Calendar:
+        if self.warmup_days >= self.horizon_days:
+            raise ValueError("warmup_days must be shorter than horizon_days")
+        return self
+
+    @property
+    def end(self) -> dt.date:
+        """The day after the last simulated day."""
+        return self.start + dt.timedelta(days=self.horizon_days)
+
+    def day(self, date: dt.date) -> float:
+        """Simulation time (days since start) of a calendar date."""
+        return float((date - self.start).days)
+
+
+class AlternativeSupply(_Strict):
+    """Supply from outside China that buyers turn to when a Chinese order is refused."""
+
+    capacity_kg_per_month: float = Field(
+        default=0, ge=0, description="Output available to all buyers together, per 30 days."
+    )
+    available_from: dt.date | None = Field(default=None, description="First day of output; from the start if absent.")
+    lead_time_days: Distribution = Field(default=90, description="Days from an alternative order to its delivery.")
+
+
+class Material(_Strict):
+    """A controlled material and where else it can come from."""
+
+    china_share: Probability = Field(
+        default=1.0, description="Share of buyers' demand for this material that is sourced from China."
+    )
+    controlled: bool = Field(default=True, description="Whether exports need a licence at the start of the run.")
+    alternative: AlternativeSupply = Field(default_factory=AlternativeSupply, description="Non-China supply.")
+
+
+class Demand(_Strict):
+    """One firm's consumption of one material."""
+
+    mean_kg_per_day: float = Field(gt=0, description="Mean consumption rate of one firm.")
+    cv: float = Field(
+        default=0.0, ge=0, le=5, description="Coefficient of variation of the monthly rate (gamma-distributed)."
+    )
+
+
+class ReorderPoint(_Strict):
+    """Continuous-review (s, S) policy in days of mean demand: order up to S when the position falls to s."""
+
+    policy: Literal["reorder_point"] = "reorder_point"
+    initial_days: float = Field(ge=0, description="Stock on hand at the start, in days of mean demand.")
+    reorder_point_days: float = Field(ge=0, description="Inventory position (stock plus on order) that triggers an order.")
+    order_up_to_days: float = Field(gt=0, description="Inventory position an order restores.")
+
+    @model_validator(mode="after")
+    def _levels(self) -> ReorderPoint:
+        if self.order_up_to_days <= self.reorder_point_days:
+            raise ValueError("order_up_to_days must exceed reorder_point_days")
+        return self
+
+
+class FixedInterval(_Strict):
+    """Orders of a fixed size at (possibly random) intervals, whatever the stock: standing contracts."""
+
+    policy: Literal["fixed_interval"]
+    initial_days: float = Field(ge=0, description="Stock on hand at the start, in days of mean demand.")
+    interval_days: Distribution = Field(description="Days between successive orders.")
+    order_days: float = Field(gt=0, description="Size of each order, in days of mean demand.")
+
+
+def _inventory_policy(value: object) -> str:
+    if isinstance(value, dict):
+        return value.get("policy", "reorder_point")
+    return getattr(value, "policy", "reorder_point")
+
+
+Inventory = Annotated[
+    Annotated[ReorderPoint, Tag("reorder_point")] | Annotated[FixedInterval, Tag("fixed_interval")],
+    Discriminator(_inventory_policy),
+]
+"""An inventory policy, chosen by its ``policy`` key (``reorder_point`` if absent)."""
+
+
+class BuyerGroup(_Strict):
+    """Firms that share a sector, destination, end use and buying behaviour."""
+
+    count: int = Field(ge=1, le=100_000, description="Number of firms in the group.")
+    sector: Name = Field(description="Industry, e.g. automotive, electronics, defence, energy.")
+    destination: Name = Field(description="Country or bloc the goods are exported to, e.g. US, EU, JP.")
+    military: bool = Field(default=False, description="Military end use or defence affiliation.")
+    veu_flag_probability: Probability | None = Field(
+        default=None,
+        description="Chance that the VEU list flags a firm of this group; "
+        "absent: 1 for military groups, the VEU false-positive rate otherwise.",
+    )
+    trusted: bool = Field(default=False, description="Counted as a trusted buyer (may hold six-month licences).")
+    green_channel: bool = Field(default=False, description="Applications go through the priority channel when open.")
+    licences: list[LicenceKind] = Field(
+        default=["general", "six_month", "per_shipment"],
+        min_length=1,
+        description="Licence kinds the firm applies for, in order of preference, when eligible and open.",
+    )
+    demand: dict[Name, Demand] = Field(min_length=1, description="Consumption per material.")
+    inventory: Inventory = Field(description="How the firm decides when and how much to order.")
+    retry_days: float = Field(
+        default=14, gt=0, description="Days a firm waits after a refused or cancelled order before ordering again."
+    )
+
+    @model_validator(mode="after")
+    def _military_always_flagged(self) -> BuyerGroup:
+        if self.military and self.veu_flag_probability not in (None, 1.0):
+            raise ValueError("military groups are always flagged by the VEU rule: omit veu_flag_probability")
+        return self
+
+
+class LicenceType(_Strict):
+    """How one kind of licence is reviewed, granted and used."""
+
+    open: bool = Field(default=True, description="Whether the authority accepts applications at the start.")
+    review_days: Distribution = Field(default=20, description="Time a reviewer spends on one application.")
+    review_in_working_days: bool = Field(
+        default=False, description="Review time counts working days (Monday to Friday) rather than calendar days."
+    )
+    approval_probability: Probability = Field(default=0.9, description="Chance an application is granted.")
+    validity_days: float = Field(default=180, gt=0, description="Days a granted licence can be used.")
+    renewal_lead_days: float = Field(
+        default=30, ge=0, description="Days before expiry a holder applies for renewal (multi-shipment kinds)."
+    )
+    track_record: int = Field(
+        default=0, ge=0, description="Approved per-shipment licences a firm needs before it may apply (general kind)."
+    )
+    vetting_days: Distribution = Field(default=0, description="Per-shipment vetting under this licence (general kind).")
+    vetting_pass_probability: Probability = Field(default=1.0, description="Chance a shipment passes vetting.")
+    cooldown_days: float = Field(
+        default=90, ge=0, description="Days after a refusal before the firm applies for this kind again."
+    )
+
+
+class LicenceTypes(_Strict):
+    """The three licence kinds of the regime."""
+
+    per_shipment: LicenceType = Field(
+        default_factory=lambda: LicenceType(validity_days=90), description="One licence per shipment."
+    )
+    six_month: LicenceType = Field(
+        default_factory=lambda: LicenceType(open=False, validity_days=180),
+        description="Many shipments for 180 days; trusted, non-military buyers only.",
+    )
+    general: LicenceType = Field(
+        default_factory=lambda: LicenceType(open=False, validity_days=1095, track_record=3),
+        description="Many shipments for up to three years; buyers with a track record; each shipment vetted.",
+    )
+
+    def __getitem__(self, kind: str) -> LicenceType:
+        return getattr(self, kind)
+
+
+class Tension(_Strict):
+    """How political tension (0 = calm) bends the authority's decisions."""
+
+    initial: float = Field(default=0, ge=0, le=10, description="Tension level at the start.")
+    approval_sensitivity: float = Field(
+        default=0.0, ge=0, le=1, description="Approval probability is multiplied by (1 - this * tension), floored at 0."
+    )
+    review_sensitivity: float = Field(
+        default=0.0, ge=0, le=10, description="Review time is multiplied by (1 + this * tension)."
+    )
+
+
+class Authority(_Strict):
+    """The licensing authority's review capacity and queue."""
+
+    reviewers: int = Field(default=10, ge=1, le=100_000, description="Applications reviewed in parallel.")
+    green_channel: bool = Field(
+        default=False, description="Whether the priority channel is open at the start (non-preemptive priority)."
+    )
+    tension: Tension = Field(default_factory=Tension, description="Political tension and its effects.")
+
+
+class VEU(_Strict):
+    """Validated-end-user rule: automatic refusal of military end uses and flagged buyers."""
+
+    date: dt.date | None = Field(default=None, description="Day the rule takes effect; never if absent.")
+    false_positive_rate: Probability = Field(
+        default=0.0, description="Chance a civilian firm is wrongly flagged as military-affiliated."
+    )
+
+
+class _Event(_Strict):
+    date: dt.date = Field(description="Day the event takes effect.")
+
+
+class ControlsEvent(_Event):
+    """Export licensing imposed on (active: true) or lifted from materials."""
+
+    event: Literal["controls"]
+    materials: list[Name] = Field(min_length=1, description="Materials concerned.")
+    active: bool = Field(description="true: a licence is needed from this date; false: no longer needed.")
+
+
+class BanEvent(_Event):
+    """Outright ban of exports of materials to a destination (active: true), or its lifting."""
+
+    event: Literal["ban"]
+    destination: Name = Field(description="Destination concerned.")
+    materials: list[Name] = Field(min_length=1, description="Materials concerned.")
+    active: bool = Field(description="true: banned from this date; false: ban lifted.")
+
+
+class LicenceTypeEvent(_Event):
+    """A licence kind opened to or closed for new applications."""
+
+    event: Literal["licence_type"]
+    licence: LicenceKind = Field(description="Licence kind concerned.")
+    open: bool = Field(description="Whether the authority accepts applications of this kind from this date.")
+
+
+class AuthorityEvent(_Event):
+    """A change in how the authority reviews: approval, review time, capacity, green channel."""
+
+    event: Literal["authority"]
+    licences: list[LicenceKind] = Field(
+        default=list(LICENCE_KINDS), description="Licence kinds the approval and review changes apply to."
+    )
+    approval_probability: Probability | None = Field(default=None, description="New approval probability.")
+    review_scale: float | None = Field(
+        default=None, gt=0, description="Review times are multiplied by this from the date (1 = as configured)."
+    )
+    reviewers: int | None = Field(default=None, ge=1, le=100_000, description="New number of reviewers.")
+    green_channel: bool | None = Field(default=None, description="Open or close the priority channel.")
+
+
+class BuyerFilter(_Strict):
+    """Which firms an event concerns; every given criterion must match, none given matches all."""
+
+    groups: list[Name] | None = Field(default=None, description="Buyer groups.")
+    sectors: list[Name] | None = Field(default=None, description="Sectors.")
+    destinations: list[Name] | None = Field(default=None, description="Destinations.")
+    military: bool | None = Field(default=None, description="Military end use or not.")
+
+
+class RevokeEvent(_Event):
+    """Withdrawal of a share of the licences in force; shipments not yet exported under them are cancelled."""
+
+    event: Literal["revoke"]
+    licences: list[LicenceKind] = Field(default=list(LICENCE_KINDS), description="Licence kinds concerned.")
+    share: Probability = Field(description="Share of matching licences revoked (rounded to the nearest licence).")
+    buyers: BuyerFilter = Field(default_factory=BuyerFilter, description="Holders concerned.")
+
+
+class TensionEvent(_Event):
+    """A political shock or thaw: the tension level from this date."""
+
+    event: Literal["tension"]
+    level: float = Field(ge=0, le=10, description="New tension level.")
+
+
+class InventoryEvent(_Event):
+    """Firms change their stock targets, e.g. stockpiling in response to controls."""
+
+    event: Literal["inventory"]
+    buyers: BuyerFilter = Field(default_factory=BuyerFilter, description="Firms concerned.")
+    reorder_point_days: float = Field(ge=0, description="New reorder point, in days of mean demand.")
+    order_up_to_days: float = Field(gt=0, description="New order-up-to level, in days of mean demand.")
+
+    @model_validator(mode="after")
+    def _levels(self) -> InventoryEvent:
+        if self.order_up_to_days <= self.reorder_point_days:
+            raise ValueError("order_up_to_days must exceed reorder_point_days")
+        return self
+
+
+PolicyEvent = Annotated[
+    ControlsEvent | BanEvent | LicenceTypeEvent | AuthorityEvent | RevokeEvent | TensionEvent | InventoryEvent,
+    Field(discriminator="event"),
+]
+
+
+class Supply(_Strict):
+    """Exporter production and transport."""
+
+    production_days: Distribution = Field(default=14, description="Days from authorisation to export.")
+    transit_days: Distribution = Field(default=30, description="Days from export to delivery.")
+    transit_days_by_destination: dict[Name, Distribution] = Field(
+        default_factory=dict, description="Transit time for particular destinations, overriding transit_days."
+    )
+
+
+class MonteCarlo(_Strict):
+    """How many replications and from which seed."""
+
+    replications: int = Field(default=100, ge=1, le=1_000_000, description="Independent replications.")
+    seed: int = Field(default=2025, ge=0, lt=2**63, description="Root seed of every random stream.")
+
+
+class Scenario(_Strict):
+    """A licensing regime, the buyers living under it, and how to simulate it."""
+
+    name: Name = Field(description="Short name; results go to results/<name>/.")
+    description: str = Field(default="", max_length=10_000, description="What the scenario represents.")
+    calendar: Calendar
+    materials: dict[Name, Material] = Field(min_length=1, description="Materials by symbol, e.g. Dy, Ga, NdFeB.")
+    buyers: dict[Name, BuyerGroup] = Field(min_length=1, description="Buyer groups by name.")
+    licence_types: LicenceTypes = Field(default_factory=LicenceTypes, description="Licence kinds.")
+    authority: Authority = Field(default_factory=Authority, description="The licensing authority.")
+    veu: VEU = Field(default_factory=VEU, description="Validated-end-user rule.")
+    policy: dict[Name, PolicyEvent] = Field(default_factory=dict, description="Dated policy events by name.")
+    supply: Supply = Field(default_factory=Supply, description="Production and transit.")
+    monte_carlo: MonteCarlo = Field(default_factory=MonteCarlo, description="Monte Carlo settings.")
+
+    @model_validator(mode="after")
+    def _references_and_dates(self) -> Scenario:
+        for group_name, group in self.buyers.items():
+            for material in group.demand:
+                _known(material, self.materials, f"buyers.{group_name}.demand")
+        for event_name, event in self.policy.items():
+            where = f"policy.{event_name}"
+            self._inside_horizon(event.date, f"{where}.date")
+            for material in getattr(event, "materials", []):
+                _known(material, self.materials, f"{where}.materials")
+            buyers = getattr(event, "buyers", None)
+            for group in (buyers.groups or []) if buyers else []:
+                _known(group, self.buyers, f"{where}.buyers.groups")
+        if self.veu.date is not None:
+            self._inside_horizon(self.veu.date, "veu.date")
+        for name, material in self.materials.items():
+            if material.alternative.available_from is not None:
+                self._inside_horizon(material.alternative.available_from, f"materials.{name}.alternative.available_from")
+        return self
+
+    def _inside_horizon(self, date: dt.date, where: str) -> None:
+        if not self.calendar.start <= date < self.calendar.end:
+            raise ValueError(
+                f"{where}: {date} is outside the simulated period {self.calendar.start} to {self.calendar.end}"
+            )
+
+
+def _known(name: str, defined: dict, where: str) -> None:
+    if name not in defined:
+        raise ValueError(f"{where}: {name!r} is not defined; defined are {', '.join(sorted(defined))}")
