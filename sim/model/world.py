@@ -97,7 +97,7 @@ class World:
     def run(self) -> Records:
         """Simulate the whole horizon and collect the records."""
         calendar = self.scenario.calendar
-        boundaries, month_of, months = _intervals(calendar.start, calendar.horizon_days, calendar.warmup_days)
+        boundaries, month_of, months = accounting_intervals(calendar.start, calendar.horizon_days, calendar.warmup_days)
         self.env.process(timeline(self))
         self.env.process(self._ledger(boundaries, month_of))
         for stock in self.stocks:
@@ -178,7 +178,7 @@ def simulate(scenario: Scenario, streams: Mapping[str, np.random.Generator]) -> 
     return World(scenario, streams).run()
 
 
-def _intervals(start: dt.date, horizon_days: int, warmup_days: int) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+def accounting_intervals(start: dt.date, horizon_days: int, warmup_days: int) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
     """Accounting interval boundaries (days), the month index of each, and the month labels.
 
     Intervals break at every calendar month start and at the end of the warm-up; the last
@@ -200,4 +200,4 @@ def _intervals(start: dt.date, horizon_days: int, warmup_days: int) -> tuple[np.
     return np.asarray(boundaries, dtype=float), month_of, tuple(labels)
 
 
-__all__ = ["SOURCES", "STATUSES", "World", "simulate"]
+__all__ = ["SOURCES", "STATUSES", "World", "accounting_intervals", "simulate"]

@@ -1,0 +1,157 @@
+"""The command line: parse, call one library function, write, print. No computing here."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from sim.io import write_run
+from sim.runs.execute import RunResult, default_workers, run
+from sim.scenario.load import ScenarioError, load_scenario
+from sim.scenario.schema import Scenario
+
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+
+HEADLINE = (
+    ("delay_days", "delivery delay, days (delivered orders)"),
+    ("licence_wait_days", "  of which licence wait, days"),
+    ("vetting_days", "  of which vetting, days"),
+    ("production_days", "  of which production, days"),
+    ("transit_days", "  of which transit, days"),
+    ("censored_fraction", "orders undelivered at horizon (censored)"),
+    ("shortfall_fraction", "supply shortfall fraction"),
+    ("stockout_days", "stock-out days per firm and material"),
+    ("applications", "licence applications"),
+    ("approval_share", "approval share"),
+    ("rejections_veu", "refused by VEU rule"),
+    ("review_days", "time in review, days"),
+    ("queue_length", "applications waiting (time average)"),
+)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``sim`` and ``python -m sim``; returns the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        return args.command(args)
+    except ScenarioError as exc:
+        print(f"error: invalid scenario ({len(exc.problems)} problem(s)); nothing was written", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("\ninterrupted; no result files were written", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sim", description="Export-licence regime simulator: delivery delays and supply shortfalls."
+    )
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    run_cmd = commands.add_parser("run", help="run the Monte Carlo of a scenario and write its results")
+    run_cmd.add_argument("scenario", type=Path, help="scenario YAML file")
+    run_cmd.add_argument("-n", "--replications", type=_positive, help="replications (default: the scenario's)")
+    run_cmd.add_argument("--seed", type=_non_negative, help="root seed (default: the scenario's)")
+    run_cmd.add_argument("--workers", type=_positive, help="worker processes (default: one per core)")
+    run_cmd.add_argument("--out", type=Path, help="output folder (default: results/<scenario name>)")
+    _add_set(run_cmd)
+    run_cmd.set_defaults(command=_run)
+
+    validate = commands.add_parser("validate", help="check a scenario file and say what it holds")
+    validate.add_argument("scenario", type=Path, help="scenario YAML file")
+    _add_set(validate)
+    validate.set_defaults(command=_validate)
+
+    schema = commands.add_parser("schema", help="print the JSON Schema of the scenario format (for editors)")
+    schema.set_defaults(command=_schema)
+    return parser
+
+
+def _add_set(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a parameter, e.g. --set authority.reviewers=4 (repeatable)")
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _non_negative(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must not be negative")
+    return value
+
+
+def _run(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario, args.overrides)
+    out = args.out or Path("results") / scenario.name
+    n = args.replications or scenario.monte_carlo.replications
+    workers = args.workers or default_workers(n)
+    result = run(scenario, replications=n, seed=args.seed, workers=workers, progress=sys.stderr.isatty())
+    write_run(result, out, str(args.scenario), workers)
+    print(_summary_screen(result))
+    print(f"\nresults written to {out}/ (summary.csv, replications.parquet, timeseries.parquet, run.json)")
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario, args.overrides)
+    print(f"ok: {args.scenario}: {_describe(scenario)}")
+    return 0
+
+
+def _schema(args: argparse.Namespace) -> int:
+    print(json.dumps(Scenario.model_json_schema(), indent=2))
+    return 0
+
+
+def _describe(scenario: Scenario) -> str:
+    firms = sum(group.count for group in scenario.buyers.values())
+    return (
+        f"scenario '{scenario.name}', {len(scenario.materials)} materials, {len(scenario.buyers)} buyer groups "
+        f"({firms} firms), {len(scenario.policy)} policy events, {scenario.calendar.start} + "
+        f"{scenario.calendar.horizon_days} days, {scenario.monte_carlo.replications} replications"
+    )
+
+
+def _summary_screen(result: RunResult) -> str:
+    summary = result.summary.set_index(["metric", "group"])
+    lines = [
+        f"{result.scenario.name}: {result.replications} replications, seed {result.seed}, "
+        f"{result.events:,} events in {result.wall_seconds:.1f} s",
+        "",
+        f"{'all buyers':<44}{'mean':>12}  {'95% CI':>23}  {'p5':>10}{'p95':>10}",
+    ]
+    lines += [_row(label, summary.loc[(metric, "all")]) for metric, label in HEADLINE]
+    for prefix, title in (("sector:", "shortfall fraction by sector"), ("material:", "shortfall fraction by material")):
+        lines += ["", title]
+        rows = summary.xs("shortfall_fraction", level="metric")
+        lines += [_row(f"  {group.removeprefix(prefix)}", row) for group, row in rows.iterrows()
+                  if group.startswith(prefix)]
+    return "\n".join(lines)
+
+
+def _row(label: str, row: pd.Series) -> str:
+    if pd.isna(row["mean"]):
+        return f"{label:<44}{'n/a':>12}"
+    ci = "" if pd.isna(row["ci_low"]) else f"[{_fmt(row['ci_low'])}, {_fmt(row['ci_high'])}]"
+    return f"{label:<44}{_fmt(row['mean']):>12}  {ci:>23}  {_fmt(row['p5']):>10}{_fmt(row['p95']):>10}"
+
+
+def _fmt(value: float) -> str:
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    if abs(value) >= 10:
+        return f"{value:.1f}"
+    return f"{value:.3g}"

@@ -1,0 +1,92 @@
+"""Writing results: every file written whole or not at all (temporary file, then rename)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import tempfile
+from collections.abc import Callable
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from sim.runs.execute import RunResult
+from sim.scenario.load import resolved_dict
+from sim.scenario.schema import Scenario
+
+SUMMARY = "summary.csv"
+REPLICATIONS = "replications.parquet"
+TIMESERIES = "timeseries.parquet"
+PROVENANCE = "run.json"
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Call ``write`` on a temporary path next to ``path``, then rename it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """SHA-256 of the resolved scenario, every default filled in."""
+    canonical = json.dumps(resolved_dict(scenario), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def package_version() -> str:
+    try:
+        return version("licence-sim")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def provenance(result: RunResult, source: str | None, workers: int) -> dict[str, Any]:
+    """What produced a set of results, to reproduce or audit them."""
+    return {
+        "scenario_name": result.scenario.name,
+        "scenario_file": source,
+        "scenario_sha256": scenario_hash(result.scenario),
+        "seed": result.seed,
+        "replications": result.replications,
+        "workers": workers,
+        "package_version": package_version(),
+        "python": platform.python_version(),
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "wall_seconds": round(result.wall_seconds, 3),
+        "events_simulated": result.events,
+        "events_per_second": round(result.events / result.wall_seconds) if result.wall_seconds > 0 else None,
+        "scenario": resolved_dict(result.scenario),
+    }
+
+
+def write_run(result: RunResult, out: Path, source: str | None, workers: int) -> list[Path]:
+    """Write the tables and provenance of a run into ``out``; returns the paths written."""
+    files = {
+        SUMMARY: lambda p: result.summary.to_csv(p, index=False, float_format="%.6g"),
+        REPLICATIONS: lambda p: result.per_replication.to_parquet(p, index=False),
+        TIMESERIES: lambda p: result.timeseries.to_parquet(p, index=False),
+        PROVENANCE: lambda p: p.write_text(json.dumps(provenance(result, source, workers), indent=2) + "\n"),
+    }
+    written = []
+    for name, write in files.items():
+        atomic_write(out / name, write)
+        written.append(out / name)
+    return written
+
+

@@ -1,0 +1,137 @@
+"""Monte Carlo: many replications of a scenario, sequentially or on a local process pool.
+
+A replication is a pure function of (scenario, seed, replication index); the pool only decides
+where it runs, so results are identical whatever the number of workers.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from sim.model.world import simulate
+from sim.runs.metrics import TIMESERIES_COLUMNS, Layout, layout, measure
+from sim.runs.streams import streams
+from sim.runs.summarise import summarise
+from sim.scenario.schema import Scenario
+
+
+@dataclass(frozen=True)
+class Replication:
+    """What one replication sends back: metric values, monthly series, events simulated."""
+
+    index: int
+    values: np.ndarray
+    timeseries: np.ndarray
+    events: int
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """The tables of a Monte Carlo run, ready to write or inspect."""
+
+    scenario: Scenario
+    seed: int
+    replications: int
+    summary: pd.DataFrame
+    per_replication: pd.DataFrame
+    timeseries: pd.DataFrame
+    events: int
+    wall_seconds: float
+
+
+def replicate(scenario: Scenario, seed: int, index: int, shape: Layout | None = None) -> Replication:
+    """Run replication ``index`` of a scenario and measure it."""
+    shape = shape or layout(scenario)
+    records = simulate(scenario, streams(seed, index))
+    values, series = measure(scenario, records, shape)
+    return Replication(index, values, series.astype(np.float32), records.events)
+
+
+def run(scenario: Scenario, replications: int | None = None, seed: int | None = None,
+        workers: int | None = None, progress: bool = False) -> RunResult:
+    """Run the Monte Carlo of a scenario; defaults come from its ``monte_carlo`` section."""
+    started = time.perf_counter()
+    n = replications or scenario.monte_carlo.replications
+    seed = scenario.monte_carlo.seed if seed is None else seed
+    shape = layout(scenario)
+    values = np.empty((n, len(shape.keys)))
+    series = np.empty((n, len(shape.months), len(shape.materials), len(shape.destinations),
+                       len(TIMESERIES_COLUMNS)), dtype=np.float32)
+    events = 0
+    bar = tqdm(total=n, unit="rep", disable=not progress, leave=False, desc=scenario.name)
+    with bar:
+        for rep in _replications(scenario, seed, n, workers or default_workers(n)):
+            values[rep.index] = rep.values
+            series[rep.index] = rep.timeseries
+            events += rep.events
+            bar.update()
+    return RunResult(
+        scenario=scenario,
+        seed=seed,
+        replications=n,
+        summary=summarise(list(shape.keys), values),
+        per_replication=_per_replication(shape, values),
+        timeseries=_timeseries_table(shape, series),
+        events=events,
+        wall_seconds=time.perf_counter() - started,
+    )
+
+
+def default_workers(replications: int) -> int:
+    """One worker per core, no more than there are replications."""
+    return max(1, min(os.cpu_count() or 1, replications))
+
+
+def _replications(scenario: Scenario, seed: int, n: int, workers: int) -> Iterator[Replication]:
+    if workers == 1:
+        shape = layout(scenario)
+        for index in range(n):
+            yield replicate(scenario, seed, index, shape)
+        return
+    with ProcessPoolExecutor(workers, initializer=_set_worker_scenario, initargs=(scenario, seed)) as pool:
+        chunk = max(1, min(16, n // (workers * 4)))
+        try:
+            yield from pool.map(_replicate_in_worker, range(n), chunksize=chunk)
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+
+
+_worker: dict[str, object] = {}
+
+
+def _set_worker_scenario(scenario: Scenario, seed: int) -> None:
+    """Pool initializer: each worker receives the scenario once."""
+    _worker.update(scenario=scenario, seed=seed, shape=layout(scenario))
+
+
+def _replicate_in_worker(index: int) -> Replication:
+    return replicate(_worker["scenario"], _worker["seed"], index, _worker["shape"])
+
+
+def _per_replication(shape: Layout, values: np.ndarray) -> pd.DataFrame:
+    n, k = values.shape
+    return pd.DataFrame({
+        "replication": np.repeat(np.arange(n), k),
+        "metric": np.tile([m for m, _ in shape.keys], n),
+        "group": np.tile([g for _, g in shape.keys], n),
+        "value": values.ravel(),
+    })
+
+
+def _timeseries_table(shape: Layout, series: np.ndarray) -> pd.DataFrame:
+    n = series.shape[0]
+    index = pd.MultiIndex.from_product(
+        [range(n), shape.months, shape.materials, shape.destinations],
+        names=["replication", "month", "material", "destination"],
+    )
+    flat = series.reshape(-1, len(TIMESERIES_COLUMNS))
+    return pd.DataFrame(flat, index=index, columns=list(TIMESERIES_COLUMNS)).reset_index()

@@ -1,0 +1,200 @@
+"""Per-replication metrics, exactly as MODEL.md defines them, for every group of buyers.
+
+Groups are ``all``, ``sector:<s>``, ``destination:<d>``, ``material:<m>`` and ``buyer:<group>``.
+Only what happens after the warm-up counts: orders and applications filed after it, demand
+consumed after it. A metric with nothing to measure in a replication (say, the delay of a group
+that received nothing) is NaN there, and summaries count only the replications that have it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.model.records import Records
+from sim.model.supply import CANCELLED, DELIVERED, IN_TRANSIT, PENDING, REASONS, REJECTED
+from sim.model.world import accounting_intervals
+from sim.scenario.schema import Scenario
+
+METRICS: dict[str, str] = {
+    "orders": "orders placed after the warm-up",
+    "delivered_orders": "orders delivered by the horizon",
+    "rejected_orders": "orders refused before production (ban, VEU, no licence, discretionary, vetting)",
+    "cancelled_orders": "orders stopped at export (revoked or expired licence, VEU or ban by then)",
+    "censored_orders": "orders still undelivered at the horizon (right-censored)",
+    "censored_fraction": "censored orders / orders",
+    "delay_days": "mean delay from order to delivery, delivered orders",
+    "delay_days_restricted": "mean delay counting censored orders at their age at the horizon (a lower bound)",
+    "delay_p95_days": "95th percentile of delay, delivered orders",
+    "licence_wait_days": "mean time from order to licence in hand, delivered orders",
+    "vetting_days": "mean per-shipment vetting time (general licences), delivered orders",
+    "production_days": "mean time from authorisation to export, delivered orders",
+    "transit_days": "mean time from export to delivery, delivered orders",
+    "demand_kg": "demand after the warm-up (China-sourced and other)",
+    "shortfall_kg": "demand that found the stock empty",
+    "shortfall_fraction": "shortfall_kg / demand_kg",
+    "stockout_days": "mean days stocked out per firm and material",
+    "stocked_out_share": "share of firm-material stocks that ran out at least once",
+    "delivered_kg": "China-sourced kilograms delivered",
+    "alternative_kg": "kilograms delivered by alternative (non-China) supply",
+    "applications": "licence applications filed",
+    "approvals": "applications granted",
+    "approval_share": "approvals / applications decided",
+    "rejections_discretionary": "applications refused at the authority's discretion",
+    "rejections_veu": "applications refused by the VEU rule",
+    "rejections_ban": "orders refused or cancelled because of a destination ban",
+    "review_days": "mean time from application to decision, reviewed applications",
+    "queue_wait_days": "mean time an application waits for a reviewer",
+    "revocations": "licences revoked",
+    "queue_length": "time-average number of applications waiting for a reviewer",
+}
+ALL_ONLY = ("revocations", "queue_length")
+TIMESERIES_COLUMNS = ("demand_kg", "shortfall_kg", "delivered_kg", "exported_kg")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The fixed shape of a scenario's results: metric keys and time-series axes."""
+
+    keys: tuple[tuple[str, str], ...]
+    groups: tuple[str, ...]
+    months: tuple[str, ...]
+    materials: tuple[str, ...]
+    destinations: tuple[str, ...]
+
+
+def layout(scenario: Scenario) -> Layout:
+    """Metric keys (metric, group) and time-series axes for a scenario."""
+    calendar = scenario.calendar
+    months = accounting_intervals(calendar.start, calendar.horizon_days, calendar.warmup_days)[2]
+    buyers = scenario.buyers.values()
+    groups = (
+        ("all",)
+        + tuple(f"sector:{s}" for s in dict.fromkeys(b.sector for b in buyers))
+        + tuple(f"destination:{d}" for d in dict.fromkeys(b.destination for b in buyers))
+        + tuple(f"material:{m}" for m in scenario.materials)
+        + tuple(f"buyer:{g}" for g in scenario.buyers)
+    )
+    keys = tuple((metric, group) for metric in METRICS for group in groups
+                 if group == "all" or metric not in ALL_ONLY)
+    destinations = tuple(dict.fromkeys(b.destination for b in buyers))
+    return Layout(keys, groups, months, tuple(scenario.materials), destinations)
+
+
+def measure(scenario: Scenario, records: Records, shape: Layout) -> tuple[np.ndarray, np.ndarray]:
+    """One replication's metric values (aligned with ``shape.keys``) and monthly time series.
+
+    The time series has shape (months, materials, destinations, len(TIMESERIES_COLUMNS)).
+    """
+    selectors = _selectors(scenario, records)
+    values = {}
+    for group in shape.groups:
+        for metric, value in _group_metrics(records, *selectors[group]).items():
+            values[(metric, group)] = value
+    values[("revocations", "all")] = float(records.revocations)
+    values[("queue_length", "all")] = records.queue_length_mean
+    return np.array([values[key] for key in shape.keys]), _timeseries(scenario, records, shape)
+
+
+def _selectors(scenario: Scenario, r: Records) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """For each group, boolean masks over (stocks, orders, applications)."""
+    groups = list(scenario.buyers.values())
+    stock_group = r.firm_group[r.stock_firm]
+    app_group = r.firm_group[r.applications["firm"]]
+
+    def masks(stock_pick: np.ndarray, app_pick: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return stock_pick, stock_pick[r.orders["stock"]], app_pick
+
+    def by_group(test: Callable[[int], bool]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        chosen = np.array([test(i) for i in range(len(groups))], dtype=bool)
+        return masks(chosen[stock_group], chosen[app_group])
+
+    selectors = {"all": masks(np.ones(len(r.stock_firm), bool), np.ones(len(app_group), bool))}
+    for i, group in enumerate(groups):
+        selectors.setdefault(f"sector:{group.sector}", by_group(lambda j, s=group.sector: groups[j].sector == s))
+        selectors.setdefault(f"destination:{group.destination}",
+                             by_group(lambda j, d=group.destination: groups[j].destination == d))
+        selectors[f"buyer:{r.groups[i]}"] = by_group(lambda j, i=i: j == i)
+    for m, name in enumerate(r.materials):
+        selectors[f"material:{name}"] = masks(r.stock_material == m, r.applications["material"] == m)
+    return selectors
+
+
+def _group_metrics(r: Records, stocks: np.ndarray, orders: np.ndarray, apps: np.ndarray) -> dict[str, float]:
+    o, a = r.orders, r.applications
+    orders = orders & (o["t_ordered"] >= r.warmup_days)
+    status = o["status"][orders]
+    delivered = status == DELIVERED
+    censored = (status == PENDING) | (status == IN_TRANSIT)
+    delay = (o["t_delivered"] - o["t_ordered"])[orders]
+    age = r.horizon_days - o["t_ordered"][orders]
+    counted = r.interval_start_days >= r.warmup_days
+    demand = r.stock_demand_kg[stocks][:, counted].sum()
+    shortfall = r.stock_unmet_kg[stocks][:, counted].sum()
+    stockout = r.stock_stockout_days[stocks][:, counted].sum(axis=1)
+    apps = apps & (a["t_applied"] >= r.warmup_days)
+    decided = apps & ~np.isnan(a["t_decided"])
+    reviewed = decided & ~np.isnan(a["t_started"])
+    reason = o["reason"][orders]
+    after_warmup = o["t_delivered"] >= r.warmup_days
+    alternative_stock = stocks[r.alternative["stock"]] & (r.alternative["t_delivered"] >= r.warmup_days)
+    n_orders = int(orders.sum())
+    return {
+        "orders": float(n_orders),
+        "delivered_orders": float(delivered.sum()),
+        "rejected_orders": float((status == REJECTED).sum()),
+        "cancelled_orders": float((status == CANCELLED).sum()),
+        "censored_orders": float(censored.sum()),
+        "censored_fraction": _ratio(censored.sum(), n_orders),
+        "delay_days": _mean(delay[delivered]),
+        "delay_days_restricted": _mean(np.where(delivered, delay, age)[delivered | censored]),
+        "delay_p95_days": float(np.percentile(delay[delivered], 95)) if delivered.any() else np.nan,
+        "licence_wait_days": _mean((o["t_licensed"] - o["t_ordered"])[orders][delivered]),
+        "vetting_days": _mean((o["t_vetted"] - o["t_licensed"])[orders][delivered]),
+        "production_days": _mean((o["t_exported"] - o["t_vetted"])[orders][delivered]),
+        "transit_days": _mean((o["t_delivered"] - o["t_exported"])[orders][delivered]),
+        "demand_kg": float(demand),
+        "shortfall_kg": float(shortfall),
+        "shortfall_fraction": _ratio(shortfall, demand),
+        "stockout_days": _mean(stockout),
+        "stocked_out_share": _mean(stockout > 0),
+        "delivered_kg": float(o["quantity_kg"][stocks[o["stock"]] & after_warmup & (o["status"] == DELIVERED)].sum()),
+        "alternative_kg": float(r.alternative["quantity_kg"][alternative_stock].sum()),
+        "applications": float(apps.sum()),
+        "approvals": float((apps & a["approved"]).sum()),
+        "approval_share": _ratio((decided & a["approved"]).sum(), decided.sum()),
+        "rejections_discretionary": float((decided & (a["reason"] == REASONS.index("discretionary"))).sum()),
+        "rejections_veu": float((decided & (a["reason"] == REASONS.index("veu"))).sum()),
+        "rejections_ban": float((reason == REASONS.index("ban")).sum()),
+        "review_days": _mean((a["t_decided"] - a["t_applied"])[reviewed]),
+        "queue_wait_days": _mean((a["t_started"] - a["t_applied"])[reviewed]),
+    }
+
+
+def _timeseries(scenario: Scenario, r: Records, shape: Layout) -> np.ndarray:
+    n_months, n_materials, n_dest = len(shape.months), len(shape.materials), len(shape.destinations)
+    series = np.zeros((n_months, n_materials, n_dest, len(TIMESERIES_COLUMNS)))
+    groups = list(scenario.buyers.values())
+    group_dest = np.array([shape.destinations.index(g.destination) for g in groups], dtype=int)
+    stock_dest = group_dest[r.firm_group[r.stock_firm]]
+    month, stock_material = r.interval_month, r.stock_material
+    cell = (month[None, :], stock_material[:, None], stock_dest[:, None])
+    np.add.at(series[..., 0], cell, r.stock_demand_kg)
+    np.add.at(series[..., 1], cell, r.stock_unmet_kg)
+    boundaries = r.interval_start_days
+    for column, times in ((2, r.orders["t_delivered"]), (3, r.orders["t_exported"])):
+        done = ~np.isnan(times)
+        stock = r.orders["stock"][done]
+        months = month[np.searchsorted(boundaries, times[done], side="right") - 1]
+        np.add.at(series[..., column], (months, stock_material[stock], stock_dest[stock]), r.orders["quantity_kg"][done])
+    return series
+
+
+def _mean(values: np.ndarray) -> float:
+    return float(values.mean()) if values.size else np.nan
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    return float(numerator / denominator) if denominator > 0 else np.nan
