@@ -75,8 +75,14 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _add_set(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                        help="override a parameter, e.g. --set authority.reviewers=4 (repeatable)")
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a parameter, e.g. --set authority.reviewers=4 (repeatable)",
+    )
 
 
 def _positive(text: str) -> int:
@@ -137,8 +143,9 @@ def _summary_screen(result: RunResult) -> str:
     for prefix, title in (("sector:", "shortfall fraction by sector"), ("material:", "shortfall fraction by material")):
         lines += ["", title]
         rows = summary.xs("shortfall_fraction", level="metric")
-        lines += [_row(f"  {group.removeprefix(prefix)}", row) for group, row in rows.iterrows()
-                  if group.startswith(prefix)]
+        lines += [
+            _row(f"  {group.removeprefix(prefix)}", row) for group, row in rows.iterrows() if group.startswith(prefix)
+        ]
     return "\n".join(lines)
 
 

@@ -88,5 +88,3 @@ def write_run(result: RunResult, out: Path, source: str | None, workers: int) ->
         atomic_write(out / name, write)
         written.append(out / name)
     return written
-
-

@@ -29,11 +29,23 @@ _UNIT = Uniform(dist="uniform", low=0.0, high=1.0)
 class Application:
     """One licence application and what became of it."""
 
-    __slots__ = ("firm", "material", "kind", "priority", "renewal", "t_applied", "t_started", "t_decided",
-                 "approved", "reason", "decided")
+    __slots__ = (
+        "firm",
+        "material",
+        "kind",
+        "priority",
+        "renewal",
+        "t_applied",
+        "t_started",
+        "t_decided",
+        "approved",
+        "reason",
+        "decided",
+    )
 
-    def __init__(self, env: simpy.Environment, firm: Firm, material: str, kind: str, priority: int,
-                 renewal: bool) -> None:
+    def __init__(
+        self, env: simpy.Environment, firm: Firm, material: str, kind: str, priority: int, renewal: bool
+    ) -> None:
         self.firm = firm
         self.material = material
         self.kind = kind
@@ -50,8 +62,9 @@ class Application:
 class Authority:
     """Review queue, reviewers and decisions."""
 
-    def __init__(self, env: simpy.Environment, scenario: Scenario, regime: Regime,
-                 review_rng, approval_rng, warmup_days: float) -> None:
+    def __init__(
+        self, env: simpy.Environment, scenario: Scenario, regime: Regime, review_rng, approval_rng, warmup_days: float
+    ) -> None:
         self.env = env
         self.regime = regime
         self.reviewers = scenario.authority.reviewers

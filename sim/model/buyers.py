@@ -21,8 +21,19 @@ from sim.scenario.schema import BuyerGroup, ReorderPoint
 class Firm:
     """One buying firm: its group's attributes, its VEU flag, its track record and its stocks."""
 
-    __slots__ = ("index", "group_name", "group_index", "destination", "military", "trusted", "green_channel",
-                 "licences", "flagged", "track_record", "stocks")
+    __slots__ = (
+        "index",
+        "group_name",
+        "group_index",
+        "destination",
+        "military",
+        "trusted",
+        "green_channel",
+        "licences",
+        "flagged",
+        "track_record",
+        "stocks",
+    )
 
     def __init__(self, index: int, group_name: str, group_index: int, group: BuyerGroup, flagged: bool) -> None:
         self.index = index
@@ -45,12 +56,40 @@ class Stock:
     closes an interval at every month start and at the end of the warm-up).
     """
 
-    __slots__ = ("env", "index", "firm", "material", "china_share", "mean_rate", "rate", "level", "on_order",
-                 "updated", "hold_until", "reorder_point", "order_up_to", "continuous_review", "retry_days",
-                 "place_order", "_version", "demand_kg", "unmet_kg", "stockout_days")
+    __slots__ = (
+        "env",
+        "index",
+        "firm",
+        "material",
+        "china_share",
+        "mean_rate",
+        "rate",
+        "level",
+        "on_order",
+        "updated",
+        "hold_until",
+        "reorder_point",
+        "order_up_to",
+        "continuous_review",
+        "retry_days",
+        "place_order",
+        "_version",
+        "demand_kg",
+        "unmet_kg",
+        "stockout_days",
+    )
 
-    def __init__(self, env: simpy.Environment, index: int, firm: Firm, material: str, mean_china_kg_per_day: float,
-                 china_share: float, group: BuyerGroup, place_order: Callable[[Stock, float], None]) -> None:
+    def __init__(
+        self,
+        env: simpy.Environment,
+        index: int,
+        firm: Firm,
+        material: str,
+        mean_china_kg_per_day: float,
+        china_share: float,
+        group: BuyerGroup,
+        place_order: Callable[[Stock, float], None],
+    ) -> None:
         self.env = env
         self.index = index
         self.firm = firm

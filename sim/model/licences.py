@@ -51,8 +51,14 @@ class Licence:
 class Licensing:
     """Every firm's licences and applications in progress, and the rules for obtaining them."""
 
-    def __init__(self, env: simpy.Environment, scenario: Scenario, regime: Regime, authority: Authority,
-                 revocation_rng: np.random.Generator) -> None:
+    def __init__(
+        self,
+        env: simpy.Environment,
+        scenario: Scenario,
+        regime: Regime,
+        authority: Authority,
+        revocation_rng: np.random.Generator,
+    ) -> None:
         self.env = env
         self.types = scenario.licence_types
         self.regime = regime
@@ -75,7 +81,7 @@ class Licensing:
             if pending is not None:
                 yield pending.decided
                 continue
-            kind = self.choose_kind(firm)
+            kind = self.choose_kind(firm, material)
             if kind is None:
                 return None, "unavailable"
             app = self._apply(firm, material, kind, renewal=False)
@@ -93,11 +99,13 @@ class Licensing:
                 return licence
         return None
 
-    def choose_kind(self, firm: Firm) -> str | None:
-        """The firm's most preferred licence kind that is open, that it is eligible for and not barred from."""
+    def choose_kind(self, firm: Firm, material: str) -> str | None:
+        """The firm's most preferred licence kind that is open, covers the material, and that it may apply for."""
         now = self.env.now
         for kind in firm.licences:
             if kind not in self.regime.open_kinds or self._cooldown.get((firm.index, kind), -math.inf) > now:
+                continue
+            if material in self.types[kind].excluded_materials:
                 continue
             if kind == "six_month" and not (firm.trusted and not firm.military):
                 continue
@@ -151,6 +159,6 @@ class Licensing:
         if apply_at > self.env.now:
             yield self.env.timeout(apply_at - self.env.now)
         key = (licence.firm.index, licence.material)
-        if licence.revoked or key in self._pending or self.choose_kind(licence.firm) != licence.kind:
+        if licence.revoked or key in self._pending or self.choose_kind(licence.firm, licence.material) != licence.kind:
             return
         self._apply(licence.firm, licence.material, licence.kind, renewal=True)

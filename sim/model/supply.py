@@ -30,8 +30,19 @@ NO_LICENCE = "none"
 class Order:
     """One order of one firm for one material, and the times it passed each stage."""
 
-    __slots__ = ("stock", "quantity_kg", "t_ordered", "t_licensed", "t_vetted", "t_exported", "t_delivered",
-                 "t_closed", "status", "reason", "licence_kind")
+    __slots__ = (
+        "stock",
+        "quantity_kg",
+        "t_ordered",
+        "t_licensed",
+        "t_vetted",
+        "t_exported",
+        "t_delivered",
+        "t_closed",
+        "status",
+        "reason",
+        "licence_kind",
+    )
 
     def __init__(self, stock: Stock, quantity_kg: float, now: float) -> None:
         self.stock = stock
@@ -109,8 +120,9 @@ class AlternativeSupply:
     goods arrive after the lead time.
     """
 
-    def __init__(self, env: simpy.Environment, spec: AlternativeSpec, available_from_day: float,
-                 lead_time_days: Sampler) -> None:
+    def __init__(
+        self, env: simpy.Environment, spec: AlternativeSpec, available_from_day: float, lead_time_days: Sampler
+    ) -> None:
         self.env = env
         self.rate_kg_per_day = spec.capacity_kg_per_month / 30
         self.cap_kg = spec.capacity_kg_per_month

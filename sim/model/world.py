@@ -44,14 +44,16 @@ class World:
         self.env = CountingEnvironment()
         calendar = scenario.calendar
         self.regime = Regime(scenario)
-        self.authority = Authority(self.env, scenario, self.regime, streams["review"], streams["approval"],
-                                   calendar.warmup_days)
+        self.authority = Authority(
+            self.env, scenario, self.regime, streams["review"], streams["approval"], calendar.warmup_days
+        )
         self.licensing = Licensing(self.env, scenario, self.regime, self.authority, streams["revocation"])
         supply = scenario.supply
         self.production_days = Sampler(supply.production_days, streams["production"])
         self.transit_days = {
-            group.destination: Sampler(supply.transit_days_by_destination.get(group.destination, supply.transit_days),
-                                       streams["transit"])
+            group.destination: Sampler(
+                supply.transit_days_by_destination.get(group.destination, supply.transit_days), streams["transit"]
+            )
             for group in scenario.buyers.values()
         }
         general = scenario.licence_types.general
@@ -60,7 +62,8 @@ class World:
         self.vetting_pass_probability = general.vetting_pass_probability
         self.alternatives = {
             name: AlternativeSupply(
-                self.env, m.alternative,
+                self.env,
+                m.alternative,
                 calendar.day(m.alternative.available_from) if m.alternative.available_from else 0.0,
                 Sampler(m.alternative.lead_time_days, streams["alternative"]),
             )
@@ -75,16 +78,27 @@ class World:
         stocks: list[Stock] = []
         false_positive = self.scenario.veu.false_positive_rate
         for group_index, (name, group) in enumerate(self.scenario.buyers.items()):
-            flag_probability = 1.0 if group.military else (
-                group.veu_flag_probability if group.veu_flag_probability is not None else false_positive)
+            flag_probability = (
+                1.0
+                if group.military
+                else (group.veu_flag_probability if group.veu_flag_probability is not None else false_positive)
+            )
             flags = veu_rng.random(group.count) < flag_probability
             for flagged in flags:
                 firm = Firm(len(firms), name, group_index, group, bool(flagged))
                 firms.append(firm)
                 for material, demand in group.demand.items():
                     share = self.scenario.materials[material].china_share
-                    stock = Stock(self.env, len(stocks), firm, material, demand.mean_kg_per_day * share, share,
-                                  group, self._place_order)
+                    stock = Stock(
+                        self.env,
+                        len(stocks),
+                        firm,
+                        material,
+                        demand.mean_kg_per_day * share,
+                        share,
+                        group,
+                        self._place_order,
+                    )
                     firm.stocks[material] = stock
                     stocks.append(stock)
         return firms, stocks
@@ -127,22 +141,71 @@ class World:
         kind_index = {k: i for i, k in enumerate(LICENCE_KINDS)}
         reason_index = {r: i for i, r in enumerate(REASONS)}
         orders = columns(
-            [(o.stock.index, o.quantity_kg, o.t_ordered, o.t_licensed, o.t_vetted, o.t_exported, o.t_delivered,
-              o.t_closed, o.status, reason_index[o.reason], kind_index.get(o.licence_kind, -1)) for o in self.orders],
-            ("stock", "quantity_kg", "t_ordered", "t_licensed", "t_vetted", "t_exported", "t_delivered", "t_closed",
-             "status", "reason", "licence"),
+            [
+                (
+                    o.stock.index,
+                    o.quantity_kg,
+                    o.t_ordered,
+                    o.t_licensed,
+                    o.t_vetted,
+                    o.t_exported,
+                    o.t_delivered,
+                    o.t_closed,
+                    o.status,
+                    reason_index[o.reason],
+                    kind_index.get(o.licence_kind, -1),
+                )
+                for o in self.orders
+            ],
+            (
+                "stock",
+                "quantity_kg",
+                "t_ordered",
+                "t_licensed",
+                "t_vetted",
+                "t_exported",
+                "t_delivered",
+                "t_closed",
+                "status",
+                "reason",
+                "licence",
+            ),
             ("i8", "f8", "f8", "f8", "f8", "f8", "f8", "f8", "i1", "i1", "i1"),
         )
         applications = columns(
-            [(a.firm.index, material_index[a.material], kind_index[a.kind], a.priority, a.renewal, a.t_applied,
-              a.t_started, a.t_decided, a.approved, reason_index[a.reason]) for a in self.authority.applications],
-            ("firm", "material", "licence", "priority", "renewal", "t_applied", "t_started", "t_decided",
-             "approved", "reason"),
+            [
+                (
+                    a.firm.index,
+                    material_index[a.material],
+                    kind_index[a.kind],
+                    a.priority,
+                    a.renewal,
+                    a.t_applied,
+                    a.t_started,
+                    a.t_decided,
+                    a.approved,
+                    reason_index[a.reason],
+                )
+                for a in self.authority.applications
+            ],
+            (
+                "firm",
+                "material",
+                "licence",
+                "priority",
+                "renewal",
+                "t_applied",
+                "t_started",
+                "t_decided",
+                "approved",
+                "reason",
+            ),
             ("i8", "i2", "i1", "i1", "?", "f8", "f8", "f8", "?", "i1"),
         )
         alternative = columns(
             [row for supply in self.alternatives.values() for row in supply.deliveries],
-            ("stock", "t_delivered", "quantity_kg"), ("i8", "f8", "f8"),
+            ("stock", "t_delivered", "quantity_kg"),
+            ("i8", "f8", "f8"),
         )
         stocks = self.stocks
         policy = [self.scenario.buyers[s.firm.group_name].inventory for s in stocks]
@@ -178,7 +241,9 @@ def simulate(scenario: Scenario, streams: Mapping[str, np.random.Generator]) -> 
     return World(scenario, streams).run()
 
 
-def accounting_intervals(start: dt.date, horizon_days: int, warmup_days: int) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+def accounting_intervals(
+    start: dt.date, horizon_days: int, warmup_days: int
+) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
     """Accounting interval boundaries (days), the month index of each, and the month labels.
 
     Intervals break at every calendar month start and at the end of the warm-up; the last

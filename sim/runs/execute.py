@@ -55,16 +55,22 @@ def replicate(scenario: Scenario, seed: int, index: int, shape: Layout | None = 
     return Replication(index, values, series.astype(np.float32), records.events)
 
 
-def run(scenario: Scenario, replications: int | None = None, seed: int | None = None,
-        workers: int | None = None, progress: bool = False) -> RunResult:
+def run(
+    scenario: Scenario,
+    replications: int | None = None,
+    seed: int | None = None,
+    workers: int | None = None,
+    progress: bool = False,
+) -> RunResult:
     """Run the Monte Carlo of a scenario; defaults come from its ``monte_carlo`` section."""
     started = time.perf_counter()
     n = replications or scenario.monte_carlo.replications
     seed = scenario.monte_carlo.seed if seed is None else seed
     shape = layout(scenario)
     values = np.empty((n, len(shape.keys)))
-    series = np.empty((n, len(shape.months), len(shape.materials), len(shape.destinations),
-                       len(TIMESERIES_COLUMNS)), dtype=np.float32)
+    series = np.empty(
+        (n, len(shape.months), len(shape.materials), len(shape.destinations), len(TIMESERIES_COLUMNS)), dtype=np.float32
+    )
     events = 0
     bar = tqdm(total=n, unit="rep", disable=not progress, leave=False, desc=scenario.name)
     with bar:
@@ -119,12 +125,14 @@ def _replicate_in_worker(index: int) -> Replication:
 
 def _per_replication(shape: Layout, values: np.ndarray) -> pd.DataFrame:
     n, k = values.shape
-    return pd.DataFrame({
-        "replication": np.repeat(np.arange(n), k),
-        "metric": np.tile([m for m, _ in shape.keys], n),
-        "group": np.tile([g for _, g in shape.keys], n),
-        "value": values.ravel(),
-    })
+    return pd.DataFrame(
+        {
+            "replication": np.repeat(np.arange(n), k),
+            "metric": np.tile([m for m, _ in shape.keys], n),
+            "group": np.tile([g for _, g in shape.keys], n),
+            "value": values.ravel(),
+        }
+    )
 
 
 def _timeseries_table(shape: Layout, series: np.ndarray) -> pd.DataFrame:

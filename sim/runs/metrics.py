@@ -77,8 +77,7 @@ def layout(scenario: Scenario) -> Layout:
         + tuple(f"material:{m}" for m in scenario.materials)
         + tuple(f"buyer:{g}" for g in scenario.buyers)
     )
-    keys = tuple((metric, group) for metric in METRICS for group in groups
-                 if group == "all" or metric not in ALL_ONLY)
+    keys = tuple((metric, group) for metric in METRICS for group in groups if group == "all" or metric not in ALL_ONLY)
     destinations = tuple(dict.fromkeys(b.destination for b in buyers))
     return Layout(keys, groups, months, tuple(scenario.materials), destinations)
 
@@ -114,8 +113,9 @@ def _selectors(scenario: Scenario, r: Records) -> dict[str, tuple[np.ndarray, np
     selectors = {"all": masks(np.ones(len(r.stock_firm), bool), np.ones(len(app_group), bool))}
     for i, group in enumerate(groups):
         selectors.setdefault(f"sector:{group.sector}", by_group(lambda j, s=group.sector: groups[j].sector == s))
-        selectors.setdefault(f"destination:{group.destination}",
-                             by_group(lambda j, d=group.destination: groups[j].destination == d))
+        selectors.setdefault(
+            f"destination:{group.destination}", by_group(lambda j, d=group.destination: groups[j].destination == d)
+        )
         selectors[f"buyer:{r.groups[i]}"] = by_group(lambda j, i=i: j == i)
     for m, name in enumerate(r.materials):
         selectors[f"material:{name}"] = masks(r.stock_material == m, r.applications["material"] == m)
@@ -188,7 +188,8 @@ def _timeseries(scenario: Scenario, r: Records, shape: Layout) -> np.ndarray:
         done = ~np.isnan(times)
         stock = r.orders["stock"][done]
         months = month[np.searchsorted(boundaries, times[done], side="right") - 1]
-        np.add.at(series[..., column], (months, stock_material[stock], stock_dest[stock]), r.orders["quantity_kg"][done])
+        cells = (months, stock_material[stock], stock_dest[stock])
+        np.add.at(series[..., column], cells, r.orders["quantity_kg"][done])
     return series
 
 

@@ -17,8 +17,9 @@ def summarise(keys: list[tuple[str, str]], values: np.ndarray) -> pd.DataFrame:
         mean = _nan_reduce(np.nanmean, values, n)
         sd = np.where(n > 1, _nan_reduce(lambda v, axis: np.nanstd(v, axis=axis, ddof=1), values, n), np.nan)
         half = stats.t.ppf((1 + CONFIDENCE) / 2, np.maximum(n - 1, 1)) * sd / np.sqrt(n)
-        p5, p50, p95 = (_nan_reduce(lambda v, axis, q=q: np.nanpercentile(v, q, axis=axis), values, n)
-                        for q in (5, 50, 95))
+        p5, p50, p95 = (
+            _nan_reduce(lambda v, axis, q=q: np.nanpercentile(v, q, axis=axis), values, n) for q in (5, 50, 95)
+        )
     frame = pd.DataFrame(keys, columns=["metric", "group"])
     frame["mean"] = mean
     frame["ci_low"] = mean - half

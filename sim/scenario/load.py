@@ -91,7 +91,8 @@ def _read_yaml(path: Path) -> _Document:
     except OSError as exc:
         raise ScenarioError([Problem(name, None, "", f"cannot read the file: {exc.strerror}")]) from None
     if size > MAX_FILE_BYTES:
-        raise ScenarioError([Problem(name, None, "", f"file is {size} bytes; scenarios are limited to {MAX_FILE_BYTES}")])
+        message = f"file is {size} bytes; scenarios are limited to {MAX_FILE_BYTES}"
+        raise ScenarioError([Problem(name, None, "", message)])
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -279,8 +280,16 @@ def _data_path(loc: tuple, data: Any) -> KeyPath:
 
 
 _TAGS = set(DISTRIBUTION_NAMES) | {
-    "controls", "ban", "licence_type", "authority", "revoke", "tension", "inventory",
-    "reorder_point", "fixed_interval", "[key]",
+    "controls",
+    "ban",
+    "licence_type",
+    "authority",
+    "revoke",
+    "tension",
+    "inventory",
+    "reorder_point",
+    "fixed_interval",
+    "[key]",
 }
 
 

@@ -9,6 +9,7 @@ Units are in the names: ``_days`` are calendar days unless a field says otherwis
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
@@ -84,7 +85,9 @@ class ReorderPoint(_Strict):
 
     policy: Literal["reorder_point"] = "reorder_point"
     initial_days: float = Field(ge=0, description="Stock on hand at the start, in days of mean demand.")
-    reorder_point_days: float = Field(ge=0, description="Inventory position (stock plus on order) that triggers an order.")
+    reorder_point_days: float = Field(
+        ge=0, description="Inventory position (stock plus on order) that triggers an order."
+    )
     order_up_to_days: float = Field(gt=0, description="Inventory position an order restores.")
 
     @model_validator(mode="after")
@@ -168,6 +171,9 @@ class LicenceType(_Strict):
     vetting_pass_probability: Probability = Field(default=1.0, description="Chance a shipment passes vetting.")
     cooldown_days: float = Field(
         default=90, ge=0, description="Days after a refusal before the firm applies for this kind again."
+    )
+    excluded_materials: list[Name] = Field(
+        default_factory=list, description="Materials this kind never covers (e.g. samarium under six-month licences)."
     )
 
 
@@ -345,22 +351,32 @@ class Scenario(_Strict):
 
     @model_validator(mode="after")
     def _references_and_dates(self) -> Scenario:
+        sectors = {group.sector: None for group in self.buyers.values()}
+        destinations = {group.destination: None for group in self.buyers.values()}
         for group_name, group in self.buyers.items():
             for material in group.demand:
                 _known(material, self.materials, f"buyers.{group_name}.demand")
+        for kind in LICENCE_KINDS:
+            for material in self.licence_types[kind].excluded_materials:
+                _known(material, self.materials, f"licence_types.{kind}.excluded_materials")
         for event_name, event in self.policy.items():
             where = f"policy.{event_name}"
             self._inside_horizon(event.date, f"{where}.date")
             for material in getattr(event, "materials", []):
                 _known(material, self.materials, f"{where}.materials")
+            if isinstance(event, BanEvent):
+                _known(event.destination, destinations, f"{where}.destination")
             buyers = getattr(event, "buyers", None)
-            for group in (buyers.groups or []) if buyers else []:
-                _known(group, self.buyers, f"{where}.buyers.groups")
+            if buyers is not None:
+                for field, defined in (("groups", self.buyers), ("sectors", sectors), ("destinations", destinations)):
+                    for value in getattr(buyers, field) or []:
+                        _known(value, defined, f"{where}.buyers.{field}")
         if self.veu.date is not None:
             self._inside_horizon(self.veu.date, "veu.date")
         for name, material in self.materials.items():
-            if material.alternative.available_from is not None:
-                self._inside_horizon(material.alternative.available_from, f"materials.{name}.alternative.available_from")
+            first_day = material.alternative.available_from
+            if first_day is not None:
+                self._inside_horizon(first_day, f"materials.{name}.alternative.available_from")
         return self
 
     def _inside_horizon(self, date: dt.date, where: str) -> None:
@@ -372,4 +388,6 @@ class Scenario(_Strict):
 
 def _known(name: str, defined: dict, where: str) -> None:
     if name not in defined:
-        raise ValueError(f"{where}: {name!r} is not defined; defined are {', '.join(sorted(defined))}")
+        close = difflib.get_close_matches(name, list(defined), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ValueError(f"{where}: {name!r} is not defined{hint} Defined: {', '.join(sorted(defined))}")
