@@ -62,12 +62,12 @@ def fulfil(world: World, order: Order) -> Generator[simpy.Event, object, None]:
         return _lose(world, order, REJECTED, "ban")
     licence: Licence | None = None
     if material in regime.controlled:
+        if regime.veu_active and firm.flagged:
+            return _lose(world, order, REJECTED, "veu")
         licence, reason = yield from world.licensing.obtain(firm, material)
         if licence is None:
             return _lose(world, order, REJECTED, reason)
         order.licence_kind = licence.kind
-        if regime.veu_active and firm.flagged:
-            return _lose(world, order, REJECTED, "veu")
     order.t_licensed = env.now
     if licence is not None and licence.kind == "general":
         yield env.timeout(world.vetting_days())
@@ -130,7 +130,8 @@ class AlternativeSupply:
         self.lead_time_days = lead_time_days
         self.level_kg = 0.0
         self.updated = available_from_day
-        self.deliveries: list[tuple[int, float, float]] = []
+        self.requests: list[list[float]] = []
+        """One row per granted request: stock index, day requested, day delivered (NaN until then), kg."""
 
     def request(self, stock: Stock, quantity_kg: float) -> float:
         """Take up to ``quantity_kg`` for a firm; returns what was granted."""
@@ -144,10 +145,12 @@ class AlternativeSupply:
             return 0.0
         self.level_kg -= granted
         stock.expect(granted)
-        self.env.timeout(self.lead_time_days(), (stock, granted)).callbacks.append(self._deliver)
+        request = [stock.index, now, math.nan, granted]
+        self.requests.append(request)
+        self.env.timeout(self.lead_time_days(), (stock, request)).callbacks.append(self._deliver)
         return granted
 
     def _deliver(self, event: simpy.Event) -> None:
-        stock, quantity_kg = event.value
-        self.deliveries.append((stock.index, self.env.now, quantity_kg))
-        stock.receive(quantity_kg)
+        stock, request = event.value
+        request[2] = self.env.now
+        stock.receive(request[3])

@@ -203,9 +203,9 @@ class World:
             ("i8", "i2", "i1", "i1", "?", "f8", "f8", "f8", "?", "i1"),
         )
         alternative = columns(
-            [row for supply in self.alternatives.values() for row in supply.deliveries],
-            ("stock", "t_delivered", "quantity_kg"),
-            ("i8", "f8", "f8"),
+            [tuple(row) for supply in self.alternatives.values() for row in supply.requests],
+            ("stock", "t_requested", "t_delivered", "quantity_kg"),
+            ("i8", "f8", "f8", "f8"),
         )
         stocks = self.stocks
         policy = [self.scenario.buyers[s.firm.group_name].inventory for s in stocks]

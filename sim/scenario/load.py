@@ -26,6 +26,7 @@ MAX_DEPTH = 32
 MAX_EXTENDS = 16
 
 KeyPath = tuple[Any, ...]
+_PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,8 @@ def _construct(loader: yaml.SafeLoader, node: yaml.Node, path: KeyPath, lines: d
     """Plain data from a YAML node, recording the line of every key."""
     if len(path) > MAX_DEPTH:
         raise yaml.MarkedYAMLError(None, None, f"nesting deeper than {MAX_DEPTH} levels", node.start_mark)
+    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in _PLAIN_TAGS:
+        raise yaml.MarkedYAMLError(None, None, f"tag {node.tag} is not allowed in scenarios", node.start_mark)
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:

@@ -388,6 +388,6 @@ class Scenario(_Strict):
 
 def _known(name: str, defined: dict, where: str) -> None:
     if name not in defined:
-        close = difflib.get_close_matches(name, list(defined), n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
+        close = difflib.get_close_matches(name, list(defined), n=1, cutoff=0.5)
+        hint = f"; did you mean {close[0]!r}?" if close else ";"
         raise ValueError(f"{where}: {name!r} is not defined{hint} Defined: {', '.join(sorted(defined))}")

@@ -1,0 +1,120 @@
+"""The review queue: weekends, the M/M/c textbook case, priority and capacity."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from sim.model.authority import calendar_days
+from sim.model.world import simulate
+from sim.runs.streams import streams
+from sim.scenario.schema import Scenario
+from tests.conftest import SMALL, merged, small
+
+# 2025-01-06 is a Monday: with start_weekday 0, day 5 is Saturday.
+
+
+@pytest.mark.parametrize(
+    ("now", "working", "expected"),
+    [
+        (0.0, 1.0, 1.0),  # Monday: done by Tuesday 00:00
+        (0.0, 5.0, 5.0),  # Monday to Friday: done by Saturday 00:00
+        (0.0, 6.0, 8.0),  # one more day: next Monday, done Tuesday 00:00
+        (4.5, 1.0, 3.0),  # Friday noon: half a day Friday, half Monday (done Monday noon)
+        (5.0, 1.0, 3.0),  # Saturday: starts Monday
+        (0.0, 10.0, 12.0),  # two working weeks
+        (2.0, 0.0, 0.0),
+    ],
+)
+def test_working_days_skip_weekends(now, working, expected):
+    assert calendar_days(now, working, start_weekday=0) == pytest.approx(expected)
+
+
+def erlang_c(servers: int, offered: float) -> float:
+    """Probability that an arrival waits in an M/M/c queue (offered load in erlangs)."""
+    top = offered**servers / math.factorial(servers) * servers / (servers - offered)
+    return top / (sum(offered**k / math.factorial(k) for k in range(servers)) + top)
+
+
+def mmc_scenario(servers: int, arrival_rate: float, service_mean: float, horizon: int, warmup: int) -> Scenario:
+    """One firm ordering at Poisson times, each order one per-shipment application: an M/M/c queue."""
+    data = merged(SMALL, {
+        "calendar": {"horizon_days": horizon, "warmup_days": warmup},
+        "materials": {"Dy": {"china_share": 1.0}},
+        "buyers": {"auto": {"count": 1, "licences": ["per_shipment"], "demand": {"Ga": None}}, "defence": None},
+        "licence_types": {"per_shipment": {"review_days": {"dist": "exponential", "mean": service_mean},
+                                           "approval_probability": 1.0}},
+        "authority": {"reviewers": servers},
+    })
+    data["buyers"]["auto"]["inventory"] = {
+        "policy": "fixed_interval", "initial_days": 10_000, "order_days": 1,
+        "interval_days": {"dist": "exponential", "mean": 1 / arrival_rate},
+    }
+    return Scenario.model_validate(data)
+
+
+@pytest.mark.parametrize(("servers", "utilisation"), [(1, 0.5), (3, 0.8)])
+def test_review_queue_matches_erlang_c(servers, utilisation):
+    """Mean wait for a reviewer and the chance of waiting agree with the M/M/c formulas.
+
+    Tolerance: 4 standard errors of the mean across independent replications (two-sided
+    false-alarm rate about 6e-5), the replications long enough that the warm-up bias is far smaller.
+    """
+    service_mean, replications = 1.0, 30
+    arrival_rate = utilisation * servers / service_mean
+    scenario = mmc_scenario(servers, arrival_rate, service_mean, horizon=3000, warmup=300)
+    waits, waited = [], []
+    for rep in range(replications):
+        apps = simulate(scenario, streams(11, rep)).applications
+        counted = (apps["t_applied"] >= 300) & ~np.isnan(apps["t_started"])
+        wait = (apps["t_started"] - apps["t_applied"])[counted]
+        waits.append(wait.mean())
+        waited.append((wait > 0).mean())
+    offered = arrival_rate * service_mean
+    p_wait = erlang_c(servers, offered)
+    expected_wait = p_wait * service_mean / (servers - offered)
+    for sample, theory in ((waits, expected_wait), (waited, p_wait)):
+        sample = np.asarray(sample)
+        standard_error = sample.std(ddof=1) / math.sqrt(replications)
+        assert abs(sample.mean() - theory) <= 4 * standard_error, (sample.mean(), theory, standard_error)
+
+
+def test_littles_law_on_the_review_queue():
+    """Time-average number waiting equals arrival rate times mean wait (within 4 standard errors)."""
+    scenario = mmc_scenario(2, 1.5, 1.0, horizon=3000, warmup=300)
+    ratios = []
+    for rep in range(20):
+        records = simulate(scenario, streams(5, rep))
+        apps = records.applications
+        counted = (apps["t_applied"] >= 300) & ~np.isnan(apps["t_started"])
+        total_wait = (apps["t_started"] - apps["t_applied"])[counted].sum()
+        ratios.append(records.queue_length_mean - total_wait / (3000 - 300))
+    ratios = np.asarray(ratios)
+    assert abs(ratios.mean()) <= 4 * ratios.std(ddof=1) / math.sqrt(len(ratios)) + 1e-9
+
+
+def test_more_reviewers_never_lengthen_the_wait():
+    base = mmc_scenario(2, 1.6, 1.0, horizon=1000, warmup=100)
+    waits = []
+    for reviewers in (2, 3, 5):
+        scenario = base.model_copy(update={"authority": base.authority.model_copy(update={"reviewers": reviewers})})
+        apps = simulate(scenario, streams(3, 0)).applications
+        waits.append(np.nansum(apps["t_started"] - apps["t_applied"]))
+    assert waits[0] > waits[1] > waits[2]
+
+
+def test_green_channel_waits_less_than_standard():
+    only_per_shipment = {"licences": ["per_shipment"], "count": 10}
+    scenario = small(
+        buyers={"auto": {"green_channel": True, **only_per_shipment},
+                "defence": {"military": False, **only_per_shipment}},
+        authority={"reviewers": 1, "green_channel": True},
+        licence_types={"per_shipment": {"review_days": {"dist": "exponential", "mean": 1.2}}},
+    )
+    apps = simulate(scenario, streams(2, 0)).applications
+    assert (apps["priority"] == 0).any() and (apps["priority"] == 1).any()
+    wait = apps["t_started"] - apps["t_applied"]
+    green, standard = wait[apps["priority"] == 0], wait[apps["priority"] == 1]
+    assert np.nanmean(green) < np.nanmean(standard)

@@ -1,0 +1,133 @@
+"""Reading scenarios: extends, overrides, and a clear message for every kind of bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sim.scenario.load import ScenarioError, load_scenario
+
+VALID = """\
+name: tiny
+calendar:
+  start: 2025-01-01
+  horizon_days: 365
+materials:
+  Dy: {}
+buyers:
+  auto:
+    count: 2
+    sector: automotive
+    destination: EU
+    demand:
+      Dy: {mean_kg_per_day: 1}
+    inventory: {initial_days: 30, reorder_point_days: 20, order_up_to_days: 60}
+authority:
+  reviewers: 3
+"""
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text)
+    return path
+
+
+def problems(path: Path, overrides: tuple[str, ...] = ()) -> list[str]:
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path, overrides)
+    return [str(p) for p in caught.value.problems]
+
+
+def test_valid_scenario_loads_with_defaults(tmp_path):
+    scenario = load_scenario(write(tmp_path, "s.yaml", VALID))
+    assert scenario.authority.reviewers == 3
+    assert scenario.licence_types.per_shipment.validity_days == 90
+    assert scenario.supply.transit_days.expected_value() == 30
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (VALID.replace("  reviewers: 3", "  reviewers: many"), [":16: authority.reviewers:", "valid integer"]),
+        (VALID.replace("authority:", "authorty:"), [":15: authorty:", "did you mean 'authority'?"]),
+        (VALID.replace("mean_kg_per_day: 1", "mean_kg_per_day: -1"),
+         [":13: buyers.auto.demand.Dy.mean_kg_per_day:", "greater than 0"]),
+        (VALID + "veu: {date: 2025-06-01, false_positive_rate: 1.5}\n",
+         [":17: veu.false_positive_rate:", "less than or equal to 1"]),
+        (VALID + "veu: {date: 2031-06-01}\n", [":17: veu.date:", "outside the simulated period"]),
+        (VALID.replace("      Dy: {mean", "      Dx: {mean"), [":12: buyers.auto.demand:", "'Dx' is not defined",
+                                                               "did you mean 'Dy'?"]),
+        (VALID + "policy:\n  cut:\n    date: 2025-03-01\n    event: revoke\n    share: 0.5\n"
+                 "    buyers: {groups: [autos]}\n", ["policy.cut.buyers.groups", "'autos' is not defined"]),
+        (VALID + "supply:\n  transit_days: {dist: weibull, mean: 3}\n",
+         [":18: supply.transit_days:", "'fixed', 'exponential'"]),
+        (VALID + "supply:\n  transit_days: {dist: lognormal, mean: 3}\n",
+         [":18: supply.transit_days.sd:", "required key is missing"]),
+        ("name: x\ncalendar: {start: 2025-01-01\n", ["s.yaml:3:", "not valid YAML"]),
+        ("- a\n- b\n", ["s.yaml:1:", "top level must be a mapping"]),
+        ("", ["s.yaml:1:", "empty"]),
+        (VALID + "x: &big [1, 2]\ny: *big\n", ["s.yaml:18:", "aliases"]),
+        (VALID + "hook: !!python/object/apply:os.system ['echo pwned']\n", ["s.yaml:17:", "not valid YAML"]),
+        (VALID + "authority:\n  reviewers: 4\n", ["duplicate key 'authority'"]),
+    ],
+    ids=["wrong-type", "unknown-key", "negative-rate", "probability", "date-outside", "undefined-material",
+         "undefined-group", "unknown-distribution", "missing-parameter", "yaml-syntax", "top-level-list", "empty",
+         "alias", "python-tag", "duplicate-key"],
+)
+def test_bad_scenario_names_file_line_key_and_rule(tmp_path, text, expected):
+    found = "\n".join(problems(write(tmp_path, "s.yaml", text)))
+    for fragment in expected:
+        assert fragment in found
+
+
+def test_extends_merges_deeply_and_null_removes(tmp_path):
+    write(tmp_path, "base.yaml", VALID + "policy:\n  ban:\n    {date: 2025-02-01, event: ban, destination: EU,"
+                                         " materials: [Dy], active: true}\n")
+    child = write(tmp_path, "child.yaml", "extends: base.yaml\nname: child\nauthority: {green_channel: true}\n"
+                                          "policy: {ban: null}\n")
+    scenario = load_scenario(child)
+    assert scenario.name == "child"
+    assert scenario.authority.reviewers == 3 and scenario.authority.green_channel
+    assert scenario.policy == {}
+
+
+def test_error_in_parent_points_at_parent_file(tmp_path):
+    write(tmp_path, "base.yaml", VALID.replace("reviewers: 3", "reviewers: 0"))
+    child = write(tmp_path, "child.yaml", "extends: base.yaml\nname: child\n")
+    assert any("base.yaml:16: authority.reviewers" in p for p in problems(child))
+
+
+def test_missing_and_cyclic_extends_are_refused(tmp_path):
+    missing = write(tmp_path, "m.yaml", "extends: nowhere.yaml\nname: m\n")
+    assert "m.yaml:1: extends: no such file" in problems(missing)[0]
+    write(tmp_path, "a.yaml", "extends: b.yaml\nname: a\n")
+    b = write(tmp_path, "b.yaml", "extends: a.yaml\nname: b\n")
+    assert "extends cycle" in problems(b)[0]
+
+
+def test_set_overrides_any_parameter(tmp_path):
+    path = write(tmp_path, "s.yaml", VALID)
+    scenario = load_scenario(path, ["authority.reviewers=7", "supply.transit_days={dist: exponential, mean: 9}",
+                                    "calendar.start=2025-02-01"])
+    assert scenario.authority.reviewers == 7
+    assert scenario.supply.transit_days.expected_value() == 9
+    assert str(scenario.calendar.start) == "2025-02-01"
+
+
+@pytest.mark.parametrize(
+    ("override", "expected"),
+    [("authority.reviewers=-3", "--set: authority.reviewers: Input should be greater than or equal to 1"),
+     ("authority.reviewrs=3", "did you mean 'reviewers'?"),
+     ("noequals", "expected KEY=VALUE"),
+     ("name.x=3", "name is a single value")],
+)
+def test_bad_override_is_refused(tmp_path, override, expected):
+    path = write(tmp_path, "s.yaml", VALID)
+    assert any(expected in p for p in problems(path, (override,)))
+
+
+def test_oversized_file_is_refused_before_parsing(tmp_path):
+    path = write(tmp_path, "s.yaml", VALID + "#" * (3 * 1024 * 1024))
+    assert "limited to" in problems(path)[0]
