@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import copy
+import os
 from pathlib import Path
 from typing import Any
 
+import hypothesis
 import pytest
 
 from sim.scenario.schema import Scenario
@@ -61,3 +63,10 @@ def small(**changes: Any) -> Scenario:
 @pytest.fixture
 def small_scenario() -> Scenario:
     return small()
+
+
+settings_profiles = {"default": 60, "thorough": 1000}
+for _name, _examples in settings_profiles.items():
+    hypothesis.settings.register_profile(_name, max_examples=_examples, deadline=None,
+                                         suppress_health_check=[hypothesis.HealthCheck.too_slow])
+hypothesis.settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))

@@ -63,7 +63,7 @@ def _batch_function(spec: object, rng: np.random.Generator):
 
 def gamma_rate(mean: float, cv: float, rng: np.random.Generator) -> float:
     """One draw of a positive rate with the given mean and coefficient of variation."""
-    if cv == 0:
+    if cv < 1e-6:  # a gamma this narrow is the mean, and its shape would overflow
         return mean
     shape = 1 / cv**2
     return float(rng.gamma(shape, mean / shape))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -11,29 +13,29 @@ SUMMARY_COLUMNS = ("metric", "group", "mean", "ci_low", "ci_high", "sd", "p5", "
 
 
 def summarise(keys: list[tuple[str, str]], values: np.ndarray) -> pd.DataFrame:
-    """Summary table of a (replications x keys) array; NaN entries are replications without the metric."""
+    """Summary table of a (replications x keys) array; NaN entries are replications without the metric.
+
+    The confidence interval is Student's t interval of the mean over the replications that have
+    the metric; it needs at least two of them.
+    """
     n = np.sum(~np.isnan(values), axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = _nan_reduce(np.nanmean, values, n)
-        sd = np.where(n > 1, _nan_reduce(lambda v, axis: np.nanstd(v, axis=axis, ddof=1), values, n), np.nan)
-        half = stats.t.ppf((1 + CONFIDENCE) / 2, np.maximum(n - 1, 1)) * sd / np.sqrt(n)
-        p5, p50, p95 = (
-            _nan_reduce(lambda v, axis, q=q: np.nanpercentile(v, q, axis=axis), values, n) for q in (5, 50, 95)
-        )
+    mean = _reduce(np.nanmean, values, n > 0)
+    sd = _reduce(lambda v, axis: np.nanstd(v, axis=axis, ddof=1), values, n > 1)
+    half = stats.t.ppf((1 + CONFIDENCE) / 2, np.maximum(n - 1, 1)) * sd / np.sqrt(np.maximum(n, 1))
     frame = pd.DataFrame(keys, columns=["metric", "group"])
     frame["mean"] = mean
     frame["ci_low"] = mean - half
     frame["ci_high"] = mean + half
     frame["sd"] = sd
-    frame["p5"], frame["p50"], frame["p95"] = p5, p50, p95
+    for q in (5, 50, 95):
+        frame[f"p{q}"] = _reduce(lambda v, axis, q=q: np.nanpercentile(v, q, axis=axis), values, n > 0)
     frame["n"] = n
     return frame
 
 
-def _nan_reduce(function, values: np.ndarray, n: np.ndarray) -> np.ndarray:
-    """Apply a nan-aware reduction over replications, NaN where no replication has a value."""
+def _reduce(function: Callable, values: np.ndarray, present: np.ndarray) -> np.ndarray:
+    """Apply a nan-aware reduction over replications where ``present``, NaN elsewhere."""
     out = np.full(values.shape[1], np.nan)
-    present = n > 0
     if present.any():
         out[present] = function(values[:, present], axis=0)
     return out

@@ -1,0 +1,78 @@
+"""Licence kinds: eligibility, validity, renewal without a gap, exact revocation."""
+
+from __future__ import annotations
+
+import math
+
+from sim.model.world import World
+from sim.runs.streams import streams
+from tests.conftest import small
+
+FAST = {"review_days": 2, "approval_probability": 1.0}
+
+
+def run_world(scenario, seed: int = 1) -> World:
+    world = World(scenario, streams(seed, 0))
+    world.run()
+    return world
+
+
+def test_six_month_licences_only_for_trusted_civilian_firms():
+    world = run_world(small(licence_types={"six_month": FAST, "per_shipment": FAST}))
+    kinds_by_group = {}
+    for licence in world.licensing.granted:
+        kinds_by_group.setdefault(licence.firm.group_name, set()).add(licence.kind)
+    assert kinds_by_group["auto"] == {"six_month"}
+    assert "six_month" not in kinds_by_group.get("defence", set())
+
+
+def test_renewal_applied_before_expiry_leaves_no_gap():
+    scenario = small(licence_types={"six_month": {**FAST, "validity_days": 60, "renewal_lead_days": 10},
+                                    "per_shipment": FAST})
+    world = run_world(scenario)
+    by_holder = {}
+    for licence in world.licensing.granted:
+        if licence.kind == "six_month":
+            by_holder.setdefault((licence.firm.index, licence.material), []).append(licence)
+    assert by_holder
+    for chain in by_holder.values():
+        chain.sort(key=lambda lic: lic.starts)
+        assert len(chain) >= 4  # 365 days / 60-day licences
+        for earlier, later in zip(chain, chain[1:]):
+            assert later.starts == earlier.expires
+
+
+def test_general_licence_needs_the_track_record():
+    scenario = small(
+        licence_types={"per_shipment": FAST, "six_month": {"open": False},
+                       "general": {**FAST, "open": True, "track_record": 3}},
+        buyers={"auto": {"count": 2}},
+    )
+    world = run_world(scenario)
+    per_shipment_before = {}
+    for app in world.authority.applications:
+        firm = app.firm.index
+        if app.kind == "per_shipment" and app.approved:
+            per_shipment_before[firm] = per_shipment_before.get(firm, 0) + 1
+        if app.kind == "general" and not app.renewal:
+            assert per_shipment_before.get(firm, 0) >= 3
+    assert any(app.kind == "general" for app in world.authority.applications)
+
+
+def test_revocation_stops_exactly_the_configured_share():
+    scenario = small(
+        buyers={"auto": {"count": 25}},
+        licence_types={"six_month": {**FAST, "validity_days": 400}, "per_shipment": FAST},
+        policy={"cut": {"date": "2025-06-02", "event": "revoke", "licences": ["six_month"], "share": 0.4}},
+    )
+    world = run_world(scenario)
+    day = scenario.calendar.day(scenario.policy["cut"].date)
+    in_force = [lic for lic in world.licensing.granted if lic.kind == "six_month" and lic.starts <= day < lic.expires
+                and (math.isnan(lic.revoked_at) or lic.revoked_at >= day)]
+    revoked = [lic for lic in in_force if lic.revoked_at == day]
+    assert len(in_force) >= 40
+    assert len(revoked) == round(0.4 * len(in_force)) == world.licensing.revocations
+    # Nothing is exported under a revoked licence after its revocation.
+    for order in world.orders:
+        if order.licence_kind == "six_month" and order.reason == "revoked":
+            assert order.t_closed >= day
