@@ -6,10 +6,11 @@ where it runs, so results are identical whatever the number of workers.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import signal
 import time
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -97,25 +98,27 @@ def default_workers(replications: int) -> int:
 
 
 def _replications(scenario: Scenario, seed: int, n: int, workers: int) -> Iterator[Replication]:
+    """Replications in index order, computed here or on a pool of worker processes."""
     if workers == 1:
         shape = layout(scenario)
         for index in range(n):
             yield replicate(scenario, seed, index, shape)
         return
-    with ProcessPoolExecutor(workers, initializer=_set_worker_scenario, initargs=(scenario, seed)) as pool:
-        chunk = max(1, min(16, n // (workers * 4)))
-        try:
-            yield from pool.map(_replicate_in_worker, range(n), chunksize=chunk)
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
+    pool = multiprocessing.get_context("spawn").Pool(workers, _set_worker_scenario, (scenario, seed))
+    try:
+        yield from pool.imap(_replicate_in_worker, range(n), chunksize=max(1, min(16, n // (workers * 4))))
+        pool.close()
+    finally:
+        pool.terminate()  # on Ctrl-C or any error, stop the workers at once
+        pool.join()
 
 
 _worker: dict[str, object] = {}
 
 
 def _set_worker_scenario(scenario: Scenario, seed: int) -> None:
-    """Pool initializer: each worker receives the scenario once."""
+    """Pool initializer: each worker receives the scenario once, and leaves Ctrl-C to the parent."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker.update(scenario=scenario, seed=seed, shape=layout(scenario))
 
 

@@ -1,0 +1,126 @@
+"""The command line end to end, as a user types it."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from tests.conftest import ROOT, SMALL
+
+BASELINE = ROOT / "scenarios" / "baseline_2025.yaml"
+
+
+def sim(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True, cwd=cwd,
+                          timeout=600)
+
+
+@pytest.fixture
+def small_file(tmp_path) -> Path:
+    path = tmp_path / "small.yaml"
+    path.write_text(yaml.safe_dump(SMALL, sort_keys=False))
+    return path
+
+
+def test_run_baseline_writes_every_table(tmp_path):
+    out = tmp_path / "out"
+    done = sim("run", str(BASELINE), "-n", "2", "--workers", "2", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "delivery delay" in done.stdout and "shortfall fraction by material" in done.stdout
+    summary = pd.read_csv(out / "summary.csv")
+    assert {"metric", "group", "mean", "ci_low", "ci_high", "p5", "p50", "p95", "n"} <= set(summary.columns)
+    assert {"all", "sector:automotive", "material:Dy", "buyer:us_auto", "destination:US"} <= set(summary.group)
+    replications = pd.read_parquet(out / "replications.parquet")
+    assert sorted(replications.replication.unique()) == [0, 1]
+    timeseries = pd.read_parquet(out / "timeseries.parquet")
+    assert timeseries.month.min() == "2024-10" and timeseries.month.max() == "2027-12"
+    provenance = json.loads((out / "run.json").read_text())
+    assert provenance["replications"] == 2 and provenance["seed"] == 20250404
+    assert provenance["events_simulated"] > 0 and provenance["wall_seconds"] > 0
+    assert len(provenance["scenario_sha256"]) == 64
+    assert provenance["scenario"]["name"] == "baseline_2025"
+    assert provenance["scenario"]["authority"]["reviewers"] == 300
+    assert not list(out.glob(".*tmp"))
+
+
+def test_default_output_folder_is_results_slash_name(tmp_path, small_file):
+    done = sim("run", str(small_file), "-n", "2", "--workers", "1", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "results" / "small" / "summary.csv").is_file()
+
+
+def test_worker_count_does_not_change_results(tmp_path, small_file):
+    for workers in ("1", "2"):
+        done = sim("run", str(small_file), "-n", "5", "--seed", "3", "--workers", workers,
+                   "--out", str(tmp_path / workers))
+        assert done.returncode == 0, done.stderr
+    assert (tmp_path / "1" / "summary.csv").read_bytes() == (tmp_path / "2" / "summary.csv").read_bytes()
+    other = sim("run", str(small_file), "-n", "5", "--seed", "4", "--out", str(tmp_path / "other"))
+    assert other.returncode == 0
+    assert (tmp_path / "other" / "summary.csv").read_bytes() != (tmp_path / "1" / "summary.csv").read_bytes()
+
+
+def test_set_overrides_reach_the_run(tmp_path, small_file):
+    done = sim("run", str(small_file), "--set", "monte_carlo.replications=3", "--set", "authority.reviewers=2",
+               "--out", str(tmp_path / "o"))
+    assert done.returncode == 0, done.stderr
+    provenance = json.loads((tmp_path / "o" / "run.json").read_text())
+    assert provenance["replications"] == 3 and provenance["scenario"]["authority"]["reviewers"] == 2
+
+
+def test_validate_and_schema():
+    done = sim("validate", str(BASELINE))
+    assert done.returncode == 0 and "122 firms" in done.stdout
+    schema = json.loads(sim("schema").stdout)
+    assert {"calendar", "materials", "buyers", "policy"} <= set(schema["properties"])
+    assert "Distribution" not in schema.get("required", [])
+
+
+@pytest.mark.parametrize(
+    ("text", "override", "expected"),
+    [
+        ("name: x\ncalendar: {start: 2025-01-01\n", None, "bad.yaml:3: not valid YAML"),
+        (yaml.safe_dump(SMALL, sort_keys=False).replace("reviewers", "x") + "authorty: {}\n", None,
+         "did you mean 'authority'?"),
+        (yaml.safe_dump(SMALL, sort_keys=False), "authority.reviewers=-1", "--set: authority.reviewers"),
+        ("extends: bad.yaml\nname: loop\n", None, "extends cycle"),
+    ],
+    ids=["syntax", "unknown-key", "bad-set", "cycle"],
+)
+@pytest.mark.parametrize("command", ["run", "validate"])
+def test_bad_scenario_exits_2_with_a_clear_message_and_writes_nothing(tmp_path, text, override, expected, command):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text)
+    out = tmp_path / "out"
+    args = [command, str(bad)] + (["--set", override] if override else [])
+    done = sim(*args, *(["--out", str(out)] if command == "run" else []), cwd=tmp_path)
+    assert done.returncode == 2
+    assert expected in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not out.exists() and not (tmp_path / "results").exists()
+
+
+def test_missing_file_exits_2(tmp_path):
+    done = sim("validate", str(tmp_path / "nope.yaml"))
+    assert done.returncode == 2 and "cannot read the file" in done.stderr
+
+
+def test_ctrl_c_leaves_no_result_files(tmp_path):
+    out = tmp_path / "out"
+    process = subprocess.Popen([sys.executable, "-m", "sim", "run", str(BASELINE), "-n", "2000", "--out", str(out)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    time.sleep(4)
+    os.killpg(process.pid, signal.SIGINT)  # as a terminal's Ctrl-C does: the whole process group
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "nothing" in stderr or "no result files" in stderr
+    assert not out.exists() or not any(out.iterdir())
