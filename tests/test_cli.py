@@ -82,7 +82,9 @@ def test_validate_and_schema():
     assert done.returncode == 0 and "122 firms" in done.stdout
     schema = json.loads(sim("schema").stdout)
     assert {"calendar", "materials", "buyers", "policy"} <= set(schema["properties"])
-    assert "Distribution" not in schema.get("required", [])
+    assert "single source of truth" not in schema["description"]  # the class docstring, not the module's
+    lognormal = schema["$defs"]["Lognormal"]["properties"]
+    assert lognormal["sd"]["exclusiveMinimum"] == 0 and lognormal["sd"]["description"]
 
 
 @pytest.mark.parametrize(

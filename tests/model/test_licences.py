@@ -38,7 +38,7 @@ def test_renewal_applied_before_expiry_leaves_no_gap():
     for chain in by_holder.values():
         chain.sort(key=lambda lic: lic.starts)
         assert len(chain) >= 4  # 365 days / 60-day licences
-        for earlier, later in zip(chain, chain[1:]):
+        for earlier, later in zip(chain, chain[1:], strict=False):
             assert later.starts == earlier.expires
 
 

@@ -1,0 +1,102 @@
+"""Speed and memory figures of the model, printed in one process run so that they compare.
+
+    python benchmarks/run.py            # full: about 3 minutes on 2 cores
+    python benchmarks/run.py --quick    # a smoke run of the same measurements
+
+Prints: events per second of the model on the reference scenario next to bare SimPy; seconds per
+replication and replications per second with 1 and 2 workers; peak memory of the parent and
+workers; how the cost grows with the number of buyers (1x, 4x, 16x).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import time
+from pathlib import Path
+
+import simpy
+
+from sim.model.world import simulate
+from sim.runs.execute import run
+from sim.runs.streams import streams
+from sim.scenario.load import load_scenario
+from sim.scenario.schema import Scenario
+
+REFERENCE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline_2025.yaml"
+
+
+def bare_simpy_events_per_second(events: int) -> float:
+    """A loop of plain timeouts: the fastest SimPy can go on this machine."""
+    env = simpy.Environment()
+
+    def ticker(env: simpy.Environment):
+        while True:
+            yield env.timeout(1)
+
+    for _ in range(100):
+        env.process(ticker(env))
+    started = time.perf_counter()
+    env.run(until=events // 100)
+    return events / (time.perf_counter() - started)
+
+
+def model_events_per_second(scenario: Scenario, replications: int) -> tuple[float, float]:
+    """Events per second and seconds per replication of the model itself, in this process."""
+    events, started = 0, time.perf_counter()
+    for index in range(replications):
+        events += simulate(scenario, streams(scenario.monte_carlo.seed, index)).events
+    elapsed = time.perf_counter() - started
+    return events / elapsed, elapsed / replications
+
+
+def scaled(scenario: Scenario, factor: int) -> Scenario:
+    """The scenario with ``factor`` times the firms and the reviewers, so that queues stay alike."""
+    buyers = {name: group.model_copy(update={"count": group.count * factor})
+              for name, group in scenario.buyers.items()}
+    authority = scenario.authority.model_copy(update={"reviewers": scenario.authority.reviewers * factor})
+    return scenario.model_copy(update={"buyers": buyers, "authority": authority})
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer replications, same measurements")
+    args = parser.parse_args()
+    reps = 4 if args.quick else 20
+    pool_reps = 8 if args.quick else 100
+    scenario = load_scenario(REFERENCE)
+    firms = sum(g.count for g in scenario.buyers.values())
+    print(f"machine: {os.cpu_count()} cores; reference: {REFERENCE.name} ({firms} firms, "
+          f"{len(scenario.materials)} materials, {scenario.calendar.horizon_days} days)")
+
+    bare = bare_simpy_events_per_second(2_000_000 if not args.quick else 200_000)
+    model, per_rep = model_events_per_second(scenario, reps)
+    print(f"bare SimPy:  {bare:>12,.0f} events/s")
+    print(f"model:       {model:>12,.0f} events/s  ({model / bare:.0%} of bare SimPy), "
+          f"{per_rep * 1000:.0f} ms per replication")
+
+    timings = {}
+    for workers in (1, 2):
+        result = run(scenario, replications=pool_reps, workers=workers)
+        timings[workers] = result.wall_seconds
+        print(f"{workers} worker(s): {pool_reps} replications in {result.wall_seconds:.1f} s = "
+              f"{pool_reps / result.wall_seconds:.2f} replications/s")
+    print(f"2-worker speed-up: {timings[1] / timings[2]:.2f}x; "
+          f"1,000 replications would take about {1000 * timings[2] / pool_reps:.0f} s with 2 workers")
+
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    workers_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"peak memory: {own:.0f} MiB in this process, {workers_peak:.0f} MiB in the largest worker")
+
+    print("\nbuyers  firms  ms/replication  per firm (relative)")
+    base = None
+    for factor in (1, 4, 16):
+        big = scaled(scenario, factor)
+        _, seconds = model_events_per_second(big, max(1, reps // factor))
+        base = base or seconds
+        print(f"{factor:>5}x {firms * factor:>6} {seconds * 1000:>15.0f} {seconds / base / factor:>20.2f}")
+
+
+if __name__ == "__main__":
+    main()
