@@ -14,6 +14,7 @@ from sim.runs.execute import RunResult, default_workers, run
 from sim.scenario.load import ScenarioError, load_scenario
 from sim.scenario.schema import Scenario
 
+EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
 
@@ -44,6 +45,9 @@ def main(argv: list[str] | None = None) -> int:
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except OSError as exc:
+        print(f"error: cannot write results: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt:
         print("\ninterrupted; no result files were written", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -6,6 +6,27 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.scenario.schema import LICENCE_KINDS
+
+PENDING, IN_TRANSIT, DELIVERED, REJECTED, CANCELLED = range(5)
+"""Order status codes."""
+STATUSES = ("pending", "in_transit", "delivered", "rejected", "cancelled")
+REASONS = ("", "ban", "veu", "discretionary", "vetting", "unavailable", "revoked", "expired")
+"""Why an order or application was refused or cancelled; "" if it was not."""
+REASON_CODE = {reason: code for code, reason in enumerate(REASONS)}
+KIND_CODE = {kind: code for code, kind in enumerate(LICENCE_KINDS)}
+"""Licence kind codes; -1 for an order that needed no licence."""
+
+ORDER_COLUMNS = {
+    "stock": "i8", "quantity_kg": "f8", "t_ordered": "f8", "t_licensed": "f8", "t_vetted": "f8",
+    "t_exported": "f8", "t_delivered": "f8", "t_closed": "f8", "status": "i1", "reason": "i1", "licence": "i1",
+}  # fmt: skip
+APPLICATION_COLUMNS = {
+    "firm": "i8", "material": "i2", "licence": "i1", "priority": "i1", "renewal": "?", "t_applied": "f8",
+    "t_started": "f8", "t_decided": "f8", "approved": "?", "reason": "i1",
+}  # fmt: skip
+ALTERNATIVE_COLUMNS = {"stock": "i8", "t_requested": "f8", "t_delivered": "f8", "quantity_kg": "f8"}
+
 
 @dataclass(frozen=True)
 class Records:
@@ -40,9 +61,9 @@ class Records:
     events: int
 
 
-def columns(rows: list[tuple], names: tuple[str, ...], dtypes: tuple[str, ...]) -> dict[str, np.ndarray]:
-    """Turn a list of row tuples into named numpy columns (empty columns when there are no rows)."""
+def columns(rows: list[tuple], spec: dict[str, str]) -> dict[str, np.ndarray]:
+    """Turn a list of row tuples into named numpy columns of the given dtypes."""
     if not rows:
-        return {name: np.empty(0, dtype=dtype) for name, dtype in zip(names, dtypes, strict=False)}
-    transposed = list(zip(*rows, strict=False))
-    return {name: np.asarray(col, dtype=dtype) for name, col, dtype in zip(names, transposed, dtypes, strict=False)}
+        return {name: np.empty(0, dtype=dtype) for name, dtype in spec.items()}
+    values = zip(*rows, strict=True)
+    return {name: np.asarray(col, dtype=dtype) for (name, dtype), col in zip(spec.items(), values, strict=True)}

@@ -15,15 +15,13 @@ import simpy
 
 from sim.model.buyers import Stock
 from sim.model.licences import Licence
+from sim.model.records import CANCELLED, DELIVERED, IN_TRANSIT, PENDING, REJECTED
 from sim.model.sampling import Sampler
 from sim.scenario.schema import AlternativeSupply as AlternativeSpec
 
 if TYPE_CHECKING:
     from sim.model.world import World
 
-PENDING, IN_TRANSIT, DELIVERED, REJECTED, CANCELLED = range(5)
-STATUSES = ("pending", "in_transit", "delivered", "rejected", "cancelled")
-REASONS = ("", "ban", "veu", "discretionary", "vetting", "unavailable", "revoked", "expired")
 NO_LICENCE = "none"
 
 

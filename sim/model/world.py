@@ -12,11 +12,19 @@ from sim.model.authority import Authority
 from sim.model.buyers import Firm, Stock, fixed_interval_orders
 from sim.model.licences import Licensing
 from sim.model.policy import Regime, timeline
-from sim.model.records import Records, columns
+from sim.model.records import (
+    ALTERNATIVE_COLUMNS,
+    APPLICATION_COLUMNS,
+    KIND_CODE,
+    ORDER_COLUMNS,
+    REASON_CODE,
+    Records,
+    columns,
+)
 from sim.model.sampling import Sampler, gamma_rate
-from sim.model.supply import REASONS, STATUSES, AlternativeSupply, Order, fulfil
+from sim.model.supply import AlternativeSupply, Order, fulfil
 from sim.scenario.distributions import Uniform
-from sim.scenario.schema import LICENCE_KINDS, FixedInterval, Scenario
+from sim.scenario.schema import FixedInterval, Scenario
 
 SOURCES = ("demand", "review", "approval", "vetting", "production", "transit", "veu", "revocation", "alternative")
 """The stochastic sources; each draws from its own random stream (see ``sim.runs.streams``)."""
@@ -137,75 +145,21 @@ class World:
 
     def _records(self, boundaries: np.ndarray, month_of: np.ndarray, months: tuple[str, ...]) -> Records:
         materials = tuple(self.scenario.materials)
-        material_index = {m: i for i, m in enumerate(materials)}
-        kind_index = {k: i for i, k in enumerate(LICENCE_KINDS)}
-        reason_index = {r: i for i, r in enumerate(REASONS)}
+        material_code = {m: i for i, m in enumerate(materials)}
         orders = columns(
-            [
-                (
-                    o.stock.index,
-                    o.quantity_kg,
-                    o.t_ordered,
-                    o.t_licensed,
-                    o.t_vetted,
-                    o.t_exported,
-                    o.t_delivered,
-                    o.t_closed,
-                    o.status,
-                    reason_index[o.reason],
-                    kind_index.get(o.licence_kind, -1),
-                )
-                for o in self.orders
-            ],
-            (
-                "stock",
-                "quantity_kg",
-                "t_ordered",
-                "t_licensed",
-                "t_vetted",
-                "t_exported",
-                "t_delivered",
-                "t_closed",
-                "status",
-                "reason",
-                "licence",
-            ),
-            ("i8", "f8", "f8", "f8", "f8", "f8", "f8", "f8", "i1", "i1", "i1"),
+            [(o.stock.index, o.quantity_kg, o.t_ordered, o.t_licensed, o.t_vetted, o.t_exported, o.t_delivered,
+              o.t_closed, o.status, REASON_CODE[o.reason], KIND_CODE.get(o.licence_kind, -1))
+             for o in self.orders],  # fmt: skip
+            ORDER_COLUMNS,
         )
         applications = columns(
-            [
-                (
-                    a.firm.index,
-                    material_index[a.material],
-                    kind_index[a.kind],
-                    a.priority,
-                    a.renewal,
-                    a.t_applied,
-                    a.t_started,
-                    a.t_decided,
-                    a.approved,
-                    reason_index[a.reason],
-                )
-                for a in self.authority.applications
-            ],
-            (
-                "firm",
-                "material",
-                "licence",
-                "priority",
-                "renewal",
-                "t_applied",
-                "t_started",
-                "t_decided",
-                "approved",
-                "reason",
-            ),
-            ("i8", "i2", "i1", "i1", "?", "f8", "f8", "f8", "?", "i1"),
+            [(a.firm.index, material_code[a.material], KIND_CODE[a.kind], a.priority, a.renewal, a.t_applied,
+              a.t_started, a.t_decided, a.approved, REASON_CODE[a.reason])
+             for a in self.authority.applications],  # fmt: skip
+            APPLICATION_COLUMNS,
         )
         alternative = columns(
-            [tuple(row) for supply in self.alternatives.values() for row in supply.requests],
-            ("stock", "t_requested", "t_delivered", "quantity_kg"),
-            ("i8", "f8", "f8", "f8"),
+            [tuple(row) for supply in self.alternatives.values() for row in supply.requests], ALTERNATIVE_COLUMNS
         )
         stocks = self.stocks
         policy = [self.scenario.buyers[s.firm.group_name].inventory for s in stocks]
@@ -220,7 +174,7 @@ class World:
             firm_group=np.array([f.group_index for f in self.firms], dtype="i4"),
             firm_flagged=np.array([f.flagged for f in self.firms], dtype="?"),
             stock_firm=np.array([s.firm.index for s in stocks], dtype="i8"),
-            stock_material=np.array([material_index[s.material] for s in stocks], dtype="i2"),
+            stock_material=np.array([material_code[s.material] for s in stocks], dtype="i2"),
             stock_initial_kg=np.array([p.initial_days * s.mean_rate for p, s in zip(policy, stocks, strict=False)]),
             stock_level_kg=np.array([s.level for s in stocks]),
             stock_on_order_kg=np.array([s.on_order for s in stocks]),
@@ -265,4 +219,4 @@ def accounting_intervals(
     return np.asarray(boundaries, dtype=float), month_of, tuple(labels)
 
 
-__all__ = ["SOURCES", "STATUSES", "World", "accounting_intervals", "simulate"]
+__all__ = ["SOURCES", "World", "accounting_intervals", "simulate"]

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.model.records import Records
-from sim.model.supply import CANCELLED, DELIVERED, IN_TRANSIT, PENDING, REASONS, REJECTED
+from sim.model.records import CANCELLED, DELIVERED, IN_TRANSIT, PENDING, REASONS, REJECTED, Records
 from sim.model.world import accounting_intervals
 from sim.scenario.schema import Scenario
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
@@ -80,6 +80,13 @@ class Demand(_Strict):
     )
 
 
+def _levels_ordered(targets: Any) -> Any:
+    """Model validator shared by stock targets: order-up-to above the reorder point."""
+    if targets.order_up_to_days <= targets.reorder_point_days:
+        raise ValueError("order_up_to_days must exceed reorder_point_days")
+    return targets
+
+
 class ReorderPoint(_Strict):
     """Continuous-review (s, S) policy in days of mean demand: order up to S when the position falls to s."""
 
@@ -90,11 +97,7 @@ class ReorderPoint(_Strict):
     )
     order_up_to_days: float = Field(gt=0, description="Inventory position an order restores.")
 
-    @model_validator(mode="after")
-    def _levels(self) -> ReorderPoint:
-        if self.order_up_to_days <= self.reorder_point_days:
-            raise ValueError("order_up_to_days must exceed reorder_point_days")
-        return self
+    _levels = model_validator(mode="after")(_levels_ordered)
 
 
 class FixedInterval(_Strict):
@@ -304,11 +307,7 @@ class InventoryEvent(_Event):
     reorder_point_days: float = Field(ge=0, description="New reorder point, in days of mean demand.")
     order_up_to_days: float = Field(gt=0, description="New order-up-to level, in days of mean demand.")
 
-    @model_validator(mode="after")
-    def _levels(self) -> InventoryEvent:
-        if self.order_up_to_days <= self.reorder_point_days:
-            raise ValueError("order_up_to_days must exceed reorder_point_days")
-        return self
+    _levels = model_validator(mode="after")(_levels_ordered)
 
 
 PolicyEvent = Annotated[

@@ -9,8 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim.model.records import Records
-from sim.model.supply import CANCELLED, DELIVERED, IN_TRANSIT, PENDING, REJECTED
+from sim.model.records import CANCELLED, DELIVERED, IN_TRANSIT, PENDING, REJECTED, Records
 from sim.model.world import simulate
 from sim.runs.streams import streams
 from sim.scenario.load import load_scenario

@@ -71,10 +71,11 @@ def test_valid_scenario_loads_with_defaults(tmp_path):
         (VALID + "x: &big [1, 2]\ny: *big\n", ["s.yaml:18:", "aliases"]),
         (VALID + "hook: !!python/object/apply:os.system ['echo pwned']\n", ["s.yaml:17:", "not valid YAML"]),
         (VALID + "authority:\n  reviewers: 4\n", ["duplicate key 'authority'"]),
+        (VALID + "deep: " + "[" * 200 + "]" * 200 + "\n", ["s.yaml:17:", "nesting deeper than 32 levels"]),
     ],
     ids=["wrong-type", "unknown-key", "negative-rate", "probability", "date-outside", "undefined-material",
          "undefined-group", "unknown-distribution", "missing-parameter", "yaml-syntax", "top-level-list", "empty",
-         "alias", "python-tag", "duplicate-key"],
+         "alias", "python-tag", "duplicate-key", "deep-nesting"],
 )
 def test_bad_scenario_names_file_line_key_and_rule(tmp_path, text, expected):
     found = "\n".join(problems(write(tmp_path, "s.yaml", text)))
