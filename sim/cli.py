@@ -111,7 +111,7 @@ def _run(args: argparse.Namespace) -> int:
     result = run(scenario, replications=n, seed=args.seed, workers=workers, progress=sys.stderr.isatty())
     write_run(result, out, str(args.scenario), workers)
     print(_summary_screen(result))
-    print(f"\nresults written to {out}/ (summary.csv, replications.parquet, timeseries.parquet, run.json)")
+    print(f"\nresults written to {out}/ (summary.csv, replications.parquet, timeseries.parquet, delays.csv, run.json)")
     return 0
 
 

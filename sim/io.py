@@ -20,6 +20,7 @@ from sim.scenario.schema import Scenario
 SUMMARY = "summary.csv"
 REPLICATIONS = "replications.parquet"
 TIMESERIES = "timeseries.parquet"
+DELAYS = "delays.csv"
 PROVENANCE = "run.json"
 
 
@@ -81,6 +82,7 @@ def write_run(result: RunResult, out: Path, source: str | None, workers: int) ->
         SUMMARY: lambda p: result.summary.to_csv(p, index=False, float_format="%.6g"),
         REPLICATIONS: lambda p: result.per_replication.to_parquet(p, index=False),
         TIMESERIES: lambda p: result.timeseries.to_parquet(p, index=False),
+        DELAYS: lambda p: result.delays.to_csv(p, index=False),
         PROVENANCE: lambda p: p.write_text(json.dumps(provenance(result, source, workers), indent=2) + "\n"),
     }
     written = []

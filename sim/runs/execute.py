@@ -18,7 +18,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from sim.model.world import simulate
-from sim.runs.metrics import TIMESERIES_COLUMNS, Layout, layout, measure
+from sim.runs.metrics import TIMESERIES_COLUMNS, Layout, Measurement, layout, measure
 from sim.runs.streams import streams
 from sim.runs.summarise import summarise
 from sim.scenario.schema import Scenario
@@ -26,34 +26,56 @@ from sim.scenario.schema import Scenario
 
 @dataclass(frozen=True)
 class Replication:
-    """What one replication sends back: metric values, monthly series, events simulated."""
+    """What one replication sends back to the parent process."""
 
     index: int
-    values: np.ndarray
-    timeseries: np.ndarray
+    measurement: Measurement
     events: int
 
 
 @dataclass(frozen=True)
 class RunResult:
-    """The tables of a Monte Carlo run, ready to write or inspect."""
+    """A Monte Carlo run: per-replication values and the tables made from them."""
 
     scenario: Scenario
     seed: int
-    replications: int
+    keys: tuple[tuple[str, str], ...]
+    values: np.ndarray
+    """(replications x keys) metric values."""
     summary: pd.DataFrame
-    per_replication: pd.DataFrame
     timeseries: pd.DataFrame
+    delay_counts: np.ndarray
+    """Orders by whole days of delay, summed over replications; last entry: undelivered at the horizon."""
     events: int
     wall_seconds: float
+
+    @property
+    def replications(self) -> int:
+        return len(self.values)
+
+    @property
+    def per_replication(self) -> pd.DataFrame:
+        """One row per (replication, metric, group)."""
+        n, k = self.values.shape
+        return pd.DataFrame({
+            "replication": np.repeat(np.arange(n), k),
+            "metric": np.tile([m for m, _ in self.keys], n),
+            "group": np.tile([g for _, g in self.keys], n),
+            "value": self.values.ravel(),
+        })
+
+    @property
+    def delays(self) -> pd.DataFrame:
+        """Delivered orders by delay (days, lower edge of a one-day bin); ``inf``: undelivered at the horizon."""
+        days = np.append(np.arange(len(self.delay_counts) - 1, dtype=float), np.inf)
+        keep = self.delay_counts > 0
+        return pd.DataFrame({"delay_days": days[keep], "orders": self.delay_counts[keep]})
 
 
 def replicate(scenario: Scenario, seed: int, index: int, shape: Layout | None = None) -> Replication:
     """Run replication ``index`` of a scenario and measure it."""
-    shape = shape or layout(scenario)
     records = simulate(scenario, streams(seed, index))
-    values, series = measure(scenario, records, shape)
-    return Replication(index, values, series.astype(np.float32), records.events)
+    return Replication(index, measure(scenario, records, shape or layout(scenario)), records.events)
 
 
 def run(
@@ -72,21 +94,23 @@ def run(
     series = np.empty(
         (n, len(shape.months), len(shape.materials), len(shape.destinations), len(TIMESERIES_COLUMNS)), dtype=np.float32
     )
+    delay_counts = np.zeros(scenario.calendar.horizon_days + 1, dtype=np.int64)
     events = 0
-    bar = tqdm(total=n, unit="rep", disable=not progress, leave=False, desc=scenario.name)
-    with bar:
+    with tqdm(total=n, unit="rep", disable=not progress, leave=False, desc=scenario.name) as bar:
         for rep in _replications(scenario, seed, n, workers or default_workers(n)):
-            values[rep.index] = rep.values
-            series[rep.index] = rep.timeseries
+            values[rep.index] = rep.measurement.values
+            series[rep.index] = rep.measurement.timeseries
+            delay_counts += rep.measurement.delay_counts
             events += rep.events
             bar.update()
     return RunResult(
         scenario=scenario,
         seed=seed,
-        replications=n,
+        keys=shape.keys,
+        values=values,
         summary=summarise(list(shape.keys), values),
-        per_replication=_per_replication(shape, values),
         timeseries=_timeseries_table(shape, series),
+        delay_counts=delay_counts,
         events=events,
         wall_seconds=time.perf_counter() - started,
     )
@@ -124,18 +148,6 @@ def _set_worker_scenario(scenario: Scenario, seed: int) -> None:
 
 def _replicate_in_worker(index: int) -> Replication:
     return replicate(_worker["scenario"], _worker["seed"], index, _worker["shape"])
-
-
-def _per_replication(shape: Layout, values: np.ndarray) -> pd.DataFrame:
-    n, k = values.shape
-    return pd.DataFrame(
-        {
-            "replication": np.repeat(np.arange(n), k),
-            "metric": np.tile([m for m, _ in shape.keys], n),
-            "group": np.tile([g for _, g in shape.keys], n),
-            "value": values.ravel(),
-        }
-    )
 
 
 def _timeseries_table(shape: Layout, series: np.ndarray) -> pd.DataFrame:

@@ -81,11 +81,22 @@ def layout(scenario: Scenario) -> Layout:
     return Layout(keys, groups, months, tuple(scenario.materials), destinations)
 
 
-def measure(scenario: Scenario, records: Records, shape: Layout) -> tuple[np.ndarray, np.ndarray]:
-    """One replication's metric values (aligned with ``shape.keys``) and monthly time series.
+@dataclass(frozen=True)
+class Measurement:
+    """What is kept of one replication.
 
-    The time series has shape (months, materials, destinations, len(TIMESERIES_COLUMNS)).
+    ``values`` aligns with ``Layout.keys``; ``timeseries`` has shape (months, materials,
+    destinations, len(TIMESERIES_COLUMNS)); ``delay_counts[d]`` counts the orders placed after the
+    warm-up and delivered after d to d+1 days, its last entry those undelivered at the horizon.
     """
+
+    values: np.ndarray
+    timeseries: np.ndarray
+    delay_counts: np.ndarray
+
+
+def measure(scenario: Scenario, records: Records, shape: Layout) -> Measurement:
+    """Measure one replication."""
     selectors = _selectors(scenario, records)
     values = {}
     for group in shape.groups:
@@ -93,7 +104,22 @@ def measure(scenario: Scenario, records: Records, shape: Layout) -> tuple[np.nda
             values[(metric, group)] = value
     values[("revocations", "all")] = float(records.revocations)
     values[("queue_length", "all")] = records.queue_length_mean
-    return np.array([values[key] for key in shape.keys]), _timeseries(scenario, records, shape)
+    return Measurement(
+        values=np.array([values[key] for key in shape.keys]),
+        timeseries=_timeseries(scenario, records, shape).astype(np.float32),
+        delay_counts=_delay_counts(records),
+    )
+
+
+def _delay_counts(r: Records) -> np.ndarray:
+    o = r.orders
+    placed = o["t_ordered"] >= r.warmup_days
+    status = o["status"][placed]
+    delay = (o["t_delivered"] - o["t_ordered"])[placed][status == DELIVERED]
+    counts = np.zeros(int(r.horizon_days) + 1, dtype=np.int64)
+    np.add.at(counts, np.minimum(delay.astype(np.int64), len(counts) - 2), 1)
+    counts[-1] = ((status == PENDING) | (status == IN_TRANSIT)).sum()
+    return counts
 
 
 def _selectors(scenario: Scenario, r: Records) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:

@@ -59,3 +59,12 @@ def test_summary_has_every_metric_for_every_group():
     assert months[0] == "2025-01" and months[-1] == "2026-01"
     assert np.isclose(result.timeseries.demand_kg.sum() / 3,
                       summary.set_index(["metric", "group"]).loc[("demand_kg", "all"), "mean"], rtol=0.2)
+
+
+def test_delay_distribution_counts_every_delivered_and_censored_order(small_scenario):
+    result = run(small_scenario, replications=3, seed=2, workers=1)
+    totals = result.per_replication.groupby(["metric", "group"])["value"].sum()
+    assert result.delay_counts[:-1].sum() == totals[("delivered_orders", "all")]
+    assert result.delay_counts[-1] == totals[("censored_orders", "all")]
+    delays = result.delays
+    assert delays["orders"].sum() == result.delay_counts.sum() and np.isinf(delays["delay_days"].iloc[-1])
