@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.io import write_run
+from sim.analysis.compare import Comparison, NotComparable, check_comparable, compare
+from sim.io import ResultsError, write_comparison, write_run
+from sim.report import plot_run, report_comparison, report_run
 from sim.runs.execute import RunResult, default_workers, run
 from sim.scenario.load import ScenarioError, load_scenario
 from sim.scenario.schema import Scenario
@@ -45,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except (NotComparable, ResultsError) as exc:
+        print(f"error: {exc}; nothing was written", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except OSError as exc:
         print(f"error: cannot write results: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -65,8 +70,25 @@ def _parser() -> argparse.ArgumentParser:
     run_cmd.add_argument("--seed", type=_non_negative, help="root seed (default: the scenario's)")
     run_cmd.add_argument("--workers", type=_positive, help="worker processes (default: one per core)")
     run_cmd.add_argument("--out", type=Path, help="output folder (default: results/<scenario name>)")
+    run_cmd.add_argument("--no-report", action="store_true", help="skip the plots and report.html")
     _add_set(run_cmd)
     run_cmd.set_defaults(command=_run)
+
+    compare_cmd = commands.add_parser("compare", help="run policy variants on common random numbers and compare")
+    compare_cmd.add_argument("scenarios", type=Path, nargs="+", metavar="SCENARIO", help="two or more scenario files")
+    compare_cmd.add_argument("-n", "--replications", type=_positive, help="replications of every variant")
+    compare_cmd.add_argument("--seed", type=_non_negative, help="root seed, shared by every variant")
+    compare_cmd.add_argument("--baseline", help="the variant others are compared with: its file or name "
+                             "(default: the first)")
+    compare_cmd.add_argument("--workers", type=_positive, help="worker processes (default: one per core)")
+    compare_cmd.add_argument("--out", type=Path, help="output folder (default: results/compare-<names>)")
+    compare_cmd.add_argument("--independent-streams", action="store_true",
+                             help="give each variant its own random numbers (only to see what common ones buy)")
+    compare_cmd.set_defaults(command=_compare)
+
+    plot = commands.add_parser("plot", help="draw the plots and report.html of a sim run output folder")
+    plot.add_argument("folder", type=Path, help="a folder written by sim run")
+    plot.set_defaults(command=_plot)
 
     validate = commands.add_parser("validate", help="check a scenario file and say what it holds")
     validate.add_argument("scenario", type=Path, help="scenario YAML file")
@@ -112,6 +134,33 @@ def _run(args: argparse.Namespace) -> int:
     write_run(result, out, str(args.scenario), workers)
     print(_summary_screen(result))
     print(f"\nresults written to {out}/ (summary.csv, replications.parquet, timeseries.parquet, delays.csv, run.json)")
+    if not args.no_report:
+        print(f"report: {report_run(out)}")
+    return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    scenarios = [load_scenario(path) for path in args.scenarios]
+    by_file = {str(path): s.name for path, s in zip(args.scenarios, scenarios, strict=True)}
+    baseline = by_file.get(str(args.baseline), args.baseline) if args.baseline else scenarios[0].name
+    check_comparable(scenarios, baseline)
+    out = args.out or Path("results") / ("compare-" + "-".join(s.name for s in scenarios))[:120]
+    n = args.replications or scenarios[0].monte_carlo.replications
+    workers = args.workers or default_workers(n)
+    comparison = compare(scenarios, baseline, n, args.seed, workers, progress=sys.stderr.isatty(),
+                         common_random_numbers=not args.independent_streams)
+    write_comparison(comparison, out, {s.name: str(p) for p, s in zip(args.scenarios, scenarios, strict=True)},
+                     workers)
+    print(_comparison_screen(comparison))
+    print(f"\ncomparison written to {out}/ (comparison.csv, one folder per variant); "
+          f"report: {report_comparison(out, list(comparison.results), baseline)}")
+    return 0
+
+
+def _plot(args: argparse.Namespace) -> int:
+    drawn = plot_run(args.folder)
+    print(f"plots written to {args.folder}/: {', '.join(f'{stem}.png/.svg' for stem in drawn)}")
+    print(f"report: {report_run(args.folder)}")
     return 0
 
 
@@ -166,3 +215,31 @@ def _fmt(value: float) -> str:
     if abs(value) >= 10:
         return f"{value:.1f}"
     return f"{value:.3g}"
+
+
+COMPARED = ("delay_days", "licence_wait_days", "censored_fraction", "shortfall_fraction", "stockout_days",
+            "approval_share")
+
+
+def _comparison_screen(comparison: Comparison) -> str:
+    table = comparison.table[comparison.table["group"] == "all"].set_index(["metric", "variant"])
+    labels = dict(HEADLINE)
+    baseline = comparison.baseline
+    streams = "common random numbers" if comparison.common_random_numbers else "independent streams"
+    n = next(iter(comparison.results.values())).replications
+    lines = [f"{len(comparison.results)} variants, {n} replications each, {streams}; baseline: {baseline}"]
+    for metric in COMPARED:
+        lines += ["", labels[metric].strip()]
+        for variant in comparison.results:
+            row = table.loc[(metric, variant)]
+            line = f"  {variant:<34}{_fmt(row['mean']):>10}"
+            if variant != baseline and not pd.isna(row["diff"]):
+                line += f"   diff {_signed(row['diff']):>9}"
+                if not pd.isna(row["diff_ci_low"]):
+                    line += f"  [{_fmt(row['diff_ci_low'])}, {_fmt(row['diff_ci_high'])}]"
+            lines.append(line)
+    return "\n".join(lines)
+
+
+def _signed(value: float) -> str:
+    return ("+" if value > 0 else "") + _fmt(value)

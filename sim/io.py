@@ -9,10 +9,14 @@ import os
 import platform
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
+from sim.analysis.compare import Comparison
 from sim.runs.execute import RunResult
 from sim.scenario.load import resolved_dict
 from sim.scenario.schema import Scenario
@@ -21,6 +25,8 @@ SUMMARY = "summary.csv"
 REPLICATIONS = "replications.parquet"
 TIMESERIES = "timeseries.parquet"
 DELAYS = "delays.csv"
+COMPARISON = "comparison.csv"
+COMPARISON_PROVENANCE = "compare.json"
 PROVENANCE = "run.json"
 
 
@@ -90,3 +96,55 @@ def write_run(result: RunResult, out: Path, source: str | None, workers: int) ->
         atomic_write(out / name, write)
         written.append(out / name)
     return written
+
+
+def write_comparison(comparison: Comparison, out: Path, sources: dict[str, str], workers: int) -> list[Path]:
+    """Write each variant's run into ``out/<variant>/``, then ``comparison.csv`` and ``compare.json``."""
+    written = []
+    for name, result in comparison.results.items():
+        written += write_run(result, out / name, sources.get(name), workers)
+    atomic_write(out / COMPARISON, lambda p: comparison.table.to_csv(p, index=False, float_format="%.6g"))
+    record = {
+        "baseline": comparison.baseline,
+        "variants": list(comparison.results),
+        "common_random_numbers": comparison.common_random_numbers,
+        "replications": next(iter(comparison.results.values())).replications,
+        "seeds": {name: result.seed for name, result in comparison.results.items()},
+        "package_version": package_version(),
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+    atomic_write(out / COMPARISON_PROVENANCE, lambda p: p.write_text(json.dumps(record, indent=2) + "\n"))
+    return written + [out / COMPARISON, out / COMPARISON_PROVENANCE]
+
+
+@dataclass(frozen=True)
+class RunTables:
+    """The tables of one run folder, as ``write_run`` left them."""
+
+    folder: Path
+    summary: pd.DataFrame
+    timeseries: pd.DataFrame
+    delays: pd.DataFrame
+    provenance: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return self.provenance["scenario_name"]
+
+
+class ResultsError(ValueError):
+    """A results folder that is missing or incomplete."""
+
+
+def read_run(folder: Path) -> RunTables:
+    """Read a run folder written by ``sim run`` (or one variant of ``sim compare``)."""
+    missing = [name for name in (SUMMARY, TIMESERIES, DELAYS, PROVENANCE) if not (folder / name).is_file()]
+    if missing:
+        raise ResultsError(f"{folder} is not a complete run folder: missing {', '.join(missing)}")
+    return RunTables(
+        folder=folder,
+        summary=pd.read_csv(folder / SUMMARY),
+        timeseries=pd.read_parquet(folder / TIMESERIES),
+        delays=pd.read_csv(folder / DELAYS),
+        provenance=json.loads((folder / PROVENANCE).read_text()),
+    )

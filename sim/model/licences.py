@@ -71,25 +71,33 @@ class Licensing:
         self._rng = revocation_rng
 
     def obtain(self, firm: Firm, material: str) -> Generator[simpy.Event, Application, tuple[Licence | None, str]]:
-        """Find or apply for a licence covering one shipment; returns (licence, "") or (None, reason)."""
+        """Find or apply for a licence covering one shipment; returns (licence, "") or (None, reason).
+
+        A firm without a licence in force files for its preferred kind. While a first
+        multi-shipment application is under review, orders go on under per-shipment licences
+        where the firm may use them; they wait only for a renewal, or when they have no other way.
+        """
         key = (firm.index, material)
         while True:
             licence = self.current(key)
             if licence is not None:
                 return licence, ""
             pending = self._pending.get(key)
-            if pending is not None:
+            if pending is None:
+                kind = self.choose_kind(firm, material)
+                if kind is None:
+                    return None, "unavailable"
+                if kind in MULTI_SHIPMENT:
+                    pending = self._apply(firm, material, kind, renewal=False)
+            per_shipment = "per_shipment" in firm.licences and self.may_apply(firm, material, "per_shipment")
+            if pending is not None and (pending.renewal or not per_shipment):
                 yield pending.decided
                 continue
-            kind = self.choose_kind(firm, material)
-            if kind is None:
-                return None, "unavailable"
-            app = self._apply(firm, material, kind, renewal=False)
+            app = self._apply(firm, material, "per_shipment", renewal=False)
             yield app.decided
-            if kind == "per_shipment":
-                if not app.approved:
-                    return None, app.reason
-                return self._grant(app, self.env.now), ""
+            if not app.approved:
+                return None, app.reason
+            return self._grant(app, self.env.now), ""
 
     def current(self, key: tuple[int, str]) -> Licence | None:
         """The multi-shipment licence covering a firm's material now, if any."""
@@ -100,19 +108,23 @@ class Licensing:
         return None
 
     def choose_kind(self, firm: Firm, material: str) -> str | None:
-        """The firm's most preferred licence kind that is open, covers the material, and that it may apply for."""
-        now = self.env.now
+        """The firm's most preferred licence kind it may apply for now for this material, if any."""
         for kind in firm.licences:
-            if kind not in self.regime.open_kinds or self._cooldown.get((firm.index, kind), -math.inf) > now:
-                continue
-            if material in self.types[kind].excluded_materials:
-                continue
-            if kind == "six_month" and not (firm.trusted and not firm.military):
-                continue
-            if kind == "general" and firm.track_record < self.types.general.track_record:
-                continue
-            return kind
+            if self.may_apply(firm, material, kind):
+                return kind
         return None
+
+    def may_apply(self, firm: Firm, material: str, kind: str) -> bool:
+        """Whether the kind is open, covers the material, the firm is eligible and not barred by a cooldown."""
+        if kind not in self.regime.open_kinds or material in self.types[kind].excluded_materials:
+            return False
+        if self._cooldown.get((firm.index, kind), -math.inf) > self.env.now:
+            return False
+        if kind == "six_month":
+            return firm.trusted and not firm.military
+        if kind == "general":
+            return firm.track_record >= self.types.general.track_record
+        return True
 
     def revoke(self, kinds: set[str], share: float, holder: Callable[[Firm], bool]) -> int:
         """Revoke exactly round(share * n) of the n licences in force of these kinds whose holder matches."""
@@ -159,6 +171,6 @@ class Licensing:
         if apply_at > self.env.now:
             yield self.env.timeout(apply_at - self.env.now)
         key = (licence.firm.index, licence.material)
-        if licence.revoked or key in self._pending or self.choose_kind(licence.firm, licence.material) != licence.kind:
+        if licence.revoked or key in self._pending or not self.may_apply(licence.firm, licence.material, licence.kind):
             return
         self._apply(licence.firm, licence.material, licence.kind, renewal=True)

@@ -22,8 +22,18 @@ def test_six_month_licences_only_for_trusted_civilian_firms():
     kinds_by_group = {}
     for licence in world.licensing.granted:
         kinds_by_group.setdefault(licence.firm.group_name, set()).add(licence.kind)
-    assert kinds_by_group["auto"] == {"six_month"}
+    assert "six_month" in kinds_by_group["auto"]
     assert "six_month" not in kinds_by_group.get("defence", set())
+
+
+def test_orders_go_on_under_per_shipment_licences_while_a_first_six_month_licence_is_reviewed():
+    scenario = small(licence_types={"six_month": {**FAST, "review_days": 40}, "per_shipment": FAST},
+                     buyers={"auto": {"count": 1}, "defence": {"count": 1}})
+    world = run_world(scenario)
+    first_six_month = min(lic.starts for lic in world.licensing.granted if lic.kind == "six_month")
+    early = [o for o in world.orders if o.stock.firm.group_name == "auto" and o.t_ordered < first_six_month]
+    assert early and all(o.licence_kind == "per_shipment" for o in early)
+    assert all(o.t_licensed - o.t_ordered == 2 for o in early)
 
 
 def test_renewal_applied_before_expiry_leaves_no_gap():

@@ -1,0 +1,140 @@
+"""A self-contained HTML report: plots embedded, tables, parameters, provenance; no server, no network."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.io import RunTables, atomic_write
+from sim.report.plots import LABELS
+
+HEADLINE = ("delay_days", "licence_wait_days", "censored_fraction", "shortfall_fraction", "stockout_days",
+            "applications", "approval_share", "rejections_veu", "revocations")
+CAPTIONS = {
+    "delay_ecdf": "Share of orders delivered within a given delay, all replications pooled.",
+    "shortfall_fan": "Monthly supply shortfall: median across replications, with the p25-p75 and p5-p95 bands; "
+                     "policy events on the strip below.",
+    "shortfall_by_group": "Shortfall fraction by sector and by material, mean with 95 % confidence interval.",
+    "licensing_outcomes": "Licensing outcomes per replication, mean with 95 % confidence interval.",
+    "differences": "Paired differences from the baseline variant on common random numbers, with 95 % CI.",
+}
+SKIPPED_PARAMETERS = ("name", "description")
+
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 1100px; color: #222; }
+table { border-collapse: collapse; margin: 0.5rem 0 1.5rem; font-size: 0.85rem; }
+th, td { border: 1px solid #ccc; padding: 0.2rem 0.5rem; text-align: right; }
+th { background: #f2f2f2; } td:first-child, th:first-child { text-align: left; }
+figure { margin: 1rem 0 2rem; } figure img { max-width: 100%; border: 1px solid #eee; }
+figcaption { font-size: 0.85rem; color: #555; } code { background: #f5f5f5; padding: 0 0.2rem; }
+"""
+
+SELF_CHECK = """
+<script>
+window.reportErrors = 0;
+window.addEventListener("error", function () { window.reportErrors += 1; }, true);
+window.addEventListener("load", function () {
+  var images = Array.prototype.slice.call(document.querySelectorAll("figure img"));
+  var shown = images.filter(function (img) { return img.complete && img.naturalWidth > 0; }).length;
+  document.body.setAttribute("data-plots-expected", String(images.length));
+  document.body.setAttribute("data-plots-shown", String(shown));
+  document.body.setAttribute("data-errors", String(window.reportErrors));
+});
+</script>
+"""
+
+
+def write_report(out: Path, title: str, runs: dict[str, RunTables], pngs: dict[str, bytes],
+                 comparison: pd.DataFrame | None = None, baseline: str | None = None) -> Path:
+    """Write ``report.html`` into ``out`` and return its path."""
+    sections = [f"<h1>{html.escape(title)}</h1>",
+                f"<p>Generated {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC by licence-sim.</p>",
+                "<h2>Headline figures (all buyers)</h2>", _headline(runs, comparison, baseline)]
+    sections += ["<h2>Plots</h2>"] + [_figure(stem, png) for stem, png in pngs.items()]
+    if comparison is not None:
+        sections += ["<h2>Comparison with the baseline, all metrics, all buyers</h2>",
+                     _table(comparison[comparison["group"] == "all"])]
+    for name, run in runs.items():
+        sections += [f"<h2>Summary: {html.escape(name)}</h2>", _table(run.summary[run.summary["group"] == "all"]),
+                     "<p>Every group (sector, destination, material, buyer group) is in "
+                     f"<code>{html.escape(str(run.folder / 'summary.csv'))}</code>.</p>"]
+    sections += ["<h2>Parameters</h2>", _parameters(runs), "<h2>Provenance</h2>", _provenance(runs)]
+    page = (f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+            f"<style>{STYLE}</style>{SELF_CHECK}</head><body>\n" + "\n".join(sections) + "\n</body></html>\n")
+    path = out / "report.html"
+    atomic_write(path, lambda p: p.write_text(page, encoding="utf-8"))
+    return path
+
+
+def _headline(runs: dict[str, RunTables], comparison: pd.DataFrame | None, baseline: str | None) -> str:
+    rows = []
+    for metric in HEADLINE:
+        row = {"metric": LABELS.get(metric, metric)}
+        for name, run in runs.items():
+            found = run.summary[(run.summary["metric"] == metric) & (run.summary["group"] == "all")]
+            if not found.empty:
+                r = found.iloc[0]
+                row[name] = _estimate(r["mean"], r["ci_low"], r["ci_high"])
+            if comparison is not None and name != baseline:
+                d = comparison[(comparison["metric"] == metric) & (comparison["group"] == "all")
+                               & (comparison["variant"] == name)]
+                if not d.empty:
+                    r = d.iloc[0]
+                    row[f"{name} - {baseline}"] = _estimate(r["diff"], r["diff_ci_low"], r["diff_ci_high"])
+        rows.append(row)
+    return _table(pd.DataFrame(rows))
+
+
+def _estimate(mean: float, low: float, high: float) -> str:
+    if pd.isna(mean):
+        return "n/a"
+    return f"{mean:.4g}" if pd.isna(low) else f"{mean:.4g} [{low:.4g}, {high:.4g}]"
+
+
+def _figure(stem: str, png: bytes) -> str:
+    data = base64.b64encode(png).decode("ascii")
+    caption = html.escape(CAPTIONS.get(stem, stem))
+    return (f"<figure id='{stem}'><img alt='{html.escape(stem)}' src='data:image/png;base64,{data}'>"
+            f"<figcaption>{caption} (also <code>{stem}.svg</code>)</figcaption></figure>")
+
+
+def _parameters(runs: dict[str, RunTables]) -> str:
+    flat = {name: _flatten(run.provenance["scenario"]) for name, run in runs.items()}
+    paths = sorted(set().union(*flat.values()))
+    rows = [{"parameter": path, **{name: _show(values.get(path)) for name, values in flat.items()}}
+            for path in paths if not path.startswith(SKIPPED_PARAMETERS)]
+    table = pd.DataFrame(rows)
+    if len(runs) > 1:
+        differs = table[list(runs)].nunique(axis=1) > 1
+        intro = "<p>Parameters that differ between the variants (every other parameter is the same):</p>"
+        return intro + _table(table[differs])
+    return "<p>The scenario as resolved, every default filled in:</p>" + _table(table)
+
+
+def _provenance(runs: dict[str, RunTables]) -> str:
+    keys = ("scenario_file", "scenario_sha256", "seed", "replications", "workers", "package_version", "python",
+            "created", "wall_seconds", "events_simulated")
+    rows = [{"": key, **{name: _show(run.provenance.get(key)) for name, run in runs.items()}} for key in keys]
+    return _table(pd.DataFrame(rows))
+
+
+def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            out.update(_flatten(item, f"{prefix}{key}."))
+        return out
+    return {prefix.rstrip("."): value}
+
+
+def _show(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _table(frame: pd.DataFrame) -> str:
+    return frame.to_html(index=False, border=0, na_rep="", float_format=lambda v: f"{v:.4g}")
