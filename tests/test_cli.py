@@ -126,3 +126,40 @@ def test_ctrl_c_leaves_no_result_files(tmp_path):
     assert process.returncode == 130, stderr
     assert "nothing" in stderr or "no result files" in stderr
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_compare_end_to_end(tmp_path, small_file):
+    variant = tmp_path / "variant.yaml"
+    variant.write_text(f"extends: {small_file.name}\nname: faster\nsupply: {{production_days: 5}}\n")
+    out = tmp_path / "cmp"
+    done = sim("compare", str(small_file), str(variant), "-n", "3", "--baseline", str(variant), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "baseline: faster" in done.stdout and "diff" in done.stdout
+    table = pd.read_csv(out / "comparison.csv")
+    assert {"metric", "group", "variant", "mean", "ci_low", "ci_high", "diff", "diff_ci_low", "diff_ci_high"} <= set(
+        table.columns)
+    production = table.query("metric == 'production_days' and group == 'all' and variant == 'small'").iloc[0]
+    assert production["diff"] > 0  # small is slower than the faster baseline
+    assert json.loads((out / "compare.json").read_text())["baseline"] == "faster"
+    assert (out / "small" / "summary.csv").is_file() and (out / "faster" / "run.json").is_file()
+    assert (out / "report.html").is_file() and (out / "differences.svg").is_file()
+
+
+def test_compare_refuses_incomparable_variants_and_writes_nothing(tmp_path, small_file):
+    other = tmp_path / "other.yaml"
+    other.write_text(f"extends: {small_file.name}\nname: other\ncalendar: {{horizon_days: 200}}\n")
+    out = tmp_path / "cmp"
+    done = sim("compare", str(small_file), str(other), "--out", str(out))
+    assert done.returncode == 2 and "different calendars" in done.stderr and not out.exists()
+    missing = sim("compare", str(small_file), str(other), "--baseline", "nobody", "--out", str(out))
+    assert missing.returncode == 2 and not out.exists()
+
+
+def test_plot_draws_a_run_folder(tmp_path, small_file):
+    out = tmp_path / "run"
+    assert sim("run", str(small_file), "-n", "2", "--out", str(out), "--no-report").returncode == 0
+    assert not (out / "report.html").exists()
+    done = sim("plot", str(out))
+    assert done.returncode == 0, done.stderr
+    assert (out / "shortfall_fan.png").is_file() and (out / "report.html").is_file()
+    assert sim("plot", str(tmp_path)).returncode == 2

@@ -15,15 +15,12 @@ from typing import TYPE_CHECKING
 import simpy
 
 from sim.model.policy import Regime
-from sim.model.sampling import Sampler
-from sim.scenario.distributions import Uniform
 from sim.scenario.schema import LICENCE_KINDS, Scenario
 
 if TYPE_CHECKING:
     from sim.model.buyers import Firm
 
 GREEN, STANDARD = 0, 1
-_UNIT = Uniform(dist="uniform", low=0.0, high=1.0)
 
 
 class Application:
@@ -62,9 +59,7 @@ class Application:
 class Authority:
     """Review queue, reviewers and decisions."""
 
-    def __init__(
-        self, env: simpy.Environment, scenario: Scenario, regime: Regime, review_rng, approval_rng, warmup_days: float
-    ) -> None:
+    def __init__(self, env: simpy.Environment, scenario: Scenario, regime: Regime, warmup_days: float) -> None:
         self.env = env
         self.regime = regime
         self.reviewers = scenario.authority.reviewers
@@ -72,9 +67,7 @@ class Authority:
         self.applications: list[Application] = []
         self._queue: list[tuple[int, int, Application]] = []
         self._seq = 0
-        self._review = {k: Sampler(scenario.licence_types[k].review_days, review_rng) for k in LICENCE_KINDS}
         self._working_days = {k: scenario.licence_types[k].review_in_working_days for k in LICENCE_KINDS}
-        self._uniform = Sampler(_UNIT, approval_rng)
         self._tension = scenario.authority.tension
         self._start_weekday = scenario.calendar.start.weekday()
         self._warmup = warmup_days
@@ -116,7 +109,7 @@ class Authority:
     def _start(self, app: Application) -> None:
         self.busy += 1
         app.t_started = self.env.now
-        days = self._review[app.kind]() * self.regime.review_scale[app.kind]
+        days = app.firm.stocks[app.material].dice.review[app.kind]() * self.regime.review_scale[app.kind]
         days *= 1 + self._tension.review_sensitivity * self.regime.tension
         if self._working_days[app.kind]:
             days = calendar_days(self.env.now, days, self._start_weekday)
@@ -127,7 +120,8 @@ class Authority:
         self.busy -= 1
         if not self._veu_refuses(app):
             tension_factor = max(0.0, 1 - self._tension.approval_sensitivity * self.regime.tension)
-            approved = self._uniform() < self.regime.approval[app.kind] * tension_factor
+            dice = app.firm.stocks[app.material].dice
+            approved = dice.approval() < self.regime.approval[app.kind] * tension_factor
             self._decide(app, approved, "" if approved else "discretionary")
         self._start_waiting()
 

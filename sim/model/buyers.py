@@ -14,7 +14,7 @@ from collections.abc import Callable, Generator
 
 import simpy
 
-from sim.model.sampling import Sampler
+from sim.model.sampling import Dice, Sampler
 from sim.scenario.schema import BuyerGroup, ReorderPoint
 
 
@@ -73,6 +73,7 @@ class Stock:
         "continuous_review",
         "retry_days",
         "place_order",
+        "dice",
         "_version",
         "demand_kg",
         "unmet_kg",
@@ -89,6 +90,7 @@ class Stock:
         china_share: float,
         group: BuyerGroup,
         place_order: Callable[[Stock, float], None],
+        dice: Dice | None = None,
     ) -> None:
         self.env = env
         self.index = index
@@ -109,6 +111,7 @@ class Stock:
             self.order_up_to = policy.order_up_to_days * mean_china_kg_per_day
         self.retry_days = group.retry_days
         self.place_order = place_order
+        self.dice = dice
         self._version = 0
         self.demand_kg = [0.0]
         self.unmet_kg = [0.0]

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+from typing import Protocol
+
 import numpy as np
 
 from sim.scenario.distributions import (
@@ -13,31 +17,68 @@ from sim.scenario.distributions import (
     Triangular,
     Uniform,
 )
+from sim.scenario.schema import LICENCE_KINDS, Scenario
 
-BATCH = 256
+UNIT = Uniform(dist="uniform", low=0.0, high=1.0)
+"""Uniform on [0, 1): the dice of yes-or-no draws."""
+
+BATCH = 64
+
+
+class RandomStreams(Protocol):
+    """Where a replication's random numbers come from (``sim.runs.streams.Streams``)."""
+
+    def shared(self, source: str) -> np.random.Generator: ...
+
+    def entity(self, source: str, index: int) -> np.random.Generator: ...
 
 
 class Sampler:
     """Endless draws from one distribution; each call returns the next value as a float.
 
-    Values are drawn in batches from the given generator, so that a source drawing often pays
-    numpy's call overhead once per batch rather than once per value.
+    Values are drawn in batches, so that a source drawing often pays numpy's call overhead once
+    per batch. ``rng`` is a generator, or a function making one when the first value is needed
+    (many samplers of a replication are never used, and making a generator has a cost).
     """
 
-    __slots__ = ("_draw", "_buffer", "_next")
+    __slots__ = ("_spec", "_rng", "_draw", "_buffer", "_next")
 
-    def __init__(self, spec: object, rng: np.random.Generator) -> None:
-        self._draw = _batch_function(spec, rng)
+    def __init__(self, spec: object, rng: np.random.Generator | Callable[[], np.random.Generator]) -> None:
+        self._spec = spec
+        self._rng = rng
+        self._draw: Callable[[int], np.ndarray] | None = None
         self._buffer: list[float] = []
         self._next = 0
 
     def __call__(self) -> float:
         if self._next == len(self._buffer):
+            if self._draw is None:
+                rng = self._rng if isinstance(self._rng, np.random.Generator) else self._rng()
+                self._draw = _batch_function(self._spec, rng)
             self._buffer = self._draw(BATCH).tolist()
             self._next = 0
         value = self._buffer[self._next]
         self._next += 1
         return value
+
+
+class Dice:
+    """One stock's own random draws for its applications and orders (common random numbers)."""
+
+    __slots__ = ("review", "approval", "vetting_days", "vetting_pass", "production_days", "transit_days")
+
+    def __init__(self, scenario: Scenario, streams: RandomStreams, index: int, destination: str) -> None:
+        kinds, supply = scenario.licence_types, scenario.supply
+        self.review = {
+            kind: Sampler(kinds[kind].review_days, partial(streams.entity, "review", index * 4 + code))
+            for code, kind in enumerate(LICENCE_KINDS)
+        }
+        self.approval = Sampler(UNIT, partial(streams.entity, "approval", index))
+        self.vetting_days = Sampler(kinds.general.vetting_days, partial(streams.entity, "vetting", index * 2))
+        self.vetting_pass = Sampler(UNIT, partial(streams.entity, "vetting", index * 2 + 1))
+        self.production_days = Sampler(supply.production_days, partial(streams.entity, "production", index))
+        transit = supply.transit_days_by_destination.get(destination, supply.transit_days)
+        self.transit_days = Sampler(transit, partial(streams.entity, "transit", index))
 
 
 def _batch_function(spec: object, rng: np.random.Generator):

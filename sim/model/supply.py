@@ -68,19 +68,19 @@ def fulfil(world: World, order: Order) -> Generator[simpy.Event, object, None]:
         order.licence_kind = licence.kind
     order.t_licensed = env.now
     if licence is not None and licence.kind == "general":
-        yield env.timeout(world.vetting_days())
-        if world.vetting_pass() >= world.vetting_pass_probability:
+        yield env.timeout(stock.dice.vetting_days())
+        if stock.dice.vetting_pass() >= world.vetting_pass_probability:
             return _lose(world, order, REJECTED, "vetting")
     order.t_vetted = env.now
     order.status = IN_TRANSIT
-    yield env.timeout(world.production_days())
+    yield env.timeout(stock.dice.production_days())
     reason = _export_refusal(world, order, licence)
     if reason:
         return _lose(world, order, CANCELLED, reason)
     order.t_exported = env.now
     if licence is not None and licence.kind == "per_shipment":
         licence.used = True
-    yield env.timeout(world.transit_days[firm.destination]())
+    yield env.timeout(stock.dice.transit_days())
     order.t_delivered = order.t_closed = env.now
     order.status = DELIVERED
     stock.receive(order.quantity_kg)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Generator, Mapping
+from collections.abc import Generator
+from functools import partial
 
 import numpy as np
 import simpy
@@ -21,15 +22,13 @@ from sim.model.records import (
     Records,
     columns,
 )
-from sim.model.sampling import Sampler, gamma_rate
+from sim.model.sampling import Dice, RandomStreams, Sampler, gamma_rate
 from sim.model.supply import AlternativeSupply, Order, fulfil
-from sim.scenario.distributions import Uniform
 from sim.scenario.schema import FixedInterval, Scenario
 
 SOURCES = ("demand", "review", "approval", "vetting", "production", "transit", "veu", "revocation", "alternative")
 """The stochastic sources; each draws from its own random stream (see ``sim.runs.streams``)."""
 
-_UNIT = Uniform(dist="uniform", low=0.0, high=1.0)
 
 
 class CountingEnvironment(simpy.Environment):
@@ -47,66 +46,47 @@ class CountingEnvironment(simpy.Environment):
 class World:
     """The simulated world of one replication: regime, authority, licences, firms, supply."""
 
-    def __init__(self, scenario: Scenario, streams: Mapping[str, np.random.Generator]) -> None:
+    def __init__(self, scenario: Scenario, streams: RandomStreams) -> None:
         self.scenario = scenario
         self.env = CountingEnvironment()
         calendar = scenario.calendar
         self.regime = Regime(scenario)
-        self.authority = Authority(
-            self.env, scenario, self.regime, streams["review"], streams["approval"], calendar.warmup_days
-        )
-        self.licensing = Licensing(self.env, scenario, self.regime, self.authority, streams["revocation"])
-        supply = scenario.supply
-        self.production_days = Sampler(supply.production_days, streams["production"])
-        self.transit_days = {
-            group.destination: Sampler(
-                supply.transit_days_by_destination.get(group.destination, supply.transit_days), streams["transit"]
-            )
-            for group in scenario.buyers.values()
-        }
-        general = scenario.licence_types.general
-        self.vetting_days = Sampler(general.vetting_days, streams["vetting"])
-        self.vetting_pass = Sampler(_UNIT, streams["vetting"])
-        self.vetting_pass_probability = general.vetting_pass_probability
+        self.authority = Authority(self.env, scenario, self.regime, calendar.warmup_days)
+        self.licensing = Licensing(self.env, scenario, self.regime, self.authority, streams.shared("revocation"))
+        self.vetting_pass_probability = scenario.licence_types.general.vetting_pass_probability
+        alternative_rng = streams.shared("alternative")
         self.alternatives = {
             name: AlternativeSupply(
                 self.env,
                 m.alternative,
                 calendar.day(m.alternative.available_from) if m.alternative.available_from else 0.0,
-                Sampler(m.alternative.lead_time_days, streams["alternative"]),
+                Sampler(m.alternative.lead_time_days, alternative_rng),
             )
             for name, m in scenario.materials.items()
         }
         self.orders: list[Order] = []
-        self.firms, self.stocks = self._populate(streams["veu"])
-        self._demand_rng = streams["demand"]
+        self.firms, self.stocks = self._populate(streams)
+        self._demand_rng = streams.shared("demand")
+        self._streams = streams
 
-    def _populate(self, veu_rng: np.random.Generator) -> tuple[list[Firm], list[Stock]]:
+    def _populate(self, streams: RandomStreams) -> tuple[list[Firm], list[Stock]]:
+        """Every firm of every group, flagged or not by the VEU list, with a stock per material it uses."""
         firms: list[Firm] = []
         stocks: list[Stock] = []
+        veu_rng = streams.shared("veu")
         false_positive = self.scenario.veu.false_positive_rate
         for group_index, (name, group) in enumerate(self.scenario.buyers.items()):
-            flag_probability = (
-                1.0
-                if group.military
-                else (group.veu_flag_probability if group.veu_flag_probability is not None else false_positive)
-            )
-            flags = veu_rng.random(group.count) < flag_probability
+            civilian = group.veu_flag_probability if group.veu_flag_probability is not None else false_positive
+            flags = veu_rng.random(group.count) < (1.0 if group.military else civilian)
             for flagged in flags:
                 firm = Firm(len(firms), name, group_index, group, bool(flagged))
                 firms.append(firm)
                 for material, demand in group.demand.items():
                     share = self.scenario.materials[material].china_share
-                    stock = Stock(
-                        self.env,
-                        len(stocks),
-                        firm,
-                        material,
-                        demand.mean_kg_per_day * share,
-                        share,
-                        group,
-                        self._place_order,
-                    )
+                    index = len(stocks)
+                    dice = Dice(self.scenario, streams, index, group.destination)
+                    stock = Stock(self.env, index, firm, material, demand.mean_kg_per_day * share, share, group,
+                                  self._place_order, dice)
                     firm.stocks[material] = stock
                     stocks.append(stock)
         return firms, stocks
@@ -125,7 +105,7 @@ class World:
         for stock in self.stocks:
             policy = self.scenario.buyers[stock.firm.group_name].inventory
             if isinstance(policy, FixedInterval):
-                sampler = Sampler(policy.interval_days, self._demand_rng)
+                sampler = Sampler(policy.interval_days, partial(self._streams.entity, "demand", stock.index))
                 self.env.process(fixed_interval_orders(stock, sampler, policy.order_days * stock.mean_rate))
             else:
                 stock.review()
@@ -190,8 +170,8 @@ class World:
         )
 
 
-def simulate(scenario: Scenario, streams: Mapping[str, np.random.Generator]) -> Records:
-    """Run one replication of a scenario with the given random streams (one per name in ``SOURCES``)."""
+def simulate(scenario: Scenario, streams: RandomStreams) -> Records:
+    """Run one replication of a scenario with the given random streams (see ``sim.runs.streams``)."""
     return World(scenario, streams).run()
 
 

@@ -1,8 +1,11 @@
-"""Random streams: one independent numpy Generator per (replication, stochastic source).
+"""Random streams of one replication, derived from the root seed.
 
-Stream ``(seed, replication, source)`` is the same whatever else the scenario contains and
-however replications are spread over workers, so that policy variants run with the same seed
-share their random numbers source by source (common random numbers).
+Each stochastic source has a stream of its own, and so does each (source, stock) pair where a
+stock's applications and orders draw: the k-th review time of a firm's licence for a material is
+the same number in every policy variant run with the same seed, however many applications other
+firms file. That is what makes common random numbers work across variants; and since a stream
+depends only on (seed, replication, source, stock), results do not depend on how replications
+are spread over workers.
 """
 
 from __future__ import annotations
@@ -12,9 +15,25 @@ import numpy as np
 from sim.model.world import SOURCES
 
 
-def streams(seed: int, replication: int) -> dict[str, np.random.Generator]:
-    """The named generators of one replication."""
-    return {
-        source: np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(replication, index))))
-        for index, source in enumerate(SOURCES)
-    }
+class Streams:
+    """The streams of replication ``replication`` under root seed ``seed``."""
+
+    def __init__(self, seed: int, replication: int) -> None:
+        self._sequences = {
+            source: np.random.SeedSequence(seed, spawn_key=(replication, index)) for index, source in enumerate(SOURCES)
+        }
+        self._keys = {source: int(seq.generate_state(1, np.uint64)[0]) for source, seq in self._sequences.items()}
+
+    def shared(self, source: str) -> np.random.Generator:
+        """The stream of a source drawn by the world as a whole (monthly demand, VEU flags, revocations...)."""
+        return np.random.Generator(np.random.PCG64(self._sequences[source]))
+
+    def entity(self, source: str, index: int) -> np.random.Generator:
+        """The stream of one entity (a firm's stock of a material) for one source: a counter-based
+        generator keyed by (source, index), independent of every other key."""
+        return np.random.Generator(np.random.Philox(key=np.array([self._keys[source], index], dtype=np.uint64)))
+
+
+def streams(seed: int, replication: int) -> Streams:
+    """The random streams of one replication."""
+    return Streams(seed, replication)

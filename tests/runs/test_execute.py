@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import pandas as pd
 
 from sim.runs.execute import run
@@ -33,11 +34,13 @@ def test_replications_differ_from_each_other(small_scenario):
     assert delays.nunique() == 5
 
 
-def test_streams_are_independent_per_source_and_replication():
+def test_streams_are_independent_per_source_entity_and_replication():
     a, b = streams(1, 0), streams(1, 1)
-    draws = {(rep, name): g.random(4).tolist() for rep, s in ((0, a), (1, b)) for name, g in s.items()}
-    assert len({tuple(v) for v in draws.values()}) == len(draws)
-    assert streams(1, 0)["review"].random() == streams(1, 0)["review"].random()
+    draws = [s.shared(name).random(4).tolist() for s in (a, b) for name in ("review", "demand")]
+    draws += [s.entity(name, i).random(4).tolist() for s in (a, b) for name in ("review", "transit") for i in (0, 1)]
+    assert len({tuple(v) for v in draws}) == len(draws)
+    assert streams(1, 0).entity("review", 3).random() == streams(1, 0).entity("review", 3).random()
+    assert streams(1, 0).shared("demand").random() == streams(1, 0).shared("demand").random()
 
 
 def test_summary_has_every_metric_for_every_group():
@@ -53,8 +56,8 @@ def test_summary_has_every_metric_for_every_group():
     assert (all_rows["n"] == 3).all()
     # Group totals add up: automotive and defence orders make all orders.
     orders = summary[summary.metric == "orders"].set_index("group")["mean"]
-    assert orders["sector:automotive"] + orders["sector:defence"] == orders["all"]
-    assert orders["material:Dy"] + orders["material:Ga"] == orders["all"]
+    assert orders["sector:automotive"] + orders["sector:defence"] == pytest.approx(orders["all"])
+    assert orders["material:Dy"] + orders["material:Ga"] == pytest.approx(orders["all"])
     months = result.timeseries.month.unique()
     assert months[0] == "2025-01" and months[-1] == "2026-01"
     assert np.isclose(result.timeseries.demand_kg.sum() / 3,

@@ -1,0 +1,74 @@
+"""Plots: the expected axes, series and labels, checked on the figure objects."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.analysis.compare import compare
+from sim.report import plots
+from tests.conftest import small
+
+
+@pytest.fixture(scope="module")
+def comparison():
+    variants = [small(), small(name="slow", supply={"production_days": 30})]
+    return compare(variants, replications=3, seed=1, workers=1)
+
+
+def test_delay_ecdf_has_one_rising_line_per_variant(comparison):
+    fig = plots.delay_ecdf({n: r.delays for n, r in comparison.results.items()})
+    ax = fig.axes[0]
+    assert [line.get_label() for line in ax.get_lines()] == ["small", "slow"]
+    assert ax.get_xlabel() == "delay from order to delivery (days)"
+    assert ax.get_ylabel() == "share of orders delivered within"
+    for line in ax.get_lines():
+        y = line.get_ydata()
+        assert (np.diff(y) >= 0).all() and 0 < y[-1] <= 1
+    medians = [line.get_xdata()[np.searchsorted(line.get_ydata(), 0.5)] for line in ax.get_lines()]
+    assert medians[1] > medians[0]  # the slower regime delivers half its orders later
+
+
+def test_fan_chart_has_bands_median_and_policy_strip(comparison):
+    events = {"small": [(dt.date(2025, 3, 1), "ban")], "slow": [(dt.date(2025, 3, 1), "ban")]}
+    fig = plots.shortfall_fan({n: r.timeseries for n, r in comparison.results.items()}, events,
+                              warmup_end=dt.date(2025, 2, 5))
+    panels, strip = fig.axes[:2], fig.axes[2]
+    for ax, name in zip(panels, ["small", "slow"], strict=True):
+        assert ax.get_title().startswith(name)
+        labels = ax.get_legend_handles_labels()[1]
+        assert labels == ["p5-p95", "p25-p75", "median", "warm-up (not in metrics)"]
+        assert ax.get_ylabel() == "shortfall fraction"
+    assert [t.get_text() for t in strip.get_yticklabels()] == ["small", "slow"]
+    assert [t.get_text() for t in strip.texts] == ["ban"]  # labelled once, the same event in both rows
+
+
+def test_monthly_quantiles_are_ordered(comparison):
+    q = plots.monthly_shortfall_quantiles(comparison.results["small"].timeseries).dropna()
+    assert (q["p5"] <= q["p25"]).all() and (q["p25"] <= q["p50"]).all() and (q["p75"] <= q["p95"]).all()
+    assert isinstance(q.index, pd.DatetimeIndex)
+
+
+def test_group_bars_and_outcomes_show_every_group_with_error_bars(comparison):
+    summaries = {n: r.summary for n, r in comparison.results.items()}
+    fig = plots.shortfall_by_group(summaries)
+    sectors, materials = fig.axes
+    assert [t.get_text() for t in sectors.get_xticklabels()] == ["automotive", "defence"]
+    assert [t.get_text() for t in materials.get_xticklabels()] == ["Dy", "Ga"]
+    assert len(sectors.containers) == 2 * 2  # bars and error bars for each variant
+    outcomes = plots.licensing_outcomes(summaries).axes[0]
+    assert [t.get_text() for t in outcomes.get_xticklabels()] == list(plots.OUTCOMES.values())
+
+
+def test_forest_plot_shows_each_variant_difference_with_its_interval(comparison):
+    fig = plots.difference_forest(comparison.table, "small")
+    assert len(fig.axes) == len(plots.HEADLINE_DIFFERENCES)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["slow"]
+    assert "difference from small" in ax.get_xlabel()
+    row = comparison.table.query("metric == 'delay_days' and group == 'all' and variant == 'slow'").iloc[0]
+    x = ax.containers[0].lines[0].get_xdata()
+    assert x[0] == pytest.approx(row["diff"]) and row["diff"] > 0
