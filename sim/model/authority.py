@@ -121,7 +121,7 @@ class Authority:
         if not self._veu_refuses(app):
             tension_factor = max(0.0, 1 - self._tension.approval_sensitivity * self.regime.tension)
             dice = app.firm.stocks[app.material].dice
-            approved = dice.approval() < self.regime.approval[app.kind] * tension_factor
+            approved = dice.approval[app.kind]() < self.regime.approval[app.kind] * tension_factor
             self._decide(app, approved, "" if approved else "discretionary")
         self._start_waiting()
 

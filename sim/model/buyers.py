@@ -74,7 +74,7 @@ class Stock:
         "retry_days",
         "place_order",
         "dice",
-        "_version",
+        "_due",
         "demand_kg",
         "unmet_kg",
         "stockout_days",
@@ -112,7 +112,7 @@ class Stock:
         self.retry_days = group.retry_days
         self.place_order = place_order
         self.dice = dice
-        self._version = 0
+        self._due = math.inf
         self.demand_kg = [0.0]
         self.unmet_kg = [0.0]
         self.stockout_days = [0.0]
@@ -182,19 +182,25 @@ class Stock:
         self.review()
 
     def review(self) -> None:
-        """Order now if the position is at the reorder point, else set a timer for when it will be."""
+        """Order now if the position is at the reorder point, else make sure a timer wakes the stock by then.
+
+        A timer already set for an earlier moment is kept (it will review again when it fires), so
+        that most changes cost no new event.
+        """
         if not self.continuous_review:
             return
-        self._version += 1
         wait = self._days_until_reorder()
         if wait == 0:
             self.order(self.order_up_to - self.position)
             wait = self._days_until_reorder()
-        if wait < math.inf:
-            self.env.timeout(wait, self._version).callbacks.append(self._timer)
+        due = self.env.now + wait
+        if due < self._due:
+            self._due = due
+            self.env.timeout(wait, due).callbacks.append(self._timer)
 
     def _timer(self, event: simpy.Event) -> None:
-        if event.value == self._version:
+        if event.value == self._due:  # else an earlier timer superseded this one
+            self._due = math.inf
             self.advance()
             self.review()
 

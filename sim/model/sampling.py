@@ -73,7 +73,10 @@ class Dice:
             kind: Sampler(kinds[kind].review_days, partial(streams.entity, "review", index * 4 + code))
             for code, kind in enumerate(LICENCE_KINDS)
         }
-        self.approval = Sampler(UNIT, partial(streams.entity, "approval", index))
+        self.approval = {
+            kind: Sampler(UNIT, partial(streams.entity, "approval", index * 4 + code))
+            for code, kind in enumerate(LICENCE_KINDS)
+        }
         self.vetting_days = Sampler(kinds.general.vetting_days, partial(streams.entity, "vetting", index * 2))
         self.vetting_pass = Sampler(UNIT, partial(streams.entity, "vetting", index * 2 + 1))
         self.production_days = Sampler(supply.production_days, partial(streams.entity, "production", index))

@@ -128,7 +128,7 @@ def _replications(scenario: Scenario, seed: int, n: int, workers: int) -> Iterat
         for index in range(n):
             yield replicate(scenario, seed, index, shape)
         return
-    pool = multiprocessing.get_context("spawn").Pool(workers, _set_worker_scenario, (scenario, seed))
+    pool = _CONTEXT.Pool(workers, _set_worker_scenario, (scenario, seed))
     try:
         yield from pool.imap(_replicate_in_worker, range(n), chunksize=max(1, min(16, n // (workers * 4))))
         pool.close()
@@ -138,6 +138,12 @@ def _replications(scenario: Scenario, seed: int, n: int, workers: int) -> Iterat
 
 
 _worker: dict[str, object] = {}
+
+# Fork where the platform has it (as Python did by default on Linux): scripts using the API need no
+# ``if __name__ == "__main__"`` guard, and workers start at once. tqdm's monitor thread is turned
+# off so that no thread of ours is running when the pool forks.
+_CONTEXT = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+tqdm.monitor_interval = 0
 
 
 def _set_worker_scenario(scenario: Scenario, seed: int) -> None:
