@@ -3,16 +3,30 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 import pandas as pd
 
 from sim.analysis.compare import Comparison, NotComparable, check_comparable, compare
-from sim.io import ResultsError, write_comparison, write_run
-from sim.report import plot_run, report_comparison, report_run
+from sim.analysis.sweep import (
+    METHODS,
+    Sweep,
+    SweepError,
+    check,
+    crossings,
+    design,
+    indices,
+    parse_param,
+    run_sweep,
+)
+from sim.io import CROSSINGS, INDICES, POINTS, PointFiles, ResultsError, write_comparison, write_run, write_table
+from sim.report import plot_run, plot_sweep, report_comparison, report_run
 from sim.runs.execute import RunResult, default_workers, run
+from sim.runs.metrics import METRICS
 from sim.scenario.load import ScenarioError, load_scenario
 from sim.scenario.schema import Scenario
 
@@ -47,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except (NotComparable, ResultsError) as exc:
+    except (NotComparable, ResultsError, SweepError) as exc:
         print(f"error: {exc}; nothing was written", file=sys.stderr)
         return EXIT_BAD_INPUT
     except OSError as exc:
@@ -85,6 +99,24 @@ def _parser() -> argparse.ArgumentParser:
     compare_cmd.add_argument("--independent-streams", action="store_true",
                              help="give each variant its own random numbers (only to see what common ones buy)")
     compare_cmd.set_defaults(command=_compare)
+
+    sweep = commands.add_parser("sweep", help="sensitivity sweep over scenario parameters (resumable)")
+    sweep.add_argument("scenario", type=Path, help="base scenario YAML file")
+    sweep.add_argument("--param", dest="params", action="append", required=True, metavar="PATH=LOW:HIGH[:STEPS]",
+                       help="a parameter to sweep, by its --set path: a range, or listed values PATH=V1,V2,... "
+                       "(repeatable)")
+    sweep.add_argument("--method", choices=METHODS, default="grid",
+                       help="grid (full factorial), oat (one at a time around the scenario), morris or sobol")
+    sweep.add_argument("--samples", type=_positive, default=8,
+                       help="morris: trajectories; sobol: base sample, a power of 2 (default 8)")
+    sweep.add_argument("-n", "--replications", type=_positive, default=20, help="replications per point (20)")
+    sweep.add_argument("--seed", type=_non_negative, help="root seed, shared by every point (default: the scenario's)")
+    sweep.add_argument("--metric", default="shortfall_fraction", help="metric for indices, plots and tipping points")
+    sweep.add_argument("--threshold", type=float, help="report where the metric crosses this value")
+    sweep.add_argument("--workers", type=_positive, help="worker processes (default: one per core)")
+    sweep.add_argument("--out", type=Path, help="output folder (default: results/<scenario>-sweep-<method>)")
+    _add_set(sweep)
+    sweep.set_defaults(command=_sweep)
 
     plot = commands.add_parser("plot", help="draw the plots and report.html of a sim run output folder")
     plot.add_argument("folder", type=Path, help="a folder written by sim run")
@@ -154,6 +186,41 @@ def _compare(args: argparse.Namespace) -> int:
     print(_comparison_screen(comparison))
     print(f"\ncomparison written to {out}/ (comparison.csv, one folder per variant); "
           f"report: {report_comparison(out, list(comparison.results), baseline)}")
+    return 0
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario, args.overrides)
+    if args.metric not in METRICS:
+        close = difflib.get_close_matches(args.metric, list(METRICS), n=1)
+        raise SweepError(f"unknown metric {args.metric!r}" + (f"; did you mean {close[0]!r}?" if close else ""))
+    params = tuple(parse_param(text, scenario) for text in args.params)
+    seed = scenario.monte_carlo.seed if args.seed is None else args.seed
+    sweep = Sweep(params, args.method, args.samples, args.replications, seed)
+    check(sweep)
+    points_planned = len(design(sweep, scenario))
+    out = args.out or Path("results") / f"{scenario.name}-sweep-{args.method}"
+    description = {"scenario_file": str(args.scenario), "method": sweep.method, "points": points_planned,
+                   "params": [asdict(p) for p in params], "replications": sweep.replications, "seed": seed}
+    store = PointFiles(out, sweep.fingerprint(scenario), description)
+    resumed = len(store.done())
+    if resumed:
+        print(f"resuming: {resumed} of {points_planned} points already done in {out}")
+    table = run_sweep(scenario, sweep, store, args.workers, progress=sys.stderr.isatty())
+    write_table(table, out / POINTS)
+    print(f"{sweep.method} sweep of {len(params)} parameter(s): {len(table)} points x {sweep.replications} "
+          f"replications; results in {out}/")
+    if sweep.method in ("morris", "sobol"):
+        found = indices(sweep, table[f"{args.metric}:mean"].to_numpy())
+        write_table(found, out / INDICES)
+        print(f"\nsensitivity of {args.metric} ({sweep.method}, 95 % CI):\n{found.to_string(index=False)}")
+    if args.threshold is not None:
+        tipping = crossings(table, sweep, args.metric, args.threshold)
+        write_table(tipping, out / CROSSINGS)
+        print(f"\nwhere {args.metric} crosses {args.threshold:g}:")
+        print(tipping.to_string(index=False) if len(tipping) else "  nowhere in the swept ranges")
+    drawn = plot_sweep(out, [p.path for p in params], sweep.method, args.metric, args.threshold)
+    print(f"\nplots: {', '.join(drawn)} (.png, .svg)")
     return 0
 
 

@@ -148,3 +148,43 @@ def read_run(folder: Path) -> RunTables:
         delays=pd.read_csv(folder / DELAYS),
         provenance=json.loads((folder / PROVENANCE).read_text()),
     )
+
+
+SWEEP_MANIFEST = "sweep.json"
+POINTS = "points.csv"
+INDICES = "indices.csv"
+CROSSINGS = "tipping.csv"
+
+
+class PointFiles:
+    """Finished sweep points, one JSON file each under ``out/points/``, for resuming a sweep.
+
+    ``out/sweep.json`` records the sweep's fingerprint; a folder holding another sweep (or the same
+    sweep of a changed scenario) is refused rather than mixed.
+    """
+
+    def __init__(self, out: Path, fingerprint: str, description: dict[str, Any]) -> None:
+        self.folder = out / "points"
+        manifest = out / SWEEP_MANIFEST
+        if manifest.is_file():
+            recorded = json.loads(manifest.read_text()).get("fingerprint")
+            if recorded != fingerprint:
+                raise ResultsError(f"{out} holds points of a different sweep or scenario; "
+                                   "use another --out, or delete the folder to start again")
+        else:
+            record = {"fingerprint": fingerprint, **description}
+            atomic_write(manifest, lambda p: p.write_text(json.dumps(record, indent=2, default=str) + "\n"))
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for stray in self.folder.glob(".*.tmp"):  # left by a kill -9 in the middle of a write
+            stray.unlink()
+
+    def done(self) -> dict[str, dict[str, Any]]:
+        return {p.stem: json.loads(p.read_text()) for p in sorted(self.folder.glob("p*.json"))}
+
+    def save(self, point: str, record: dict[str, Any]) -> None:
+        atomic_write(self.folder / f"{point}.json", lambda p: p.write_text(json.dumps(record, sort_keys=True)))
+
+
+def write_table(frame: pd.DataFrame, path: Path) -> None:
+    """A CSV table, written atomically."""
+    atomic_write(path, lambda p: frame.to_csv(p, index=False, float_format="%.6g"))

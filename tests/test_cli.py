@@ -163,3 +163,62 @@ def test_plot_draws_a_run_folder(tmp_path, small_file):
     assert done.returncode == 0, done.stderr
     assert (out / "shortfall_fan.png").is_file() and (out / "report.html").is_file()
     assert sim("plot", str(tmp_path)).returncode == 2
+
+
+SWEEP_ARGS = ("--param", "authority.reviewers=2:13:12", "-n", "6", "--set", "buyers.auto.count=40",
+              "--threshold", "0.1", "--workers", "2")
+
+
+def test_sweep_killed_mid_way_resumes_to_the_uninterrupted_output(tmp_path, small_file):
+    whole, killed = tmp_path / "whole", tmp_path / "killed"
+    assert sim("sweep", str(small_file), *SWEEP_ARGS, "--out", str(whole)).returncode == 0
+    process = subprocess.Popen([sys.executable, "-m", "sim", "sweep", str(small_file), *SWEEP_ARGS, "--out",
+                                str(killed)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and len(list((killed / "points").glob("p*.json"))) < 2:
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    done_before = len(list((killed / "points").glob("p*.json")))
+    assert 2 <= done_before < 12, "the kill must land mid-sweep"
+    resumed = sim("sweep", str(small_file), *SWEEP_ARGS, "--out", str(killed))
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"resuming: {done_before} of 12 points" in resumed.stdout
+    for table in ("points.csv", "tipping.csv"):
+        assert (killed / table).read_bytes() == (whole / table).read_bytes()
+
+
+def test_sweep_refuses_a_changed_scenario_in_the_same_folder(tmp_path, small_file):
+    out = tmp_path / "sweep"
+    args = ("--param", "authority.reviewers=2:4:2", "-n", "2", "--out", str(out))
+    assert sim("sweep", str(small_file), *args).returncode == 0
+    changed = sim("sweep", str(small_file), *args, "--set", "authority.green_channel=true")
+    assert changed.returncode == 2 and "different sweep or scenario" in changed.stderr
+
+
+def test_sweep_methods_write_indices_and_plots(tmp_path, small_file):
+    out = tmp_path / "morris"
+    done = sim("sweep", str(small_file), "--method", "morris", "--samples", "2", "-n", "2", "--out", str(out),
+               "--param", "authority.reviewers=2:8", "--param", "supply.transit_days.value=10:40")
+    assert done.returncode == 0, done.stderr
+    table = pd.read_csv(out / "indices.csv")
+    assert list(table.parameter) == ["authority.reviewers", "supply.transit_days.value"]
+    assert {"mu_star", "mu_star_conf", "sigma"} <= set(table.columns)
+    assert (out / "morris.png").is_file()
+    oat = sim("sweep", str(small_file), "--method", "oat", "-n", "2", "--out", str(tmp_path / "oat"),
+              "--param", "authority.reviewers=2,8", "--param", "licence_types.per_shipment.approval_probability=0.5,1")
+    assert oat.returncode == 0 and (tmp_path / "oat" / "tornado.svg").is_file()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [(("--param", "authority.reviewrs=2:8"), "did you mean 'authority.reviewers'"),
+     (("--param", "authority.reviewers=0:8"), "greater than or equal to 1"),
+     (("--param", "authority.reviewers=2:8", "--method", "sobol", "--samples", "3"), "power of 2"),
+     (("--param", "authority.reviewers=2:8", "--metric", "shortfal"),
+      "unknown metric 'shortfal'; did you mean 'shortfall_")],
+)
+def test_sweep_bad_input_exits_2_before_any_work(tmp_path, small_file, args, message):
+    out = tmp_path / "sweep"
+    done = sim("sweep", str(small_file), *args, "--out", str(out))
+    assert done.returncode == 2 and message in done.stderr and not out.exists()

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.runs.execute import RunResult, run
+from sim.runs.execute import RunResult, run, run_many
 from sim.runs.summarise import CONFIDENCE
 from sim.scenario.schema import Scenario
 
@@ -81,10 +81,10 @@ def compare(
     check_comparable(scenarios, baseline)
     n = replications or scenarios[0].monte_carlo.replications
     seed = scenarios[0].monte_carlo.seed if seed is None else seed
-    results = {}
-    for k, scenario in enumerate(scenarios):
-        variant_seed = seed if common_random_numbers else independent_seed(seed, k)
-        results[scenario.name] = run(scenario, replications=n, seed=variant_seed, workers=workers, progress=progress)
+    if common_random_numbers:
+        results = {scenarios[job].name: result for job, result in run_many(scenarios, n, seed, workers, progress)}
+    else:
+        results = {s.name: run(s, n, independent_seed(seed, k), workers, progress) for k, s in enumerate(scenarios)}
     return Comparison(baseline, results, comparison_table(results, baseline), common_random_numbers)
 
 

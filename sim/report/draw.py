@@ -55,7 +55,7 @@ def save(drawn: dict[str, Figure], out: Path) -> dict[str, bytes]:
     for stem, figure in drawn.items():
         for fmt in FORMATS:
             buffer = io.BytesIO()
-            figure.savefig(buffer, format=fmt, dpi=110)
+            figure.savefig(buffer, format=fmt, dpi=110, metadata={"Date": None} if fmt == "svg" else None)
             data = buffer.getvalue()
             atomic_write(out / f"{stem}.{fmt}", lambda path, data=data: path.write_bytes(data))
             if fmt == "png":

@@ -170,3 +170,100 @@ def _error_bars(rows: pd.DataFrame, centre: str = "mean") -> np.ndarray:
     low = (rows[centre] - rows[f"{prefix}ci_low"]).fillna(0).clip(lower=0)
     high = (rows[f"{prefix}ci_high"] - rows[centre]).fillna(0).clip(lower=0)
     return np.vstack([low.to_numpy(), high.to_numpy()])
+
+
+def sweep_lines(points: pd.DataFrame, params: list[str], metric: str, threshold: float | None = None) -> Figure:
+    """The metric's mean (95 % CI band) against each swept parameter, the others held fixed."""
+    fig = Figure(figsize=(6 * min(len(params), 3), 4.2 * ((len(params) + 2) // 3)), layout="constrained")
+    for k, path in enumerate(params):
+        ax = fig.add_subplot((len(params) + 2) // 3, min(len(params), 3), k + 1)
+        others = [p for p in params if p != path]
+        lines = list(points.groupby(others, dropna=False)) if others else [((), points)]
+        lines = [(fixed, line) for fixed, line in lines if line[path].nunique() > 1][:6]
+        for fixed, line in lines:
+            line = line.sort_values(path)
+            x = pd.to_datetime(line[path]) if isinstance(line[path].iloc[0], str) else line[path]
+            label = ", ".join(f"{o.rsplit('.', 1)[-1]}={v}" for o, v in zip(others, np.atleast_1d(fixed),
+                                                                          strict=True)) or None
+            ax.plot(x, line[f"{metric}:mean"], marker="o", label=label)
+            ax.fill_between(x, line[f"{metric}:ci_low"], line[f"{metric}:ci_high"], alpha=0.2)
+        if threshold is not None:
+            ax.axhline(threshold, color="C3", linestyle="--", label=f"threshold {threshold:g}")
+        ax.set_xlabel(path)
+        ax.set_ylabel(f"{LABELS.get(metric, metric)} (95 % CI)")
+        ax.grid(alpha=0.3)
+        if ax.get_legend_handles_labels()[1]:
+            ax.legend(fontsize="x-small")
+    fig.suptitle(f"{LABELS.get(metric, metric)} across the sweep")
+    return fig
+
+
+def sweep_heatmap(points: pd.DataFrame, x: str, y: str, metric: str) -> Figure:
+    """The metric's mean over a two-parameter grid."""
+    table = points.pivot_table(index=y, columns=x, values=f"{metric}:mean")
+    fig = Figure(figsize=(7, 5.5), layout="constrained")
+    ax = fig.add_subplot()
+    image = ax.imshow(table.to_numpy(), origin="lower", aspect="auto", cmap="viridis")
+    ax.set_xticks(range(len(table.columns)), [f"{v:g}" if isinstance(v, float) else v for v in table.columns],
+                  rotation=30)
+    ax.set_yticks(range(len(table.index)), [f"{v:g}" if isinstance(v, float) else v for v in table.index])
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    fig.colorbar(image, ax=ax, label=f"{LABELS.get(metric, metric)} (mean)")
+    ax.set_title(f"{LABELS.get(metric, metric)} over the grid")
+    return fig
+
+
+def tornado(points: pd.DataFrame, params: list[str], metric: str) -> Figure:
+    """One-at-a-time: how far the metric moves from the base point at each parameter's lowest and highest level."""
+    base = points.iloc[0]
+    centre = base[f"{metric}:mean"]
+    spans = []
+    for path in params:
+        arm = points[(points[path] != base[path])]
+        arm = arm[[all(arm_row[o] == base[o] for o in params if o != path) for _, arm_row in arm.iterrows()]]
+        low = arm.loc[arm[path].idxmin()] if not arm.empty else base
+        high = arm.loc[arm[path].idxmax()] if not arm.empty else base
+        spans.append((path, low[f"{metric}:mean"] - centre, high[f"{metric}:mean"] - centre, low[path], high[path]))
+    spans.sort(key=lambda s: max(abs(s[1]), abs(s[2])))
+    fig = Figure(figsize=(8, 1.2 + 0.6 * len(spans)), layout="constrained")
+    ax = fig.add_subplot()
+    y = np.arange(len(spans))
+    ax.barh(y, [s[1] for s in spans], color="C0", label="lowest level")
+    ax.barh(y, [s[2] for s in spans], color="C1", label="highest level")
+    ax.set_yticks(y, [f"{s[0]}\n({s[3]} to {s[4]})" for s in spans], fontsize="small")
+    ax.axvline(0, color="0.3", linewidth=1)
+    ax.set_xlabel(f"{LABELS.get(metric, metric)}: change from the base point ({centre:.4g})")
+    ax.set_title("One at a time around the base scenario")
+    ax.legend(fontsize="small")
+    return fig
+
+
+def morris_plot(indices: pd.DataFrame, metric: str) -> Figure:
+    """Morris screening: mean absolute elementary effect (mu*) against its spread (sigma)."""
+    fig = Figure(figsize=(7, 5), layout="constrained")
+    ax = fig.add_subplot()
+    ax.errorbar(indices["mu_star"], indices["sigma"], xerr=indices["mu_star_conf"], fmt="o", capsize=3)
+    for row in indices.itertuples():
+        ax.annotate(row.parameter, (row.mu_star, row.sigma), xytext=(4, 4), textcoords="offset points",
+                    fontsize="small")
+    ax.set_xlabel(f"mu*: mean |effect| on {LABELS.get(metric, metric)} over the full range (95 % CI)")
+    ax.set_ylabel("sigma: spread of the effects (interactions, non-linearity)")
+    ax.set_title("Morris screening")
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def sobol_plot(indices: pd.DataFrame, metric: str) -> Figure:
+    """Sobol first-order (S1) and total (ST) indices with 95 % confidence intervals."""
+    fig = Figure(figsize=(8, 4.5), layout="constrained")
+    ax = fig.add_subplot()
+    x = np.arange(len(indices))
+    ax.bar(x - 0.2, indices["S1"], 0.4, yerr=indices["S1_conf"], capsize=3, label="S1 (first order)")
+    ax.bar(x + 0.2, indices["ST"], 0.4, yerr=indices["ST_conf"], capsize=3, label="ST (total)")
+    ax.set_xticks(x, indices["parameter"], rotation=20, ha="right")
+    ax.set_ylabel(f"share of the variance of {LABELS.get(metric, metric)}")
+    ax.set_title("Sobol indices (95 % CI)")
+    ax.legend()
+    ax.grid(axis="y", alpha=0.3)
+    return fig

@@ -10,7 +10,7 @@ import multiprocessing
 import os
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -86,51 +86,89 @@ def run(
     progress: bool = False,
 ) -> RunResult:
     """Run the Monte Carlo of a scenario; defaults come from its ``monte_carlo`` section."""
-    started = time.perf_counter()
     n = replications or scenario.monte_carlo.replications
     seed = scenario.monte_carlo.seed if seed is None else seed
-    shape = layout(scenario)
-    values = np.empty((n, len(shape.keys)))
-    series = np.empty(
-        (n, len(shape.months), len(shape.materials), len(shape.destinations), len(TIMESERIES_COLUMNS)), dtype=np.float32
-    )
-    delay_counts = np.zeros(scenario.calendar.horizon_days + 1, dtype=np.int64)
-    events = 0
-    with tqdm(total=n, unit="rep", disable=not progress, leave=False, desc=scenario.name) as bar:
-        for rep in _replications(scenario, seed, n, workers or default_workers(n)):
-            values[rep.index] = rep.measurement.values
-            series[rep.index] = rep.measurement.timeseries
-            delay_counts += rep.measurement.delay_counts
-            events += rep.events
+    return next(run_many([scenario], n, seed, workers, progress))[1]
+
+
+def run_many(
+    scenarios: Sequence[Scenario], replications: int, seed: int, workers: int | None = None, progress: bool = False
+) -> Iterator[tuple[int, RunResult]]:
+    """Run several scenarios with the same seed and replications on one pool, yielding each when done.
+
+    Replications of every scenario are queued together, so that the workers stay busy across
+    scenarios; results come back in the order of ``scenarios``.
+    """
+    tasks = [(job, index) for job in range(len(scenarios)) for index in range(replications)]
+    workers = workers or default_workers(len(tasks))
+    label = scenarios[0].name if len(scenarios) == 1 else f"{len(scenarios)} points"
+    current: _Accumulator | None = None
+    with tqdm(total=len(tasks), unit="rep", disable=not progress, leave=False, desc=label) as bar:
+        for job, rep in _replications(scenarios, seed, tasks, workers):
+            if current is None or current.job != job:
+                current = _Accumulator(job, scenarios[job], seed, replications)
+            current.add(rep)
             bar.update()
-    return RunResult(
-        scenario=scenario,
-        seed=seed,
-        keys=shape.keys,
-        values=values,
-        summary=summarise(list(shape.keys), values),
-        timeseries=_timeseries_table(shape, series),
-        delay_counts=delay_counts,
-        events=events,
-        wall_seconds=time.perf_counter() - started,
-    )
+            if current.complete:
+                yield job, current.result()
 
 
-def default_workers(replications: int) -> int:
-    """One worker per core, no more than there are replications."""
-    return max(1, min(os.cpu_count() or 1, replications))
+class _Accumulator:
+    """Collects the replications of one scenario as they arrive, then makes the RunResult."""
+
+    def __init__(self, job: int, scenario: Scenario, seed: int, n: int) -> None:
+        self.job, self.scenario, self.seed, self.n = job, scenario, seed, n
+        self.shape = layout(scenario)
+        self.values = np.empty((n, len(self.shape.keys)))
+        self.series = np.empty((n, len(self.shape.months), len(self.shape.materials), len(self.shape.destinations),
+                                len(TIMESERIES_COLUMNS)), dtype=np.float32)
+        self.delay_counts = np.zeros(scenario.calendar.horizon_days + 1, dtype=np.int64)
+        self.events = 0
+        self.received = 0
+        self.started = time.perf_counter()
+
+    @property
+    def complete(self) -> bool:
+        return self.received == self.n
+
+    def add(self, rep: Replication) -> None:
+        self.values[rep.index] = rep.measurement.values
+        self.series[rep.index] = rep.measurement.timeseries
+        self.delay_counts += rep.measurement.delay_counts
+        self.events += rep.events
+        self.received += 1
+
+    def result(self) -> RunResult:
+        return RunResult(
+            scenario=self.scenario,
+            seed=self.seed,
+            keys=self.shape.keys,
+            values=self.values,
+            summary=summarise(list(self.shape.keys), self.values),
+            timeseries=_timeseries_table(self.shape, self.series),
+            delay_counts=self.delay_counts,
+            events=self.events,
+            wall_seconds=time.perf_counter() - self.started,
+        )
 
 
-def _replications(scenario: Scenario, seed: int, n: int, workers: int) -> Iterator[Replication]:
-    """Replications in index order, computed here or on a pool of worker processes."""
+def default_workers(tasks: int) -> int:
+    """One worker per core, no more than there are replications to run."""
+    return max(1, min(os.cpu_count() or 1, tasks))
+
+
+def _replications(
+    scenarios: Sequence[Scenario], seed: int, tasks: list[tuple[int, int]], workers: int
+) -> Iterator[tuple[int, Replication]]:
+    """(scenario index, replication) for every task, in task order, computed here or on a worker pool."""
     if workers == 1:
-        shape = layout(scenario)
-        for index in range(n):
-            yield replicate(scenario, seed, index, shape)
+        shapes = [layout(s) for s in scenarios]
+        for job, index in tasks:
+            yield job, replicate(scenarios[job], seed, index, shapes[job])
         return
-    pool = _CONTEXT.Pool(workers, _set_worker_scenario, (scenario, seed))
+    pool = _CONTEXT.Pool(workers, _set_worker_scenarios, (list(scenarios), seed))
     try:
-        yield from pool.imap(_replicate_in_worker, range(n), chunksize=max(1, min(16, n // (workers * 4))))
+        yield from pool.imap(_replicate_in_worker, tasks, chunksize=max(1, min(16, len(tasks) // (workers * 4))))
         pool.close()
     finally:
         pool.terminate()  # on Ctrl-C or any error, stop the workers at once
@@ -146,14 +184,15 @@ _CONTEXT = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_a
 tqdm.monitor_interval = 0
 
 
-def _set_worker_scenario(scenario: Scenario, seed: int) -> None:
-    """Pool initializer: each worker receives the scenario once, and leaves Ctrl-C to the parent."""
+def _set_worker_scenarios(scenarios: list[Scenario], seed: int) -> None:
+    """Pool initializer: each worker receives the scenarios once, and leaves Ctrl-C to the parent."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _worker.update(scenario=scenario, seed=seed, shape=layout(scenario))
+    _worker.update(scenarios=scenarios, seed=seed, shapes=[layout(s) for s in scenarios])
 
 
-def _replicate_in_worker(index: int) -> Replication:
-    return replicate(_worker["scenario"], _worker["seed"], index, _worker["shape"])
+def _replicate_in_worker(task: tuple[int, int]) -> tuple[int, Replication]:
+    job, index = task
+    return job, replicate(_worker["scenarios"][job], _worker["seed"], index, _worker["shapes"][job])
 
 
 def _timeseries_table(shape: Layout, series: np.ndarray) -> pd.DataFrame:

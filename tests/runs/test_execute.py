@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 import pandas as pd
+import pytest
 
 from sim.runs.execute import run
 from sim.runs.metrics import METRICS

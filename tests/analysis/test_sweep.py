@@ -1,0 +1,164 @@
+"""Sweeps: designs, parameter kinds, SALib wiring on analytic functions, resuming, bad input."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import numpy as np
+import pytest
+
+from sim.analysis.sweep import (
+    Parameter,
+    Sweep,
+    SweepError,
+    check,
+    crossings,
+    design,
+    indices,
+    parse_param,
+    points_table,
+    run_sweep,
+)
+from tests.conftest import small
+
+
+class MemoryStore:
+    def __init__(self):
+        self.records = {}
+
+    def done(self):
+        return dict(self.records)
+
+    def save(self, point, record):
+        self.records[point] = record
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "levels"),
+    [
+        ("authority.reviewers=2:6:3", "integer", [2, 4, 6]),  # a count
+        ("licence_types.per_shipment.approval_probability=0.5,0.9", "number", [0.5, 0.9]),  # a probability
+        ("supply.transit_days.value=10:30:3", "number", [10.0, 20.0, 30.0]),  # a distribution parameter
+        ("buyers.auto.retry_days=7:21:2", "number", [7.0, 21.0]),  # a rate-like delay
+        ("veu.false_positive_rate=0:0.2:3", "number", [0.0, 0.1, 0.2]),
+    ],
+)
+def test_parameter_kinds_and_levels(text, kind, levels):
+    parameter = parse_param(text, small())
+    assert parameter.kind == kind
+    assert parameter.levels() == pytest.approx(levels)
+
+
+def test_date_parameters_sweep_whole_days():
+    scenario = small(veu={"date": "2025-06-01"})
+    parameter = parse_param("veu.date=2025-03-01:2025-09-01:3", scenario)
+    assert parameter.kind == "date"
+    assert parameter.levels() == [dt.date(2025, 3, 1), dt.date(2025, 6, 1), dt.date(2025, 9, 1)]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("authority.reviewrs=2:6", "did you mean 'authority.reviewers'"),
+        ("authority.reviewers=0:6", "greater than or equal to 1"),
+        ("licence_types.per_shipment.approval_probability=0.5:1.5", "less than or equal to 1"),
+        ("calendar.start=2025-01-01:2025-02-01", None),
+        ("authority.reviewers=6:2", "LOW must be below HIGH"),
+        ("authority.reviewers=2.5:6", "not a whole number"),
+        ("authority.green_channel=0:1", "only numbers and dates"),
+        ("authority.reviewers", "expected PATH=LOW:HIGH"),
+    ],
+)
+def test_bad_parameters_are_refused_before_any_work(text, message):
+    if message is None:  # a valid date range: the calendar itself may be swept
+        assert parse_param(text, small()).kind == "date"
+        return
+    with pytest.raises(SweepError, match=message):
+        parse_param(text, small())
+
+
+@pytest.mark.parametrize(
+    ("method", "samples", "message"),
+    [("sobol", 6, "power of 2"), ("morris", 1, "at least 2"), ("magic", 8, "unknown method")],
+)
+def test_too_few_samples_or_unknown_method(method, samples, message):
+    parameter = Parameter("authority.reviewers", "integer", 1, 5)
+    with pytest.raises(SweepError, match=message):
+        check(Sweep((parameter,), method, samples))
+
+
+def test_grid_and_oat_designs():
+    scenario = small(authority={"reviewers": 3})
+    a = parse_param("authority.reviewers=2:4:3", scenario)
+    b = parse_param("licence_types.per_shipment.approval_probability=0.5,0.9", scenario)
+    grid = design(Sweep((a, b), "grid"), scenario)
+    assert len(grid) == 6 and grid[0] == {a.path: 2, b.path: 0.5}
+    oat = design(Sweep((a, b), "oat"), scenario)
+    assert oat[0] == {a.path: 3, b.path: 0.9}  # the base scenario first
+    assert len(oat) == 1 + 2 + 1  # reviewers 2 and 4; approval 0.5 (0.9 is the base)
+
+
+def ishigami(x1, x2, x3, a=7.0, b=0.1):
+    return math.sin(x1) + a * math.sin(x2) ** 2 + b * x3**4 * math.sin(x1)
+
+
+def unit_params(names):
+    return tuple(Parameter(n, "number", -math.pi, math.pi) for n in names)
+
+
+def test_sobol_indices_of_the_ishigami_function_contain_the_known_values():
+    """Known: S1 = 0.314, 0.442, 0; ST = 0.558, 0.442, 0.244 (Ishigami and Homma, a=7, b=0.1)."""
+    sweep = Sweep(unit_params(["x1", "x2", "x3"]), "sobol", samples=2048, seed=3)
+    outcomes = np.array([ishigami(*p.values()) for p in design(sweep, small())])
+    found = indices(sweep, outcomes).set_index("parameter")
+    for name, s1, st in (("x1", 0.3139, 0.5576), ("x2", 0.4424, 0.4424), ("x3", 0.0, 0.2437)):
+        row = found.loc[name]
+        assert abs(row["S1"] - s1) <= row["S1_conf"]
+        assert abs(row["ST"] - st) <= row["ST_conf"]
+
+
+def test_morris_ranks_the_ishigami_inputs():
+    sweep = Sweep(unit_params(["x1", "x2", "x3"]), "morris", samples=60, seed=3)
+    outcomes = np.array([ishigami(*p.values()) for p in design(sweep, small())])
+    found = indices(sweep, outcomes).set_index("parameter")
+    assert (found["mu_star"] > 0).all()
+    linear = Sweep(unit_params(["x", "y"]), "morris", samples=20, seed=1)
+    effects = indices(linear, np.array([3 * p["x"] + 0 * p["y"] for p in design(linear, small())]))
+    # a linear function: every elementary effect of x is 3 per unit, i.e. 3 * 2pi over the full range
+    assert effects.set_index("parameter").loc["x", "mu_star"] == pytest.approx(3 * 2 * math.pi)
+    assert effects.set_index("parameter").loc["y", "mu_star"] == 0
+
+
+def test_run_sweep_resumes_from_saved_points_with_identical_results():
+    scenario = small()
+    sweep = Sweep((parse_param("authority.reviewers=2:6:3", scenario),), "grid", replications=3, seed=4)
+    whole = run_sweep(scenario, sweep, MemoryStore(), workers=1)
+    partial_store = MemoryStore()
+    first = whole.iloc[:1]
+    partial_store.records = {first["id"].item(): {"id": first["id"].item(),
+                                                   "values": {"authority.reviewers": 2},
+                                                   "metrics": _metrics(first)}}
+    resumed = run_sweep(scenario, sweep, partial_store, workers=2)
+    assert resumed.equals(whole)
+    queue = whole["queue_wait_days:mean"].to_numpy()
+    assert queue[0] > queue[1] >= queue[2]  # more reviewers, shorter waits
+
+
+def _metrics(row):
+    metrics = {}
+    for column in row.columns:
+        if ":" in column:
+            metric, stat = column.split(":")
+            metrics.setdefault(metric, {"n": 3})[stat] = row[column].item()
+    return metrics
+
+
+def test_crossings_interpolate_along_each_line():
+    params = (Parameter("a", "number", 0, 4), Parameter("b", "number", 0, 1))
+    records = [{"id": f"p{i}", "values": {"a": a, "b": b},
+                "metrics": {"m": {"mean": a * (1 + b), "ci_low": 0, "ci_high": 0, "n": 2}}}
+               for i, (a, b) in enumerate([(0, 0), (2, 0), (4, 0), (0, 1), (2, 1), (4, 1)])]
+    table = crossings(points_table(records, ["a", "b"]), Sweep(params), "m", 3.0)
+    along_a = table[table.parameter == "a"].set_index("with")["crossing"]
+    assert along_a["b=0"] == pytest.approx(3.0) and along_a["b=1"] == pytest.approx(1.5)
