@@ -25,10 +25,10 @@ from sim.analysis.sweep import (
 )
 from sim.io import CROSSINGS, INDICES, POINTS, PointFiles, ResultsError, write_comparison, write_run, write_table
 from sim.report import plot_run, plot_sweep, report_comparison, report_run
-from sim.runs.execute import RunResult, default_workers, run
+from sim.runs.execute import RunResult, check_scheduler, default_workers, run
 from sim.runs.metrics import METRICS
 from sim.scenario.load import ScenarioError, load_scenario
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import Scenario, SweepDefinition
 
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
@@ -102,18 +102,21 @@ def _parser() -> argparse.ArgumentParser:
 
     sweep = commands.add_parser("sweep", help="sensitivity sweep over scenario parameters (resumable)")
     sweep.add_argument("scenario", type=Path, help="base scenario YAML file")
-    sweep.add_argument("--param", dest="params", action="append", required=True, metavar="PATH=LOW:HIGH[:STEPS]",
+    sweep.add_argument("--param", dest="params", action="append", metavar="PATH=LOW:HIGH[:STEPS]",
                        help="a parameter to sweep, by its --set path: a range, or listed values PATH=V1,V2,... "
-                       "(repeatable)")
-    sweep.add_argument("--method", choices=METHODS, default="grid",
-                       help="grid (full factorial), oat (one at a time around the scenario), morris or sobol")
-    sweep.add_argument("--samples", type=_positive, default=8,
-                       help="morris: trajectories; sobol: base sample, a power of 2 (default 8)")
-    sweep.add_argument("-n", "--replications", type=_positive, default=20, help="replications per point (20)")
+                       "(repeatable; default: the scenario's sweep section)")
+    sweep.add_argument("--method", choices=METHODS,
+                       help="grid (full factorial, the default), oat (one at a time around the scenario), "
+                       "morris or sobol")
+    sweep.add_argument("--samples", type=_positive, help="morris: trajectories; sobol: base sample, a power of 2 (8)")
+    sweep.add_argument("-n", "--replications", type=_positive, help="replications per point (20)")
     sweep.add_argument("--seed", type=_non_negative, help="root seed, shared by every point (default: the scenario's)")
-    sweep.add_argument("--metric", default="shortfall_fraction", help="metric for indices, plots and tipping points")
+    sweep.add_argument("--metric", help="metric for indices, plots and tipping points (shortfall_fraction)")
     sweep.add_argument("--threshold", type=float, help="report where the metric crosses this value")
-    sweep.add_argument("--workers", type=_positive, help="worker processes (default: one per core)")
+    sweep.add_argument("--workers", type=_positive, help="local worker processes (default: one per core)")
+    sweep.add_argument("--executor", choices=("local", "dask"), default="local",
+                       help="local process pool, or an existing Dask distributed cluster (--scheduler)")
+    sweep.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")
     sweep.add_argument("--out", type=Path, help="output folder (default: results/<scenario>-sweep-<method>)")
     _add_set(sweep)
     sweep.set_defaults(command=_sweep)
@@ -191,14 +194,30 @@ def _compare(args: argparse.Namespace) -> int:
 
 def _sweep(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.overrides)
-    if args.metric not in METRICS:
-        close = difflib.get_close_matches(args.metric, list(METRICS), n=1)
-        raise SweepError(f"unknown metric {args.metric!r}" + (f"; did you mean {close[0]!r}?" if close else ""))
-    params = tuple(parse_param(text, scenario) for text in args.params)
+    kept = scenario.sweep or SweepDefinition.model_construct()  # defaults only
+    if not args.params and scenario.sweep is None:
+        raise SweepError(f"{args.scenario} has no sweep section: give at least one --param PATH=LOW:HIGH")
+    texts = args.params or [f"{path}={_spec(value)}" for path, value in kept.params.items()]
+    metric = args.metric or kept.metric
+    if metric not in METRICS:
+        close = difflib.get_close_matches(metric, list(METRICS), n=1)
+        raise SweepError(f"unknown metric {metric!r}" + (f"; did you mean {close[0]!r}?" if close else ""))
+    threshold = args.threshold if args.threshold is not None else kept.threshold
+    params = tuple(parse_param(text, scenario) for text in texts)
     seed = scenario.monte_carlo.seed if args.seed is None else args.seed
-    sweep = Sweep(params, args.method, args.samples, args.replications, seed)
+    sweep = Sweep(params, args.method or kept.method, args.samples or kept.samples,
+                  args.replications or kept.replications, seed)
     check(sweep)
     points_planned = len(design(sweep, scenario))
+    scheduler = None
+    if args.executor == "dask":
+        if not args.scheduler:
+            raise SweepError("--executor dask needs --scheduler ADDRESS")
+        try:
+            check_scheduler(args.scheduler)
+        except ConnectionError as exc:
+            raise SweepError(str(exc)) from None
+        scheduler = args.scheduler
     out = args.out or Path("results") / f"{scenario.name}-sweep-{args.method}"
     description = {"scenario_file": str(args.scenario), "method": sweep.method, "points": points_planned,
                    "params": [asdict(p) for p in params], "replications": sweep.replications, "seed": seed}
@@ -206,22 +225,27 @@ def _sweep(args: argparse.Namespace) -> int:
     resumed = len(store.done())
     if resumed:
         print(f"resuming: {resumed} of {points_planned} points already done in {out}")
-    table = run_sweep(scenario, sweep, store, args.workers, progress=sys.stderr.isatty())
+    table = run_sweep(scenario, sweep, store, args.workers, progress=sys.stderr.isatty(), scheduler=scheduler)
     write_table(table, out / POINTS)
     print(f"{sweep.method} sweep of {len(params)} parameter(s): {len(table)} points x {sweep.replications} "
           f"replications; results in {out}/")
     if sweep.method in ("morris", "sobol"):
-        found = indices(sweep, table[f"{args.metric}:mean"].to_numpy())
+        found = indices(sweep, table[f"{metric}:mean"].to_numpy())
         write_table(found, out / INDICES)
-        print(f"\nsensitivity of {args.metric} ({sweep.method}, 95 % CI):\n{found.to_string(index=False)}")
-    if args.threshold is not None:
-        tipping = crossings(table, sweep, args.metric, args.threshold)
+        print(f"\nsensitivity of {metric} ({sweep.method}, 95 % CI):\n{found.to_string(index=False)}")
+    if threshold is not None:
+        tipping = crossings(table, sweep, metric, threshold)
         write_table(tipping, out / CROSSINGS)
-        print(f"\nwhere {args.metric} crosses {args.threshold:g}:")
+        print(f"\nwhere {metric} crosses {threshold:g}:")
         print(tipping.to_string(index=False) if len(tipping) else "  nowhere in the swept ranges")
-    drawn = plot_sweep(out, [p.path for p in params], sweep.method, args.metric, args.threshold)
+    drawn = plot_sweep(out, [p.path for p in params], sweep.method, metric, threshold)
     print(f"\nplots: {', '.join(drawn)} (.png, .svg)")
     return 0
+
+
+def _spec(value: object) -> str:
+    """A sweep section's parameter value in --param form."""
+    return ",".join(str(v) for v in value) if isinstance(value, list) else str(value)
 
 
 def _plot(args: argparse.Namespace) -> int:

@@ -215,6 +215,8 @@ def test_sweep_methods_write_indices_and_plots(tmp_path, small_file):
     [(("--param", "authority.reviewrs=2:8"), "did you mean 'authority.reviewers'"),
      (("--param", "authority.reviewers=0:8"), "greater than or equal to 1"),
      (("--param", "authority.reviewers=2:8", "--method", "sobol", "--samples", "3"), "power of 2"),
+     (("--param", "authority.reviewers=2:8", "--executor", "dask", "--scheduler", "tcp://127.0.0.1:9"),
+      "cannot reach the Dask scheduler"),
      (("--param", "authority.reviewers=2:8", "--metric", "shortfal"),
       "unknown metric 'shortfal'; did you mean 'shortfall_")],
 )
@@ -222,3 +224,22 @@ def test_sweep_bad_input_exits_2_before_any_work(tmp_path, small_file, args, mes
     out = tmp_path / "sweep"
     done = sim("sweep", str(small_file), *args, "--out", str(out))
     assert done.returncode == 2 and message in done.stderr and not out.exists()
+
+
+def test_sweep_defined_in_the_scenario_file(tmp_path, small_file):
+    definition = tmp_path / "sweep.yaml"
+    definition.write_text(f"extends: {small_file.name}\nname: kept\nsweep:\n  method: oat\n  replications: 2\n"
+                          "  metric: delay_days\n  params:\n    authority.reviewers: '2:6:3'\n"
+                          "    licence_types.per_shipment.approval_probability: [0.5, 1.0]\n")
+    out = tmp_path / "out"
+    done = sim("sweep", str(definition), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    points = pd.read_csv(out / "points.csv")
+    assert list(points.columns[1:3]) == ["authority.reviewers", "licence_types.per_shipment.approval_probability"]
+    assert len(points) == 1 + 3 + 2 and (out / "tornado.png").is_file()  # base, 3 reviewer levels, 2 approvals
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(definition.read_text().replace("method: oat", "method: random"))
+    refused = sim("sweep", str(bad), "--out", str(tmp_path / "bad"))
+    assert refused.returncode == 2 and "bad.yaml:5: sweep.method" in refused.stderr
+    plain = sim("sweep", str(small_file), "--out", str(tmp_path / "none"))
+    assert plain.returncode == 2 and "no sweep section" in plain.stderr

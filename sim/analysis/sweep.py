@@ -285,14 +285,14 @@ class PointStore(Protocol):
 
 
 def run_sweep(scenario: Scenario, sweep: Sweep, store: PointStore, workers: int | None = None,
-              progress: bool = False) -> pd.DataFrame:
+              progress: bool = False, scheduler: str | None = None) -> pd.DataFrame:
     """Evaluate every point not yet in ``store`` (each saved as it finishes); return the table of all points."""
     points = design(sweep, scenario)
     ids = [point_id(i) for i in range(len(points))]
     finished = store.done()
     todo = [i for i, pid in enumerate(ids) if pid not in finished]
     variants = [variant(scenario, points[i]).model_copy(update={"name": ids[i]}) for i in todo]
-    for job, result in run_many(variants, sweep.replications, sweep.seed, workers, progress):
+    for job, result in run_many(variants, sweep.replications, sweep.seed, workers, progress, scheduler):
         index = todo[job]
         summary = result.summary[result.summary["group"] == "all"].set_index("metric")
         record = {

@@ -92,19 +92,28 @@ def run(
 
 
 def run_many(
-    scenarios: Sequence[Scenario], replications: int, seed: int, workers: int | None = None, progress: bool = False
+    scenarios: Sequence[Scenario],
+    replications: int,
+    seed: int,
+    workers: int | None = None,
+    progress: bool = False,
+    scheduler: str | None = None,
 ) -> Iterator[tuple[int, RunResult]]:
     """Run several scenarios with the same seed and replications on one pool, yielding each when done.
 
     Replications of every scenario are queued together, so that the workers stay busy across
-    scenarios; results come back in the order of ``scenarios``.
+    scenarios; results come back in the order of ``scenarios``. With ``scheduler`` (the address
+    of a Dask distributed scheduler) they run on that cluster instead of a local pool, with the
+    same results.
     """
     tasks = [(job, index) for job in range(len(scenarios)) for index in range(replications)]
     workers = workers or default_workers(len(tasks))
     label = scenarios[0].name if len(scenarios) == 1 else f"{len(scenarios)} points"
     current: _Accumulator | None = None
     with tqdm(total=len(tasks), unit="rep", disable=not progress, leave=False, desc=label) as bar:
-        for job, rep in _replications(scenarios, seed, tasks, workers):
+        source = _on_dask(scenarios, seed, tasks, scheduler) if scheduler else _replications(
+            scenarios, seed, tasks, workers)
+        for job, rep in source:
             if current is None or current.job != job:
                 current = _Accumulator(job, scenarios[job], seed, replications)
             current.add(rep)
@@ -173,6 +182,38 @@ def _replications(
     finally:
         pool.terminate()  # on Ctrl-C or any error, stop the workers at once
         pool.join()
+
+
+def check_scheduler(address: str) -> None:
+    """Raise ``ConnectionError`` unless a Dask scheduler answers at ``address`` (and Dask is installed)."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise ConnectionError("the Dask executor needs dask[distributed]: pip install 'dask[distributed]'") from None
+    try:
+        with Client(address, timeout="5s"):
+            pass
+    except (OSError, TimeoutError) as exc:
+        raise ConnectionError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+
+
+def _on_dask(
+    scenarios: Sequence[Scenario], seed: int, tasks: list[tuple[int, int]], address: str
+) -> Iterator[tuple[int, Replication]]:
+    """The same tasks as ``_replications``, on a Dask distributed cluster, in task order."""
+    from distributed import Client
+
+    with Client(address, timeout="10s") as client:
+        [shared] = client.scatter([list(scenarios)], broadcast=True)
+        futures = [client.submit(_replicate_task, shared, seed, task, pure=False) for task in tasks]
+        for future in futures:
+            yield future.result()
+            future.release()
+
+
+def _replicate_task(scenarios: list[Scenario], seed: int, task: tuple[int, int]) -> tuple[int, Replication]:
+    job, index = task
+    return job, replicate(scenarios[job], seed, index)
 
 
 _worker: dict[str, object] = {}

@@ -333,6 +333,20 @@ class MonteCarlo(_Strict):
     seed: int = Field(default=2025, ge=0, lt=2**63, description="Root seed of every random stream.")
 
 
+class SweepDefinition(_Strict):
+    """A sensitivity sweep kept with the scenario (``sim sweep FILE`` runs it; command-line flags override)."""
+
+    method: Literal["grid", "oat", "morris", "sobol"] = Field(default="grid", description="Design of the sweep.")
+    params: dict[str, str | list[float | int | dt.date]] = Field(
+        min_length=1,
+        description="Parameters by dotted path: 'LOW:HIGH' or 'LOW:HIGH:STEPS', or a list of values.",
+    )
+    samples: int = Field(default=8, ge=1, le=100_000, description="Morris trajectories or Sobol base sample.")
+    replications: int = Field(default=20, ge=2, le=100_000, description="Replications per point.")
+    metric: str = Field(default="shortfall_fraction", description="Metric for indices, plots and tipping points.")
+    threshold: float | None = Field(default=None, description="Report where the metric crosses this value.")
+
+
 class Scenario(_Strict):
     """A licensing regime, the buyers living under it, and how to simulate it."""
 
@@ -347,6 +361,7 @@ class Scenario(_Strict):
     policy: dict[Name, PolicyEvent] = Field(default_factory=dict, description="Dated policy events by name.")
     supply: Supply = Field(default_factory=Supply, description="Production and transit.")
     monte_carlo: MonteCarlo = Field(default_factory=MonteCarlo, description="Monte Carlo settings.")
+    sweep: SweepDefinition | None = Field(default=None, description="A sensitivity sweep of this scenario.")
 
     @model_validator(mode="after")
     def _references_and_dates(self) -> Scenario:
