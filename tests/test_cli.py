@@ -240,6 +240,6 @@ def test_sweep_defined_in_the_scenario_file(tmp_path, small_file):
     bad = tmp_path / "bad.yaml"
     bad.write_text(definition.read_text().replace("method: oat", "method: random"))
     refused = sim("sweep", str(bad), "--out", str(tmp_path / "bad"))
-    assert refused.returncode == 2 and "bad.yaml:5: sweep.method" in refused.stderr
+    assert refused.returncode == 2 and "bad.yaml:4: sweep.method" in refused.stderr
     plain = sim("sweep", str(small_file), "--out", str(tmp_path / "none"))
     assert plain.returncode == 2 and "no sweep section" in plain.stderr
