@@ -24,7 +24,7 @@ from sim.analysis.sweep import (
     run_sweep,
 )
 from sim.io import CROSSINGS, INDICES, POINTS, PointFiles, ResultsError, write_comparison, write_run, write_table
-from sim.report import plot_run, plot_sweep, report_comparison, report_run
+from sim.report import plot_run, report_comparison, report_run, report_sweep
 from sim.runs.execute import RunResult, check_scheduler, default_workers, run
 from sim.runs.metrics import METRICS
 from sim.scenario.load import ScenarioError, load_scenario
@@ -238,8 +238,7 @@ def _sweep(args: argparse.Namespace) -> int:
         write_table(tipping, out / CROSSINGS)
         print(f"\nwhere {metric} crosses {threshold:g}:")
         print(tipping.to_string(index=False) if len(tipping) else "  nowhere in the swept ranges")
-    drawn = plot_sweep(out, [p.path for p in params], sweep.method, metric, threshold)
-    print(f"\nplots: {', '.join(drawn)} (.png, .svg)")
+    print(f"\nreport: {report_sweep(out, [p.path for p in params], sweep.method, metric, threshold)}")
     return 0
 
 

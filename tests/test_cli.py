@@ -205,6 +205,8 @@ def test_sweep_methods_write_indices_and_plots(tmp_path, small_file):
     assert list(table.parameter) == ["authority.reviewers", "supply.transit_days.value"]
     assert {"mu_star", "mu_star_conf", "sigma"} <= set(table.columns)
     assert (out / "morris.png").is_file()
+    report = (out / "report.html").read_text()
+    assert report.count("data:image/png;base64,") == 1 and "Sensitivity indices of shortfall_fraction" in report
     oat = sim("sweep", str(small_file), "--method", "oat", "-n", "2", "--out", str(tmp_path / "oat"),
               "--param", "authority.reviewers=2,8", "--param", "licence_types.per_shipment.approval_probability=0.5,1")
     assert oat.returncode == 0 and (tmp_path / "oat" / "tornado.svg").is_file()

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
 
-from sim.io import COMPARISON, INDICES, POINTS, RunTables, read_run
+from sim.io import COMPARISON, CROSSINGS, INDICES, POINTS, SWEEP_MANIFEST, RunTables, read_run
 from sim.report import plots
 from sim.report.draw import figures, save
-from sim.report.html import write_report
+from sim.report.html import write_report, write_sweep_report
 
-__all__ = ["plot_run", "plot_sweep", "report_comparison", "report_run"]
+__all__ = ["plot_run", "report_comparison", "report_run", "report_sweep"]
 
 
 def plot_run(folder: Path) -> dict[str, bytes]:
@@ -36,8 +37,8 @@ def report_comparison(out: Path, variants: list[str], baseline: str) -> Path:
     return write_report(out, title, runs, pngs, comparison, baseline)
 
 
-def plot_sweep(out: Path, params: list[str], method: str, metric: str, threshold: float | None) -> list[str]:
-    """Draw the plots of a sweep folder from its tables; returns the names drawn."""
+def report_sweep(out: Path, params: list[str], method: str, metric: str, threshold: float | None) -> Path:
+    """Draw the plots of a sweep folder from its tables, and its ``report.html``."""
     points = pd.read_csv(out / POINTS)
     drawn = {}
     if method in ("grid", "oat"):
@@ -50,5 +51,13 @@ def plot_sweep(out: Path, params: list[str], method: str, metric: str, threshold
         drawn["morris"] = plots.morris_plot(pd.read_csv(out / INDICES), metric)
     if method == "sobol":
         drawn["sobol"] = plots.sobol_plot(pd.read_csv(out / INDICES), metric)
-    save(drawn, out)
-    return list(drawn)
+    pngs = save(drawn, out)
+    tables = {}
+    if (out / INDICES).is_file() and method in ("morris", "sobol"):
+        tables[f"Sensitivity indices of {metric}"] = pd.read_csv(out / INDICES)
+    if threshold is not None and (out / CROSSINGS).is_file():
+        tables[f"Where {metric} crosses {threshold:g}"] = pd.read_csv(out / CROSSINGS)
+    shown = ["id", *params] + [f"{metric}:{k}" for k in ("mean", "ci_low", "ci_high")]
+    tables[f"Every point ({metric}, all buyers; every metric in points.csv)"] = points[shown]
+    description = json.loads((out / SWEEP_MANIFEST).read_text())
+    return write_sweep_report(out, f"Sweep: {method}, {metric}", pngs, tables, description)

@@ -22,6 +22,11 @@ CAPTIONS = {
     "shortfall_by_group": "Shortfall fraction by sector and by material, mean with 95 % confidence interval.",
     "licensing_outcomes": "Licensing outcomes per replication, mean with 95 % confidence interval.",
     "differences": "Paired differences from the baseline variant on common random numbers, with 95 % CI.",
+    "sweep_lines": "The metric's mean across replications against each swept parameter, with its 95 % CI band.",
+    "sweep_heatmap": "The metric's mean over the two-parameter grid.",
+    "tornado": "One at a time: change in the metric from the base point at each parameter's extreme levels.",
+    "morris": "Morris screening: mu* (importance) against sigma (interactions and non-linearity).",
+    "sobol": "Sobol first-order and total indices with 95 % confidence intervals.",
 }
 SKIPPED_PARAMETERS = ("name", "description")
 
@@ -64,6 +69,22 @@ def write_report(out: Path, title: str, runs: dict[str, RunTables], pngs: dict[s
                      "<p>Every group (sector, destination, material, buyer group) is in "
                      f"<code>{html.escape(str(run.folder / 'summary.csv'))}</code>.</p>"]
     sections += ["<h2>Parameters</h2>", _parameters(runs), "<h2>Provenance</h2>", _provenance(runs)]
+    return _write_page(out, title, sections)
+
+
+def write_sweep_report(out: Path, title: str, pngs: dict[str, bytes], tables: dict[str, pd.DataFrame],
+                       description: dict[str, Any]) -> Path:
+    """Write ``report.html`` for a sweep folder: plots, indices, tipping points, every point."""
+    sections = [f"<h1>{html.escape(title)}</h1>",
+                f"<p>Generated {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC by licence-sim.</p>",
+                "<h2>Sweep</h2>", _table(pd.DataFrame([{"": k, "value": _show(v)} for k, v in description.items()]))]
+    sections += ["<h2>Plots</h2>"] + [_figure(stem, png) for stem, png in pngs.items()]
+    for heading, frame in tables.items():
+        sections += [f"<h2>{html.escape(heading)}</h2>", _table(frame)]
+    return _write_page(out, title, sections)
+
+
+def _write_page(out: Path, title: str, sections: list[str]) -> Path:
     page = (f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
             f"<style>{STYLE}</style>{SELF_CHECK}</head><body>\n" + "\n".join(sections) + "\n</body></html>\n")
     path = out / "report.html"
