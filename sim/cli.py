@@ -23,8 +23,10 @@ from sim.analysis.sweep import (
     parse_param,
     run_sweep,
 )
+from sim.analysis.verify import QUICK_REPLICATIONS, cases, verify
 from sim.io import CROSSINGS, INDICES, POINTS, PointFiles, ResultsError, write_comparison, write_run, write_table
-from sim.report import plot_run, report_comparison, report_run, report_sweep
+from sim.report import plot_run, plots, report_comparison, report_run, report_sweep
+from sim.report.draw import save
 from sim.runs.execute import RunResult, check_scheduler, default_workers, run
 from sim.runs.metrics import METRICS
 from sim.scenario.load import ScenarioError, load_scenario
@@ -120,6 +122,15 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--out", type=Path, help="output folder (default: results/<scenario>-sweep-<method>)")
     _add_set(sweep)
     sweep.set_defaults(command=_sweep)
+
+    verify_cmd = commands.add_parser("verify", help="check the model against queueing and inventory theory")
+    verify_cmd.add_argument("cases", nargs="*", metavar="CASE", help="case names (default: every case)")
+    verify_cmd.add_argument("--quick", action="store_true", help=f"at most {QUICK_REPLICATIONS} replications a case")
+    verify_cmd.add_argument("--folder", type=Path, default=Path("scenarios") / "verification",
+                            help="where the case files are (default: scenarios/verification)")
+    verify_cmd.add_argument("--workers", type=_positive, default=default_workers(64), help="worker processes")
+    verify_cmd.add_argument("--out", type=Path, default=Path("results") / "verify", help="output folder")
+    verify_cmd.set_defaults(command=_verify)
 
     plot = commands.add_parser("plot", help="draw the plots and report.html of a sim run output folder")
     plot.add_argument("folder", type=Path, help="a folder written by sim run")
@@ -245,6 +256,22 @@ def _sweep(args: argparse.Namespace) -> int:
 def _spec(value: object) -> str:
     """A sweep section's parameter value in --param form."""
     return ",".join(str(v) for v in value) if isinstance(value, list) else str(value)
+
+
+def _verify(args: argparse.Namespace) -> int:
+    try:
+        selected = cases(args.folder, args.cases)
+    except ValueError as exc:
+        raise SweepError(str(exc)) from None
+    table = verify(selected, quick=args.quick, workers=args.workers)
+    write_table(table, args.out / "verify.csv")
+    save({"verification_mmc": plots.verification_mmc(table), "verification_checks": plots.verification_summary(table)},
+         args.out)
+    shown = table[["case", "quantity", "theory", "simulated", "ci_low", "ci_high", "passed", "replications"]]
+    print(shown.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    failed = int((~table["passed"]).sum())
+    print(f"\n{len(table) - failed} passed, {failed} failed; table and plots in {args.out}/")
+    return EXIT_FAILED if failed else 0
 
 
 def _plot(args: argparse.Namespace) -> int:

@@ -245,3 +245,14 @@ def test_sweep_defined_in_the_scenario_file(tmp_path, small_file):
     assert refused.returncode == 2 and "bad.yaml:4: sweep.method" in refused.stderr
     plain = sim("sweep", str(small_file), "--out", str(tmp_path / "none"))
     assert plain.returncode == 2 and "no sweep section" in plain.stderr
+
+
+def test_verify_quick_passes_every_case(tmp_path):
+    out = tmp_path / "verify"
+    done = sim("verify", "--quick", "--out", str(out), cwd=ROOT)
+    assert done.returncode == 0, done.stdout[-3000:]
+    table = pd.read_csv(out / "verify.csv")
+    assert len(table) == 38 and table["passed"].all()
+    assert set(table["family"]) == {"mmc", "priority", "inventory", "semantics", "veu"}
+    assert (out / "verification_mmc.png").is_file()
+    assert sim("verify", "mmc_c7", "--out", str(tmp_path / "no"), cwd=ROOT).returncode == 2

@@ -267,3 +267,43 @@ def sobol_plot(indices: pd.DataFrame, metric: str) -> Figure:
     ax.legend()
     ax.grid(axis="y", alpha=0.3)
     return fig
+
+
+def verification_mmc(table: pd.DataFrame) -> Figure:
+    """Review queue as M/M/c: simulated mean wait (99 % CI) against Erlang C, across utilisations."""
+    rows = table[(table["family"] == "mmc") & (table["quantity"].str.startswith("mean wait"))].copy()
+    parsed = rows["case"].str.extract(r"mmc_c(?P<servers>\d+)_rho(?P<rho>\d+)").astype(int)
+    rows["servers"], rows["utilisation"] = parsed["servers"], parsed["rho"] / 100
+    fig = Figure(figsize=(8, 5), layout="constrained")
+    ax = fig.add_subplot()
+    for k, (servers, group) in enumerate(rows.sort_values("utilisation").groupby("servers")):
+        colour = f"C{k}"
+        ax.plot(group["utilisation"], group["theory"], color=colour, label=f"Erlang C, c = {servers}")
+        ax.errorbar(group["utilisation"], group["simulated"],
+                    yerr=[group["simulated"] - group["ci_low"], group["ci_high"] - group["simulated"]],
+                    fmt="o", color=colour, capsize=4, label=f"simulated, c = {servers} (99 % CI)")
+    ax.set_yscale("log")
+    ax.set_xlabel("utilisation of the reviewers")
+    ax.set_ylabel("mean wait for a reviewer (days)")
+    ax.set_title("Review queue against M/M/c theory")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize="small")
+    return fig
+
+
+def verification_summary(table: pd.DataFrame) -> Figure:
+    """Every statistical check: simulated value over theory, with its confidence interval."""
+    rows = table[(table["tolerance"] != "exact") & (table["theory"] != 0)].reset_index(drop=True)
+    fig = Figure(figsize=(8, 1 + 0.28 * len(rows)), layout="constrained")
+    ax = fig.add_subplot()
+    y = np.arange(len(rows))
+    ratio = rows["simulated"] / rows["theory"]
+    ax.errorbar(ratio, y, xerr=[ratio - rows["ci_low"] / rows["theory"], rows["ci_high"] / rows["theory"] - ratio],
+                fmt="o", capsize=3)
+    ax.axvline(1, color="0.3", linewidth=1)
+    ax.set_yticks(y, [f"{c}: {q}" for c, q in zip(rows["case"], rows["quantity"], strict=True)], fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlabel("simulated / theory (with the interval the check uses)")
+    ax.set_title("Verification: every statistical check")
+    ax.grid(axis="x", alpha=0.3)
+    return fig

@@ -1,0 +1,263 @@
+"""Verification: the model against closed forms, on the textbook cases of ``scenarios/verification/``.
+
+Each case is a scenario file whose name says its family (``mmc_``, ``priority_``, ``inventory_``,
+``semantics_``, ``veu_``). Replications are measured, then each quantity is compared with its
+theory: statistically (the theory must lie inside the 99 % confidence interval of the mean over
+the replications, so the tolerance comes from the estimate's own precision) or exactly.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from sim.model.records import DELIVERED, KIND_CODE, Records
+from sim.model.world import simulate
+from sim.runs.streams import streams
+from sim.scenario.load import load_scenario
+from sim.scenario.schema import Scenario
+
+CONFIDENCE = 0.99
+QUICK_REPLICATIONS = 8
+COLUMNS = ("family", "case", "quantity", "theory", "simulated", "ci_low", "ci_high", "relative_error", "tolerance",
+           "passed", "replications")
+
+
+@dataclass(frozen=True)
+class Case:
+    """One verification scenario and the family that knows its theory."""
+
+    path: Path
+    scenario: Scenario
+
+    @property
+    def family(self) -> str:
+        return self.path.stem.split("_", 1)[0]
+
+
+def cases(folder: Path, names: Sequence[str] = ()) -> list[Case]:
+    """The verification cases in ``folder`` (all, or those named), refusing unknown names and families."""
+    paths = sorted(folder.glob("*.yaml"))
+    known = {p.stem: p for p in paths}
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise ValueError(f"unknown verification case(s) {', '.join(unknown)}; known: {', '.join(known)}")
+    chosen = [known[n] for n in names] if names else paths
+    found = [Case(p, load_scenario(p)) for p in chosen]
+    for case in found:
+        if case.family not in FAMILIES:
+            raise ValueError(f"{case.path}: no verification family {case.family!r}; known: {', '.join(FAMILIES)}")
+    return found
+
+
+def verify(selected: Sequence[Case], quick: bool = False, workers: int = 2) -> pd.DataFrame:
+    """Run every case and compare with theory; one row per (case, quantity)."""
+    tasks = [(i, rep) for i, case in enumerate(selected) for rep in range(_replications(case, quick))]
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    with context.Pool(workers) as pool:
+        measured = pool.map(_measure, [(selected[i].scenario, selected[i].family, rep) for i, rep in tasks])
+    per_case: dict[int, list[dict[str, float]]] = {}
+    for (i, _rep), values in zip(tasks, measured, strict=True):
+        per_case.setdefault(i, []).append(values)
+    rows = []
+    for i, case in enumerate(selected):
+        judge = FAMILIES[case.family][1]
+        rows += [{"family": case.family, "case": case.path.stem, "replications": len(per_case[i]), **row}
+                 for row in judge(case.scenario, pd.DataFrame(per_case[i]))]
+    return pd.DataFrame(rows, columns=list(COLUMNS))
+
+
+def _replications(case: Case, quick: bool) -> int:
+    n = case.scenario.monte_carlo.replications
+    return min(n, QUICK_REPLICATIONS) if quick else n
+
+
+def _measure(task: tuple[Scenario, str, int]) -> dict[str, float]:
+    scenario, family, rep = task
+    return FAMILIES[family][0](scenario, simulate(scenario, streams(scenario.monte_carlo.seed, rep)))
+
+
+# --- statistics ---------------------------------------------------------------------------------
+
+
+def statistical(quantity: str, theory: float, sample: np.ndarray) -> dict[str, object]:
+    """Theory against the mean of per-replication values, passing if inside the 99 % t interval."""
+    sample = np.asarray(sample, dtype=float)
+    mean = float(sample.mean())
+    half = float(stats.t.ppf((1 + CONFIDENCE) / 2, len(sample) - 1) * sample.std(ddof=1) / math.sqrt(len(sample)))
+    return {"quantity": quantity, "theory": theory, "simulated": mean, "ci_low": mean - half, "ci_high": mean + half,
+            "relative_error": _relative(mean, theory), "tolerance": f"theory inside the {CONFIDENCE:.0%} CI",
+            "passed": mean - half <= theory <= mean + half}
+
+
+def exact(quantity: str, theory: float, observed: float) -> dict[str, object]:
+    """An identity that must hold to floating-point precision."""
+    passed = math.isclose(observed, theory, rel_tol=1e-9, abs_tol=1e-9)
+    return {"quantity": quantity, "theory": theory, "simulated": observed, "ci_low": observed, "ci_high": observed,
+            "relative_error": _relative(observed, theory), "tolerance": "exact", "passed": passed}
+
+
+def _relative(value: float, theory: float) -> float:
+    return (value - theory) / theory if theory else value - theory
+
+
+def erlang_c(servers: int, offered: float) -> float:
+    """Probability that an arrival waits in an M/M/c queue with ``offered`` erlangs (Erlang C)."""
+    top = offered**servers / math.factorial(servers) * servers / (servers - offered)
+    return top / (sum(offered**k / math.factorial(k) for k in range(servers)) + top)
+
+
+def cobham_waits(servers: int, rates: Sequence[float], service_mean: float) -> list[float]:
+    """Mean wait of each class (highest priority first) in a non-preemptive priority M/M/c queue.
+
+    With equal exponential service for all classes, W_k = C(c, a) / (c mu (1 - s_{k-1})(1 - s_k)),
+    where a is the total offered load and s_k the utilisation of classes 1..k (Cobham, 1954).
+    """
+    mu = 1 / service_mean
+    offered = sum(rates) * service_mean
+    wait_any = erlang_c(servers, offered) / (servers * mu)
+    cumulative = np.cumsum([0.0, *[r / (servers * mu) for r in rates]])
+    return [wait_any / ((1 - cumulative[k]) * (1 - cumulative[k + 1])) for k in range(len(rates))]
+
+
+# --- families -----------------------------------------------------------------------------------
+
+
+def _arrival_rate(scenario: Scenario, group: str) -> float:
+    buyers = scenario.buyers[group]
+    return buyers.count / buyers.inventory.interval_days.expected_value()
+
+
+def _waits(records: Records, priority: int | None = None) -> np.ndarray:
+    apps = records.applications
+    counted = (apps["t_applied"] >= records.warmup_days) & ~np.isnan(apps["t_started"])
+    if priority is not None:
+        counted &= apps["priority"] == priority
+    return (apps["t_started"] - apps["t_applied"])[counted]
+
+
+def _mmc_measure(scenario: Scenario, records: Records) -> dict[str, float]:
+    waits = _waits(records)
+    apps, start, end = records.applications, records.warmup_days, records.horizon_days
+    # Little's law over the measured window: every application's wait clipped to [warm-up, horizon]
+    # (those still waiting at the horizon included), summed, over the window's length.
+    began = np.where(np.isnan(apps["t_started"]), end, apps["t_started"])
+    clipped = np.clip(np.minimum(began, end) - np.maximum(apps["t_applied"], start), 0, None)
+    return {"wait": waits.mean(), "waited": (waits > 0).mean(), "queue_length": records.queue_length_mean,
+            "arrival_rate_times_wait": clipped.sum() / (end - start)}
+
+
+def _mmc_judge(scenario: Scenario, sample: pd.DataFrame) -> list[dict[str, object]]:
+    servers = scenario.authority.reviewers
+    service = scenario.licence_types.per_shipment.review_days.expected_value()
+    rate = _arrival_rate(scenario, "firm")
+    p_wait = erlang_c(servers, rate * service)
+    wait = p_wait * service / (servers - rate * service)
+    return [statistical("mean wait for a reviewer (days)", wait, sample["wait"]),
+            statistical("probability of waiting", p_wait, sample["waited"]),
+            exact("Little: time-average number waiting (L)", float(sample["arrival_rate_times_wait"].mean()),
+                  float(sample["queue_length"].mean()))]
+
+
+def _priority_measure(scenario: Scenario, records: Records) -> dict[str, float]:
+    return {"green": _waits(records, 0).mean(), "standard": _waits(records, 1).mean()}
+
+
+def _priority_judge(scenario: Scenario, sample: pd.DataFrame) -> list[dict[str, object]]:
+    service = scenario.licence_types.per_shipment.review_days.expected_value()
+    rates = [_arrival_rate(scenario, "green"), _arrival_rate(scenario, "standard")]
+    green, standard = cobham_waits(scenario.authority.reviewers, rates, service)
+    return [statistical("green channel mean wait (days)", green, sample["green"]),
+            statistical("standard mean wait (days)", standard, sample["standard"])]
+
+
+def _inventory_measure(scenario: Scenario, records: Records) -> dict[str, float]:
+    return {"shortfall": float(records.stock_unmet_kg.sum()), "demand": float(records.stock_demand_kg.sum())}
+
+
+def _inventory_judge(scenario: Scenario, sample: pd.DataFrame) -> list[dict[str, object]]:
+    return [exact("shortfall, kg (all replications)", 0.0, float(sample["shortfall"].sum()))]
+
+
+def _semantics_measure(scenario: Scenario, records: Records) -> dict[str, float]:
+    o = records.orders
+    delivered = o["status"] == DELIVERED
+    kinds = scenario.licence_types
+    supply = scenario.supply
+    production, transit = supply.production_days.expected_value(), supply.transit_days.expected_value()
+    wait = (o["t_licensed"] - o["t_ordered"])[delivered]
+    vetting = (o["t_vetted"] - o["t_licensed"])[delivered]
+    licence = o["licence"][delivered]
+    delay = (o["t_delivered"] - o["t_ordered"])[delivered]
+    per_shipment = licence == KIND_CODE["per_shipment"]
+    six_month = licence == KIND_CODE["six_month"]
+    general = licence == KIND_CODE["general"]
+    stages = production + transit
+    six_month_firms = scenario.buyers["trusted"].count
+    return {
+        "per_shipment_error": float(np.abs(delay[per_shipment] - kinds.per_shipment.review_days.expected_value()
+                                           - stages).max(initial=0)),
+        "six_month_waits": float((wait[six_month] > 0).sum() - six_month_firms),
+        "six_month_error": float(np.abs(np.where(wait[six_month] > 0, wait[six_month] - kinds.six_month.review_days
+                                                 .expected_value(), 0)).max(initial=0)),
+        "general_vetting_error": float(np.abs(vetting[general] - kinds.general.vetting_days.expected_value())
+                                       .max(initial=0)),
+        "stages_error": float(np.abs(delay - wait - vetting - stages).max(initial=0)),
+        "kinds_seen": float(sum(int(kind.any()) for kind in (per_shipment, six_month, general))),
+    }
+
+
+def _semantics_judge(scenario: Scenario, sample: pd.DataFrame) -> list[dict[str, object]]:
+    return [
+        exact("per-shipment delay - (review + production + transit), max |days|", 0.0,
+              sample["per_shipment_error"].max()),
+        exact("six-month orders that waited for a licence, beyond each firm's first", 0.0,
+              sample["six_month_waits"].abs().max()),
+        exact("six-month first wait - review time, max |days|", 0.0, sample["six_month_error"].max()),
+        exact("general-licence vetting - configured vetting, max |days|", 0.0, sample["general_vetting_error"].max()),
+        exact("delay - (licence wait + vetting + production + transit), max |days|", 0.0,
+              sample["stages_error"].max()),
+        exact("licence kinds delivered under", 3.0, sample["kinds_seen"].min()),
+    ]
+
+
+def _veu_measure(scenario: Scenario, records: Records) -> dict[str, float]:
+    veu_day = scenario.calendar.day(scenario.veu.date)
+    military = np.array([g.military for g in scenario.buyers.values()])[records.firm_group]
+    o = records.orders
+    firm = records.stock_firm[o["stock"]]
+    after = (o["t_exported"] >= veu_day) & military[firm]
+    return {"civilian_flagged": float(records.firm_flagged[~military].sum()), "civilian": float((~military).sum()),
+            "military_exports_after": float(after.sum())}
+
+
+def _veu_judge(scenario: Scenario, sample: pd.DataFrame) -> list[dict[str, object]]:
+    rate = scenario.veu.false_positive_rate
+    n, flagged = int(sample["civilian"].sum()), int(sample["civilian_flagged"].sum())
+    low, high = (bound / n for bound in stats.binom.interval(CONFIDENCE, n, rate))
+    share = flagged / n
+    return [
+        {"quantity": "share of civilian firms flagged (false positives)", "theory": rate, "simulated": share,
+         "ci_low": low, "ci_high": high, "relative_error": _relative(share, rate),
+         "tolerance": f"inside the {CONFIDENCE:.0%} binomial interval of the rate (n={n})",
+         "passed": low <= share <= high},
+        exact("exports to military firms after the VEU date", 0.0, sample["military_exports_after"].sum()),
+    ]
+
+
+Measure = Callable[[Scenario, Records], dict[str, float]]
+Judge = Callable[[Scenario, pd.DataFrame], list[dict[str, object]]]
+FAMILIES: dict[str, tuple[Measure, Judge]] = {
+    "mmc": (_mmc_measure, _mmc_judge),
+    "priority": (_priority_measure, _priority_judge),
+    "inventory": (_inventory_measure, _inventory_judge),
+    "semantics": (_semantics_measure, _semantics_judge),
+    "veu": (_veu_measure, _veu_judge),
+}
