@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.analysis.compare import Comparison, NotComparable, check_comparable, compare
+from sim.analysis.replay import ReplayError, read_observed, replay
 from sim.analysis.sweep import (
     METHODS,
     Sweep,
@@ -24,12 +25,22 @@ from sim.analysis.sweep import (
     run_sweep,
 )
 from sim.analysis.verify import QUICK_REPLICATIONS, cases, verify
-from sim.io import CROSSINGS, INDICES, POINTS, PointFiles, ResultsError, write_comparison, write_run, write_table
+from sim.io import (
+    CROSSINGS,
+    INDICES,
+    POINTS,
+    PointFiles,
+    ResultsError,
+    write_comparison,
+    write_markdown,
+    write_run,
+    write_table,
+)
 from sim.report import plot_run, plots, report_comparison, report_run, report_sweep
-from sim.report.draw import save
+from sim.report.draw import policy_events, save
 from sim.runs.execute import RunResult, check_scheduler, default_workers, run
 from sim.runs.metrics import METRICS
-from sim.scenario.load import ScenarioError, load_scenario
+from sim.scenario.load import ScenarioError, load_scenario, resolved_dict
 from sim.scenario.schema import Scenario, SweepDefinition
 
 EXIT_FAILED = 1
@@ -63,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except (NotComparable, ResultsError, SweepError) as exc:
+    except (NotComparable, ResultsError, SweepError, ReplayError) as exc:
         print(f"error: {exc}; nothing was written", file=sys.stderr)
         return EXIT_BAD_INPUT
     except OSError as exc:
@@ -131,6 +142,17 @@ def _parser() -> argparse.ArgumentParser:
     verify_cmd.add_argument("--workers", type=_positive, default=default_workers(64), help="worker processes")
     verify_cmd.add_argument("--out", type=Path, default=Path("results") / "verify", help="output folder")
     verify_cmd.set_defaults(command=_verify)
+
+    replay_cmd = commands.add_parser("replay", help="put the 2025 baseline beside the published figures")
+    replay_cmd.add_argument("scenario", type=Path, nargs="?", default=Path("scenarios") / "baseline_2025.yaml",
+                            help="scenario replaying 2025 (default: scenarios/baseline_2025.yaml)")
+    replay_cmd.add_argument("--target", type=Path, default=Path("data") / "observed_2025.csv",
+                            help="published figures (default: data/observed_2025.csv)")
+    replay_cmd.add_argument("-n", "--replications", type=_positive, default=50, help="replications (50)")
+    replay_cmd.add_argument("--seed", type=_non_negative, help="root seed (default: the scenario's)")
+    replay_cmd.add_argument("--workers", type=_positive, default=default_workers(64), help="worker processes")
+    replay_cmd.add_argument("--out", type=Path, default=Path("results") / "replay", help="output folder")
+    replay_cmd.set_defaults(command=_replay)
 
     plot = commands.add_parser("plot", help="draw the plots and report.html of a sim run output folder")
     plot.add_argument("folder", type=Path, help="a folder written by sim run")
@@ -270,8 +292,34 @@ def _verify(args: argparse.Namespace) -> int:
     shown = table[["case", "quantity", "theory", "simulated", "ci_low", "ci_high", "passed", "replications"]]
     print(shown.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     failed = int((~table["passed"]).sum())
+    mode = f"--quick (at most {QUICK_REPLICATIONS} replications a case)" if args.quick else "full suite"
+    write_markdown(args.out / "verify.md", "Verification against theory",
+                   f"`sim verify` ({mode}): {len(table) - failed} checks passed, {failed} failed. A statistical "
+                   "check passes when the theory lies inside the 99 % confidence interval of the mean over the "
+                   "replications; an exact one must hold to floating-point precision.",
+                   table.drop(columns=["family"]), ["verification_mmc.png", "verification_checks.png"])
     print(f"\n{len(table) - failed} passed, {failed} failed; table and plots in {args.out}/")
     return EXIT_FAILED if failed else 0
+
+
+def _replay(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario)
+    observed = read_observed(args.target)
+    seed = scenario.monte_carlo.seed if args.seed is None else args.seed
+    table, per_rep = replay(scenario, observed, args.replications, seed, args.workers)
+    write_table(table, args.out / "replay.csv")
+    events = [(date, name) for date, name in policy_events({"scenario": resolved_dict(scenario)})]
+    save({"replay_index": plots.replay_index(per_rep, table, events)}, args.out)
+    shown = table[["quantity", "period", "compared_as", "observed", "model", "ci_low", "ci_high", "gap", "basis"]]
+    print(f"{scenario.name}: {args.replications} replications, seed {seed}; model 95 % CI\n")
+    print(shown.to_string(index=False, float_format=lambda v: f"{v:.3g}", max_colwidth=44))
+    write_markdown(args.out / "replay.md", "The 2025 replay",
+                   f"`sim replay` of `{args.scenario}`: {args.replications} replications, seed {seed}; model values "
+                   "with their 95 % confidence intervals; `basis` says which figures the baseline was set to "
+                   "reproduce (fitted) and which it was not.",
+                   table.drop(columns=["source"]), ["replay_index.png"])
+    print(f"\ntable and plot in {args.out}/ (replay.csv, replay.md, replay_index.png/.svg)")
+    return 0
 
 
 def _plot(args: argparse.Namespace) -> int:

@@ -188,3 +188,22 @@ class PointFiles:
 def write_table(frame: pd.DataFrame, path: Path) -> None:
     """A CSV table, written atomically."""
     atomic_write(path, lambda p: frame.to_csv(p, index=False, float_format="%.6g"))
+
+
+def markdown_table(frame: pd.DataFrame) -> str:
+    """A GitHub-flavoured Markdown table of a DataFrame (numbers to four significant digits)."""
+
+    def cell(value: Any) -> str:
+        if isinstance(value, float):
+            return "" if value != value else f"{value:.4g}"
+        return str(value).replace("|", "\\|")
+
+    lines = ["| " + " | ".join(frame.columns) + " |", "|" + "---|" * len(frame.columns)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join(lines) + "\n"
+
+
+def write_markdown(path: Path, title: str, intro: str, frame: pd.DataFrame, images: list[str]) -> None:
+    """A Markdown page: title, a paragraph, the table, then the images (paths relative to the page)."""
+    page = f"# {title}\n\n{intro}\n\n{markdown_table(frame)}\n" + "".join(f"\n![{i}]({i})\n" for i in images)
+    atomic_write(path, lambda p: p.write_text(page, encoding="utf-8"))

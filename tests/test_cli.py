@@ -256,3 +256,15 @@ def test_verify_quick_passes_every_case(tmp_path):
     assert set(table["family"]) == {"mmc", "priority", "inventory", "semantics", "veu"}
     assert (out / "verification_mmc.png").is_file()
     assert sim("verify", "mmc_c7", "--out", str(tmp_path / "no"), cwd=ROOT).returncode == 2
+
+
+def test_replay_end_to_end(tmp_path):
+    out = tmp_path / "replay"
+    done = sim("replay", "-n", "3", "--out", str(out), cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert "magnet_exports_total" in done.stdout and (out / "replay_index.svg").is_file()
+    assert len(pd.read_csv(out / "replay.csv")) == len(pd.read_csv(ROOT / "data" / "observed_2025.csv"))
+    bad = tmp_path / "bad.csv"
+    bad.write_text("quantity,period\nx,1\n")
+    refused = sim("replay", "--target", str(bad), "--out", str(tmp_path / "no"), cwd=ROOT)
+    assert refused.returncode == 2 and "missing column" in refused.stderr and not (tmp_path / "no").exists()

@@ -307,3 +307,28 @@ def verification_summary(table: pd.DataFrame) -> Figure:
     ax.set_title("Verification: every statistical check")
     ax.grid(axis="x", alpha=0.3)
     return fig
+
+
+def replay_index(per_rep: pd.DataFrame, observed: pd.DataFrame, events: list[tuple[dt.date, str]]) -> Figure:
+    """Monthly magnet exports as an index of January 2025: model fan chart, published points, policy strip."""
+    columns = sorted(c for c in per_rep if c.startswith("index_total_"))
+    months = pd.to_datetime([c.removeprefix("index_total_") for c in columns])
+    q = per_rep[columns].quantile([0.05, 0.25, 0.5, 0.75, 0.95]).to_numpy()
+    fig = Figure(figsize=(9, 6), layout="constrained")
+    grid = fig.add_gridspec(2, 1, height_ratios=[4, 1])
+    ax = fig.add_subplot(grid[0])
+    ax.fill_between(months, q[0], q[4], alpha=0.2, color="C0", label="model p5-p95")
+    ax.fill_between(months, q[1], q[3], alpha=0.4, color="C0", label="model p25-p75")
+    ax.plot(months, q[2], color="C0", label="model median")
+    points = observed.dropna(subset=["observed"])
+    points = points[points["quantity"] == "magnet_exports_total"]
+    ax.plot(pd.to_datetime(points["period"]), points["observed"], "o", color="C3", markersize=8,
+            label="published (China customs)")
+    ax.set_ylabel("magnet exports, index (January 2025 = 1)")
+    ax.set_title("2025 replay: rare-earth magnet exports against the published figures")
+    ax.set_ylim(bottom=0)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small")
+    strip = fig.add_subplot(grid[1], sharex=ax)
+    policy_strip(strip, {"baseline": events})
+    return fig

@@ -1,0 +1,229 @@
+"""The 2025 replay: the model's counterpart of each published figure, with its CI and the gap.
+
+Published figures come from a CSV (``data/observed_2025.csv``: quantity, period, value, unit,
+note, source); nothing observed is written into code. Flows are compared as ratios between
+months, since the model's buyers are a panel, not every importer: magnet exports in April, May
+and June 2025 against January, US magnet exports month on month. Approval shares are compared as
+the share of applications filed since the April controls that were granted by the date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from sim.model.records import KIND_CODE, Records
+from sim.model.world import simulate
+from sim.runs.streams import streams
+from sim.scenario.schema import Scenario
+
+CONFIDENCE = 0.95
+MAGNETS = "NdFeB"
+CONTROLS_DATE = dt.date(2025, 4, 4)
+OBSERVED_COLUMNS = ("quantity", "period", "value", "unit", "note", "source")
+
+
+class ReplayError(ValueError):
+    """Observed figures or a scenario the replay cannot use."""
+
+
+def read_observed(path: Path) -> pd.DataFrame:
+    """The published figures, checked: known columns, and quantities the replay knows or lists as inputs."""
+    try:
+        table = pd.read_csv(path, dtype=str)
+    except (OSError, pd.errors.ParserError) as exc:
+        raise ReplayError(f"cannot read {path}: {exc}") from None
+    missing = [c for c in OBSERVED_COLUMNS if c not in table.columns]
+    if missing:
+        raise ReplayError(f"{path}: missing column(s) {', '.join(missing)}; expected {', '.join(OBSERVED_COLUMNS)}")
+    unknown = sorted(set(table["quantity"]) - set(COMPARISONS) - set(INPUTS))
+    if unknown:
+        raise ReplayError(f"{path}: unknown quantities {', '.join(unknown)}; known: "
+                          f"{', '.join(sorted(set(COMPARISONS) | set(INPUTS)))}")
+    for row in table.itertuples():
+        if row.quantity in UNITS and row.unit != UNITS[row.quantity]:
+            raise ReplayError(f"{path}: {row.quantity} {row.period} is in {row.unit!r}; "
+                              f"expected {UNITS[row.quantity]!r}")
+    return table
+
+
+def replay(scenario: Scenario, observed: pd.DataFrame, replications: int, seed: int,
+           workers: int = 2) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One row per published figure (observed and model counterparts, the model's 95 % CI, the gap),
+    and the per-replication model quantities behind them."""
+    if MAGNETS not in scenario.materials or "US" not in {b.destination for b in scenario.buyers.values()}:
+        raise ReplayError(f"scenario {scenario.name!r} has no {MAGNETS} material or no US buyers to replay 2025 with")
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    with context.Pool(workers) as pool:
+        per_rep = model_index(pd.DataFrame(pool.map(_measure, [(scenario, seed, rep) for rep in range(replications)])))
+    rows = []
+    for row in observed.itertuples():
+        if row.quantity in INPUTS:
+            rows.append(_row(row, "input", None, None, INPUTS[row.quantity]))
+            continue
+        comparison = COMPARISONS[row.quantity]
+        target, model_column, basis, how = comparison(row, observed)
+        rows.append(_row(row, basis, target, per_rep.get(model_column), how))
+    return pd.DataFrame(rows), per_rep
+
+
+def _row(row, basis: str, target: float | None, sample: pd.Series | None, how: str) -> dict[str, object]:
+    out = {"quantity": row.quantity, "period": row.period, "published": row.value, "unit": row.unit,
+           "compared_as": how, "observed": target, "model": np.nan, "ci_low": np.nan, "ci_high": np.nan,
+           "gap": np.nan, "basis": basis, "source": row.source}
+    if sample is not None and sample.notna().sum() > 1:
+        values = sample.dropna().to_numpy(dtype=float)
+        mean = values.mean()
+        half = stats.t.ppf((1 + CONFIDENCE) / 2, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values))
+        out.update(model=mean, ci_low=mean - half, ci_high=mean + half,
+                   gap=mean - target if target is not None else np.nan)
+    return out
+
+
+# --- the model's side ---------------------------------------------------------------------------
+
+
+def _measure(task: tuple[Scenario, int, int]) -> dict[str, float]:
+    scenario, seed, rep = task
+    records = simulate(scenario, streams(seed, rep))
+    return {**_exports(scenario, records), **_applications(scenario, records), **_stoppages(scenario, records)}
+
+
+def _exports(scenario: Scenario, r: Records) -> dict[str, float]:
+    """NdFeB kilograms exported per month, to all destinations and to the US."""
+    o = r.orders
+    done = ~np.isnan(o["t_exported"])
+    stock = o["stock"][done]
+    magnets = r.stock_material[stock] == r.materials.index(MAGNETS)
+    us = np.array([g.destination == "US" for g in scenario.buyers.values()])[r.firm_group[r.stock_firm[stock]]]
+    month = r.interval_month[np.searchsorted(r.interval_start_days, o["t_exported"][done], side="right") - 1]
+    out = {}
+    for label, chosen in (("total", magnets), ("us", magnets & us)):
+        kg = np.bincount(month[chosen], o["quantity_kg"][done][chosen], len(r.months))
+        out.update({f"exports_{label}_{m}": kg[i] for i, m in enumerate(r.months)})
+    return out
+
+
+def _applications(scenario: Scenario, r: Records) -> dict[str, float]:
+    """EU applications since the April controls granted by given dates; review times in 2025."""
+    a = r.applications
+    eu = np.array([g.destination == "EU" for g in scenario.buyers.values()])[r.firm_group[a["firm"]]]
+    since = scenario.calendar.day(CONTROLS_DATE)
+    out = {}
+    for date in ("2025-06-04", "2025-06-30", "2025-09-15", "2025-11-05"):
+        day = scenario.calendar.day(dt.date.fromisoformat(date))
+        filed = eu & (a["t_applied"] >= since) & (a["t_applied"] < day)
+        granted = filed & a["approved"] & (a["t_decided"] < day)
+        refused = filed & ~a["approved"] & (a["t_decided"] < day)
+        out[f"granted_share_{date}"] = granted.sum() / filed.sum() if filed.any() else np.nan
+        out[f"refused_share_{date}"] = refused.sum() / filed.sum() if filed.any() else np.nan
+    year = (a["t_applied"] >= scenario.calendar.day(dt.date(2025, 1, 1))) & (
+        a["t_applied"] < scenario.calendar.day(dt.date(2026, 1, 1)))
+    reviewed = year & (a["licence"] == KIND_CODE["per_shipment"]) & ~np.isnan(a["t_decided"]) & ~np.isnan(
+        a["t_started"])
+    review = (a["t_decided"] - a["t_applied"])[reviewed]
+    for q in (5, 50, 95):
+        out[f"review_p{q}"] = float(np.percentile(review, q)) if review.size else np.nan
+    return out
+
+
+def _stoppages(scenario: Scenario, r: Records) -> dict[str, float]:
+    """EU civilian firms stocked out at some point in August 2025 (production stoppages)."""
+    if "2025-08" not in r.months:
+        return {"eu_firms_stopped_2025-08": np.nan}
+    month = r.months.index("2025-08")
+    groups = list(scenario.buyers.values())
+    eu_civil = np.array([g.destination == "EU" and not g.military for g in groups])[r.firm_group[r.stock_firm]]
+    stopped = (r.stock_stockout_days[:, r.interval_month == month].sum(axis=1) > 0) & eu_civil
+    return {"eu_firms_stopped_2025-08": float(len(np.unique(r.stock_firm[stopped])))}
+
+
+# --- the published side -------------------------------------------------------------------------
+
+
+def _value(observed: pd.DataFrame, quantity: str, period: str) -> float:
+    found = observed[(observed["quantity"] == quantity) & (observed["period"] == period)]
+    return float(found["value"].iloc[0]) if len(found) else np.nan
+
+
+def _total_index(row, observed):
+    base = _value(observed, "magnet_exports_total", "2025-01")
+    if row.period == "2025-01":
+        return 1.0, "index_total_2025-01", "fitted", "index of January 2025 (the base)"
+    return (float(row.value) / base, f"index_total_{row.period}", "fitted",
+            "exports in the month / January 2025")
+
+
+def _us_ratio(row, observed):
+    previous = {"2025-06": "2025-05", "2025-09": "2025-06"}.get(row.period)
+    if previous is None:
+        return None, "", "not comparable", "no month of the replayed period to compare with"
+    base = _value(observed, "magnet_exports_us", previous)
+    return (float(row.value) / base, f"ratio_us_{row.period}_{previous}", "not fitted",
+            f"US exports in the month / {previous}")
+
+
+def _approval(row, observed):
+    return (float(row.value) / 100, f"granted_share_{row.period}", "not fitted",
+            "share of EU applications since 4 Apr 2025 granted by the date")
+
+
+def _eu_chamber(row, observed):
+    note = str(row.note)
+    approved = float(note.split(" approved")[0])
+    return (approved / float(row.value), "granted_share_2025-09-15", "not fitted (approval among decided was)",
+            "share of EU applications since 4 Apr 2025 granted by mid-September")
+
+
+def _review_statutory(row, observed):
+    return (float(row.value) * 7 / 5, "review_p50", "not fitted",
+            "median per-shipment review, calendar days, against the statutory limit in calendar days")
+
+
+def _review_range(row, observed):
+    return (float(str(row.value).split(" to ")[0]), "review_p5", "not fitted",
+            "5th percentile of per-shipment review, days, against the shortest reported")
+
+
+def _stoppages_row(row, observed):
+    return (float(row.value), "eu_firms_stopped_2025-08", "not fitted (panel, not the EU Chamber)",
+            "EU civilian firms of the panel stocked out in August 2025")
+
+
+COMPARISONS: dict[str, Callable] = {
+    "magnet_exports_total": _total_index,
+    "magnet_exports_us": _us_ratio,
+    "approval_share_clepa": _approval,
+    "approval_share_eu": _approval,
+    "applications_eu_chamber": _eu_chamber,
+    "review_time_statutory": _review_statutory,
+    "review_time_reported_range": _review_range,
+    "production_stoppages_eu": _stoppages_row,
+}
+INPUTS = {
+    "us_rare_earth_imports_change": "not comparable: the base month is not stated",
+    "us_magnet_imports_change": "not comparable: the base month is not stated",
+    "alt_magnet_capacity_mp": "input: alternative magnet capacity, scaled to the panel",
+    "alt_magnet_capacity_neo": "input: alternative magnet capacity (from 2026)",
+    "western_magnet_use": "input: scales alternative capacity to the panel's demand",
+    "new_capacity_lead_time": "input: why alternative capacity stays as it is over the horizon",
+}
+UNITS = {"magnet_exports_total": "t", "magnet_exports_us": "t", "approval_share_clepa": "%",
+         "approval_share_eu": "%", "review_time_statutory": "working days", "review_time_reported_range": "days"}
+
+
+def model_index(per_rep: pd.DataFrame) -> pd.DataFrame:
+    """Derived model columns: export indices against January 2025 and US month-on-month ratios."""
+    out = per_rep.copy()
+    january = out["exports_total_2025-01"]
+    for column in [c for c in out if c.startswith("exports_total_")]:
+        out[f"index_total_{column.removeprefix('exports_total_')}"] = out[column] / january
+    for month, previous in (("2025-06", "2025-05"), ("2025-09", "2025-06")):
+        out[f"ratio_us_{month}_{previous}"] = out[f"exports_us_{month}"] / out[f"exports_us_{previous}"]
+    return out

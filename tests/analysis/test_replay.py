@@ -1,0 +1,46 @@
+"""The 2025 replay: reading the published figures safely, and the model's counterpart of each."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.analysis.replay import ReplayError, read_observed, replay
+from sim.scenario.load import load_scenario
+from tests.conftest import ROOT, small
+
+OBSERVED = ROOT / "data" / "observed_2025.csv"
+
+
+def test_the_shipped_copy_of_the_published_figures_reads():
+    table = read_observed(OBSERVED)
+    assert {"magnet_exports_total", "approval_share_clepa"} <= set(table["quantity"])
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [(lambda t: t.replace("magnet_exports_us,2025-06", "magnet_imports_moon,2025-06"), "unknown quantities"),
+     (lambda t: t.replace("6357,t,", "6357,kt,"), "expected 't'"),
+     (lambda t: t.replace("quantity,period", "what,period"), "missing column")],
+)
+def test_bad_target_files_are_refused(tmp_path, change, message):
+    bad = tmp_path / "observed.csv"
+    bad.write_text(change(OBSERVED.read_text()))
+    with pytest.raises(ReplayError, match=message):
+        read_observed(bad)
+
+
+def test_replay_puts_a_model_value_beside_every_comparable_figure():
+    scenario = load_scenario(ROOT / "scenarios" / "baseline_2025.yaml")
+    table, per_rep = replay(scenario, read_observed(OBSERVED), replications=3, seed=1, workers=2)
+    assert len(table) == len(read_observed(OBSERVED))
+    comparable = table[table["basis"] != "input"].dropna(subset=["observed"])
+    assert comparable["model"].notna().all() and (comparable["ci_low"] <= comparable["model"]).all()
+    may = table[(table["quantity"] == "magnet_exports_total") & (table["period"] == "2025-05")].iloc[0]
+    assert may["model"] < 0.5  # per-shipment licensing cuts May's magnet exports to a fraction of January's
+    assert np.allclose(per_rep["index_total_2025-01"], 1.0)
+
+
+def test_a_scenario_without_magnets_cannot_replay():
+    with pytest.raises(ReplayError, match="no NdFeB"):
+        replay(small(), read_observed(OBSERVED), replications=2, seed=1)
