@@ -85,7 +85,7 @@ def provenance(result: RunResult, source: str | None, workers: int) -> dict[str,
 def write_run(result: RunResult, out: Path, source: str | None, workers: int) -> list[Path]:
     """Write the tables and provenance of a run into ``out``; returns the paths written."""
     files = {
-        SUMMARY: lambda p: result.summary.to_csv(p, index=False, float_format="%.6g"),
+        SUMMARY: lambda p: _csv(result.summary, p),
         REPLICATIONS: lambda p: result.per_replication.to_parquet(p, index=False),
         TIMESERIES: lambda p: result.timeseries.to_parquet(p, index=False),
         DELAYS: lambda p: result.delays.to_csv(p, index=False),
@@ -103,7 +103,7 @@ def write_comparison(comparison: Comparison, out: Path, sources: dict[str, str],
     written = []
     for name, result in comparison.results.items():
         written += write_run(result, out / name, sources.get(name), workers)
-    atomic_write(out / COMPARISON, lambda p: comparison.table.to_csv(p, index=False, float_format="%.6g"))
+    write_table(comparison.table, out / COMPARISON)
     record = {
         "baseline": comparison.baseline,
         "variants": list(comparison.results),
@@ -187,7 +187,11 @@ class PointFiles:
 
 def write_table(frame: pd.DataFrame, path: Path) -> None:
     """A CSV table, written atomically."""
-    atomic_write(path, lambda p: frame.to_csv(p, index=False, float_format="%.6g"))
+    atomic_write(path, lambda p: _csv(frame, p))
+
+
+def _csv(frame: pd.DataFrame, path: Path) -> None:
+    frame.to_csv(path, index=False, float_format="%.6g")
 
 
 def markdown_table(frame: pd.DataFrame) -> str:

@@ -219,11 +219,13 @@ UNITS = {"magnet_exports_total": "t", "magnet_exports_us": "t", "approval_share_
 
 
 def model_index(per_rep: pd.DataFrame) -> pd.DataFrame:
-    """Derived model columns: export indices against January 2025 and US month-on-month ratios."""
+    """Derived model columns: export indices against January 2025 and US month-on-month ratios
+    (left out of a replication whose base month exported nothing to the US)."""
     out = per_rep.copy()
     january = out["exports_total_2025-01"]
     for column in [c for c in out if c.startswith("exports_total_")]:
         out[f"index_total_{column.removeprefix('exports_total_')}"] = out[column] / january
     for month, previous in (("2025-06", "2025-05"), ("2025-09", "2025-06")):
-        out[f"ratio_us_{month}_{previous}"] = out[f"exports_us_{month}"] / out[f"exports_us_{previous}"]
+        base = out[f"exports_us_{previous}"].where(out[f"exports_us_{previous}"] > 0)  # no ratio to an empty month
+        out[f"ratio_us_{month}_{previous}"] = out[f"exports_us_{month}"] / base
     return out
