@@ -179,11 +179,33 @@ def _priority_judge(scenario: Scenario, sample: pd.DataFrame) -> list[dict[str, 
 
 
 def _inventory_measure(scenario: Scenario, records: Records) -> dict[str, float]:
-    return {"shortfall": float(records.stock_unmet_kg.sum()), "demand": float(records.stock_demand_kg.sum())}
+    counted = records.interval_start_days >= records.warmup_days
+    demand = records.stock_demand_kg[:, counted].sum()
+    shortfall = records.stock_unmet_kg[:, counted].sum()
+    return {"shortfall": float(records.stock_unmet_kg.sum()), "fraction": float(shortfall / demand)}
 
 
 def _inventory_judge(scenario: Scenario, sample: pd.DataFrame) -> list[dict[str, object]]:
-    return [exact("shortfall, kg (all replications)", 0.0, float(sample["shortfall"].sum()))]
+    lead = scenario.supply.transit_days
+    if lead.dist != "exponential":  # a fixed lead time under the reorder cover: no shortfall, ever
+        return [exact("shortfall, kg (all replications)", 0.0, float(sample["shortfall"].sum()))]
+    return [statistical("shortfall fraction (renewal-reward)", lost_sales_shortfall(scenario), sample["fraction"])]
+
+
+def lost_sales_shortfall(scenario: Scenario) -> float:
+    """Shortfall fraction of continuous-review (s, S) with lost sales, constant demand, exponential lead time.
+
+    A cycle runs from one order to the next; with Q = S - s >= s only one order is outstanding.
+    With tau = s / d the cover at the reorder point and L ~ Exp(mean m): demand lost in a cycle is
+    d (L - tau)+, the cycle lasts Q / d + (L - tau)+, so the shortfall fraction is
+    E(L - tau)+ / (Q / d + E(L - tau)+) = m exp(-tau/m) / (Q/d + m exp(-tau/m)).
+    """
+    group = next(iter(scenario.buyers.values()))
+    policy, mean = group.inventory, scenario.supply.transit_days.expected_value()
+    if policy.order_up_to_days - policy.reorder_point_days < policy.reorder_point_days:
+        raise ValueError("the closed form needs Q >= s (one order outstanding at a time)")
+    lost = mean * math.exp(-policy.reorder_point_days / mean)
+    return lost / (policy.order_up_to_days - policy.reorder_point_days + lost)
 
 
 def _semantics_measure(scenario: Scenario, records: Records) -> dict[str, float]:
