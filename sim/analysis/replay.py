@@ -10,7 +10,6 @@ the share of applications filed since the April controls that were granted by th
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from scipy import stats
 
 from sim.model.records import KIND_CODE, Records
 from sim.model.world import simulate
+from sim.runs.execute import parallel_map
 from sim.runs.streams import streams
 from sim.scenario.schema import Scenario
 
@@ -59,9 +59,8 @@ def replay(scenario: Scenario, observed: pd.DataFrame, replications: int, seed: 
     and the per-replication model quantities behind them."""
     if MAGNETS not in scenario.materials or "US" not in {b.destination for b in scenario.buyers.values()}:
         raise ReplayError(f"scenario {scenario.name!r} has no {MAGNETS} material or no US buyers to replay 2025 with")
-    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
-    with context.Pool(workers) as pool:
-        per_rep = model_index(pd.DataFrame(pool.map(_measure, [(scenario, seed, rep) for rep in range(replications)])))
+    tasks = [(scenario, seed, rep) for rep in range(replications)]
+    per_rep = model_index(pd.DataFrame(parallel_map(_measure, tasks, workers)))
     rows = []
     for row in observed.itertuples():
         if row.quantity in INPUTS:

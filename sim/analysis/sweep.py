@@ -27,7 +27,7 @@ from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
 from sim.runs.execute import run_many
-from sim.scenario.load import resolved_dict
+from sim.scenario.load import leaves, resolved_dict
 from sim.scenario.schema import Scenario
 
 METHODS = ("grid", "oat", "morris", "sobol")
@@ -89,12 +89,12 @@ def parse_param(text: str, scenario: Scenario) -> Parameter:
     path = path.strip()
     if not sep or not spec:
         raise SweepError(f"--param {text!r}: expected PATH=LOW:HIGH[:STEPS] or PATH=V1,V2,...")
-    leaves = _leaves(resolved_dict(scenario))
-    if path not in leaves:
-        close = difflib.get_close_matches(path, list(leaves), n=1, cutoff=0.6)
+    paths = leaves(resolved_dict(scenario))
+    if path not in paths:
+        close = difflib.get_close_matches(path, list(paths), n=1, cutoff=0.6)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise SweepError(f"--param {path}: not a parameter of scenario {scenario.name!r}{hint}")
-    base = leaves[path]
+    base = paths[path]
     kind = _kind(path, base)
     try:
         if ":" in spec:
@@ -232,15 +232,6 @@ def _problem(sweep: Sweep) -> dict[str, Any]:
             "bounds": [[0.0, 1.0]] * len(sweep.params)}
 
 
-def _leaves(data: Any, prefix: str = "") -> dict[str, Any]:
-    if isinstance(data, dict):
-        out: dict[str, Any] = {}
-        for key, value in data.items():
-            out.update(_leaves(value, f"{prefix}{key}."))
-        return out
-    return {prefix.rstrip("."): data}
-
-
 def _kind(path: str, base: Any) -> str:
     if isinstance(base, bool) or not isinstance(base, (int, float, str)):
         raise SweepError(f"--param {path}: only numbers and dates can be swept (it is {base!r})")
@@ -266,7 +257,7 @@ def _value(kind: str, text: str) -> Any:
 
 
 def _base_value(scenario: Scenario, p: Parameter) -> Any:
-    value = _leaves(resolved_dict(scenario))[p.path]
+    value = leaves(resolved_dict(scenario))[p.path]
     return dt.date.fromisoformat(value) if p.kind == "date" else value
 
 

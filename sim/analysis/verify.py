@@ -9,7 +9,6 @@ the replications, so the tolerance comes from the estimate's own precision) or e
 from __future__ import annotations
 
 import math
-import multiprocessing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from scipy import stats
 
 from sim.model.records import DELIVERED, KIND_CODE, Records
 from sim.model.world import simulate
+from sim.runs.execute import parallel_map
 from sim.runs.streams import streams
 from sim.scenario.load import load_scenario
 from sim.scenario.schema import Scenario
@@ -60,9 +60,7 @@ def cases(folder: Path, names: Sequence[str] = ()) -> list[Case]:
 def verify(selected: Sequence[Case], quick: bool = False, workers: int = 2) -> pd.DataFrame:
     """Run every case and compare with theory; one row per (case, quantity)."""
     tasks = [(i, rep) for i, case in enumerate(selected) for rep in range(_replications(case, quick))]
-    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
-    with context.Pool(workers) as pool:
-        measured = pool.map(_measure, [(selected[i].scenario, selected[i].family, rep) for i, rep in tasks])
+    measured = parallel_map(_measure, [(selected[i].scenario, selected[i].family, rep) for i, rep in tasks], workers)
     per_case: dict[int, list[dict[str, float]]] = {}
     for (i, _rep), values in zip(tasks, measured, strict=True):
         per_case.setdefault(i, []).append(values)

@@ -12,6 +12,7 @@ import pandas as pd
 
 from sim.io import RunTables, atomic_write
 from sim.report.plots import LABELS
+from sim.scenario.load import leaves
 
 HEADLINE = ("delay_days", "licence_wait_days", "censored_fraction", "shortfall_fraction", "stockout_days",
             "applications", "approval_share", "rejections_veu", "revocations")
@@ -125,7 +126,7 @@ def _figure(stem: str, png: bytes) -> str:
 
 
 def _parameters(runs: dict[str, RunTables]) -> str:
-    flat = {name: _flatten(run.provenance["scenario"]) for name, run in runs.items()}
+    flat = {name: leaves(run.provenance["scenario"]) for name, run in runs.items()}
     paths = sorted(set().union(*flat.values()))
     rows = [{"parameter": path, **{name: _show(values.get(path)) for name, values in flat.items()}}
             for path in paths if not path.startswith(SKIPPED_PARAMETERS)]
@@ -142,15 +143,6 @@ def _provenance(runs: dict[str, RunTables]) -> str:
             "created", "wall_seconds", "events_simulated")
     rows = [{"": key, **{name: _show(run.provenance.get(key)) for name, run in runs.items()}} for key in keys]
     return _table(pd.DataFrame(rows))
-
-
-def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
-    if isinstance(value, dict):
-        out: dict[str, Any] = {}
-        for key, item in value.items():
-            out.update(_flatten(item, f"{prefix}{key}."))
-        return out
-    return {prefix.rstrip("."): value}
 
 
 def _show(value: Any) -> str:

@@ -10,8 +10,9 @@ import multiprocessing
 import os
 import signal
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -22,6 +23,9 @@ from sim.runs.metrics import TIMESERIES_COLUMNS, Layout, Measurement, layout, me
 from sim.runs.streams import streams
 from sim.runs.summarise import summarise
 from sim.scenario.schema import Scenario
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -191,8 +195,7 @@ def check_scheduler(address: str) -> None:
     except ImportError:
         raise ConnectionError("the Dask executor needs dask[distributed]: pip install 'dask[distributed]'") from None
     try:
-        with Client(address, timeout="5s"):
-            pass
+        Client(address, timeout="5s").close()
     except (OSError, TimeoutError) as exc:
         raise ConnectionError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
 
@@ -223,6 +226,12 @@ _worker: dict[str, object] = {}
 # off so that no thread of ours is running when the pool forks.
 _CONTEXT = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
 tqdm.monitor_interval = 0
+
+
+def parallel_map(function: Callable[[T], R], items: Sequence[T], workers: int) -> list[R]:
+    """``[function(item) for item in items]`` on a pool of worker processes, in order."""
+    with _CONTEXT.Pool(workers) as pool:
+        return pool.map(function, items)
 
 
 def _set_worker_scenarios(scenarios: list[Scenario], seed: int) -> None:

@@ -70,6 +70,16 @@ def resolved_dict(scenario: Scenario) -> dict[str, Any]:
     return json.loads(scenario.model_dump_json(by_alias=True))
 
 
+def leaves(data: Any, prefix: str = "") -> dict[str, Any]:
+    """Every leaf of nested mappings by its dotted path (the paths ``--set`` takes)."""
+    if isinstance(data, dict):
+        out: dict[str, Any] = {}
+        for key, value in data.items():
+            out.update(leaves(value, f"{prefix}{key}."))
+        return out
+    return {prefix.rstrip("."): data}
+
+
 # --- reading ------------------------------------------------------------------------------------
 
 
