@@ -162,3 +162,24 @@ def test_crossings_interpolate_along_each_line():
     table = crossings(points_table(records, ["a", "b"]), Sweep(params), "m", 3.0)
     along_a = table[table.parameter == "a"].set_index("with")["crossing"]
     assert along_a["b=0"] == pytest.approx(3.0) and along_a["b=1"] == pytest.approx(1.5)
+
+
+@pytest.mark.parametrize(
+    ("text", "changes"),
+    [
+        ("authority.reviewers=2:6:2", {}),  # a count
+        ("buyers.auto.retry_days=5:40:2", {}),  # a rate-like delay
+        ("licence_types.per_shipment.approval_probability=0.3,0.9", {}),  # a probability
+        ("veu.date=2025-03-03:2025-09-01:2", {"veu": {"date": "2025-06-02"}}),  # a date
+        ("licence_types.per_shipment.review_days.mean=5:40:2",  # a distribution parameter
+         {"licence_types": {"per_shipment": {"review_days": {"dist": "exponential", "mean": 20}}}}),
+    ],
+    ids=["count", "rate", "probability", "date", "distribution"],
+)
+def test_sweeps_run_over_every_parameter_kind(text, changes):
+    scenario = small(**changes)
+    sweep = Sweep((parse_param(text, scenario),), "grid", replications=2, seed=2)
+    table = run_sweep(scenario, sweep, MemoryStore(), workers=1)
+    assert len(table) == len(sweep.params[0].levels())
+    assert table[sweep.params[0].path].nunique() == len(table)
+    assert table["orders:mean"].notna().all()
