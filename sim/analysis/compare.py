@@ -13,10 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from sim.runs.execute import RunResult, run, run_many
-from sim.runs.summarise import CONFIDENCE
+from sim.runs.summarise import mean_interval
 from sim.scenario.schema import Scenario
 
 COMPARISON_COLUMNS = (
@@ -97,14 +96,9 @@ def paired_difference(base: np.ndarray, other: np.ndarray) -> tuple[float, float
     """Mean of ``other - base`` over replications that have both, with its Student-t 95 % interval."""
     both = ~np.isnan(base) & ~np.isnan(other)
     d = other[both] - base[both]
-    n = len(d)
-    if n == 0:
+    if len(d) == 0:
         return np.nan, np.nan, np.nan, 0
-    mean = float(d.mean())
-    if n == 1:
-        return mean, np.nan, np.nan, 1
-    half = float(stats.t.ppf((1 + CONFIDENCE) / 2, n - 1) * d.std(ddof=1) / np.sqrt(n))
-    return mean, mean - half, mean + half, n
+    return (*mean_interval(d), len(d))
 
 
 def comparison_table(results: dict[str, RunResult], baseline: str) -> pd.DataFrame:

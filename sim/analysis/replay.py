@@ -15,15 +15,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from sim.model.records import KIND_CODE, Records
 from sim.model.world import simulate
 from sim.runs.execute import parallel_map
 from sim.runs.streams import streams
+from sim.runs.summarise import mean_interval
 from sim.scenario.schema import Scenario
 
-CONFIDENCE = 0.95
 MAGNETS = "NdFeB"
 CONTROLS_DATE = dt.date(2025, 4, 4)
 OBSERVED_COLUMNS = ("quantity", "period", "value", "unit", "note", "source")
@@ -77,11 +76,8 @@ def _row(row, basis: str, target: float | None, sample: pd.Series | None, how: s
            "compared_as": how, "observed": target, "model": np.nan, "ci_low": np.nan, "ci_high": np.nan,
            "gap": np.nan, "basis": basis, "source": row.source}
     if sample is not None and sample.notna().sum() > 1:
-        values = sample.dropna().to_numpy(dtype=float)
-        mean = values.mean()
-        half = stats.t.ppf((1 + CONFIDENCE) / 2, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values))
-        out.update(model=mean, ci_low=mean - half, ci_high=mean + half,
-                   gap=mean - target if target is not None else np.nan)
+        mean, low, high = mean_interval(sample.dropna().to_numpy(dtype=float))
+        out.update(model=mean, ci_low=low, ci_high=high, gap=mean - target if target is not None else np.nan)
     return out
 
 

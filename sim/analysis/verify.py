@@ -21,6 +21,7 @@ from sim.model.records import DELIVERED, KIND_CODE, Records
 from sim.model.world import simulate
 from sim.runs.execute import parallel_map
 from sim.runs.streams import streams
+from sim.runs.summarise import mean_interval
 from sim.scenario.load import load_scenario
 from sim.scenario.schema import Scenario
 
@@ -87,12 +88,10 @@ def _measure(task: tuple[Scenario, str, int]) -> dict[str, float]:
 
 def statistical(quantity: str, theory: float, sample: np.ndarray) -> dict[str, object]:
     """Theory against the mean of per-replication values, passing if inside the 99 % t interval."""
-    sample = np.asarray(sample, dtype=float)
-    mean = float(sample.mean())
-    half = float(stats.t.ppf((1 + CONFIDENCE) / 2, len(sample) - 1) * sample.std(ddof=1) / math.sqrt(len(sample)))
-    return {"quantity": quantity, "theory": theory, "simulated": mean, "ci_low": mean - half, "ci_high": mean + half,
+    mean, low, high = mean_interval(sample, CONFIDENCE)
+    return {"quantity": quantity, "theory": theory, "simulated": mean, "ci_low": low, "ci_high": high,
             "relative_error": _relative(mean, theory), "tolerance": f"theory inside the {CONFIDENCE:.0%} CI",
-            "passed": mean - half <= theory <= mean + half}
+            "passed": low <= theory <= high}
 
 
 def exact(quantity: str, theory: float, observed: float) -> dict[str, object]:

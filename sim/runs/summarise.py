@@ -33,6 +33,16 @@ def summarise(keys: list[tuple[str, str]], values: np.ndarray) -> pd.DataFrame:
     return frame
 
 
+def mean_interval(sample: np.ndarray, confidence: float = CONFIDENCE) -> tuple[float, float, float]:
+    """Mean of a sample with its Student-t confidence interval (NaN bounds below two values)."""
+    sample = np.asarray(sample, dtype=float)
+    mean = float(sample.mean())
+    if len(sample) < 2:
+        return mean, np.nan, np.nan
+    half = float(stats.t.ppf((1 + confidence) / 2, len(sample) - 1) * sample.std(ddof=1) / np.sqrt(len(sample)))
+    return mean, mean - half, mean + half
+
+
 def _reduce(function: Callable, values: np.ndarray, present: np.ndarray) -> np.ndarray:
     """Apply a nan-aware reduction over replications where ``present``, NaN elsewhere."""
     out = np.full(values.shape[1], np.nan)
