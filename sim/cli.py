@@ -11,6 +11,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.analysis.calibrate import (
+    calibrate,
+    calibrated_scenario,
+    check_parameters,
+    choose_targets,
+    gap_table,
+)
 from sim.analysis.compare import Comparison, NotComparable, check_comparable, compare
 from sim.analysis.replay import ReplayError, read_observed, replay
 from sim.analysis.sweep import (
@@ -26,15 +33,19 @@ from sim.analysis.sweep import (
 )
 from sim.analysis.verify import QUICK_REPLICATIONS, cases, verify
 from sim.io import (
+    CALIBRATION_MANIFEST,
     CROSSINGS,
     INDICES,
     POINTS,
     PointFiles,
     ResultsError,
+    markdown_table,
+    scenario_hash,
     write_comparison,
     write_markdown,
     write_run,
     write_table,
+    write_yaml,
 )
 from sim.report import plot_run, plots, report_comparison, report_run, report_sweep
 from sim.report.draw import policy_events, save
@@ -153,6 +164,26 @@ def _parser() -> argparse.ArgumentParser:
     replay_cmd.add_argument("--workers", type=_positive, default=default_workers(64), help="worker processes")
     replay_cmd.add_argument("--out", type=Path, default=Path("results") / "replay", help="output folder")
     replay_cmd.set_defaults(command=_replay)
+
+    calibrate_cmd = commands.add_parser("calibrate", help="fit scenario parameters to the published figures "
+                                        "(least squares over common random numbers; resumable)")
+    calibrate_cmd.add_argument("scenario", type=Path, nargs="?", default=Path("scenarios") / "baseline_2025.yaml",
+                               help="scenario to calibrate (default: scenarios/baseline_2025.yaml)")
+    calibrate_cmd.add_argument("--target", type=Path, default=Path("data") / "observed_2025.csv",
+                               help="published figures (default: data/observed_2025.csv)")
+    calibrate_cmd.add_argument("--param", dest="params", action="append", required=True, metavar="PATH=LOW:HIGH",
+                               help="a parameter to fit, by its --set path, searched within LOW..HIGH (repeatable)")
+    calibrate_cmd.add_argument("--fit", dest="figures", action="append", default=[], metavar="QUANTITY[:PERIOD]",
+                               help="a published figure to fit (repeatable; default: every comparable figure)")
+    calibrate_cmd.add_argument("-n", "--replications", type=_positive, default=20,
+                               help="replications per evaluation, the same for all (20)")
+    calibrate_cmd.add_argument("--seed", type=_non_negative, help="root seed (default: the scenario's)")
+    calibrate_cmd.add_argument("--max-steps", type=_positive, default=20,
+                               help="least-squares steps, each one to a few evaluations (20)")
+    calibrate_cmd.add_argument("--workers", type=_positive, default=default_workers(64), help="worker processes")
+    calibrate_cmd.add_argument("--out", type=Path, help="output folder (default: results/<scenario>-calibration)")
+    _add_set(calibrate_cmd)
+    calibrate_cmd.set_defaults(command=_calibrate)
 
     plot = commands.add_parser("plot", help="draw the plots and report.html of a sim run output folder")
     plot.add_argument("folder", type=Path, help="a folder written by sim run")
@@ -320,6 +351,52 @@ def _replay(args: argparse.Namespace) -> int:
                    table.drop(columns=["source"]), ["replay_index.png"])
     print(f"\ntable and plot in {args.out}/ (replay.csv, replay.md, replay_index.png/.svg)")
     return 0
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario, args.overrides)
+    observed = read_observed(args.target)
+    params = [parse_param(text, scenario) for text in args.params]
+    targets = choose_targets(observed, args.figures)
+    check_parameters(params, targets)
+    seed = scenario.monte_carlo.seed if args.seed is None else args.seed
+    out = args.out or Path("results") / f"{scenario.name}-calibration"
+    description = {"scenario_file": str(args.scenario), "replications": args.replications, "seed": seed}
+    store = PointFiles(out, scenario_hash(scenario) + f":{args.replications}:{seed}", description,
+                       CALIBRATION_MANIFEST)
+    print(f"fitting {', '.join(p.path for p in params)} to {len(targets)} figure(s), {args.replications} "
+          f"replications an evaluation, seed {seed}")
+
+    def show(evaluation: dict[str, object]) -> None:
+        values = ", ".join(f"{p.path}={_fmt(evaluation[p.path]) if p.kind == 'number' else evaluation[p.path]}"
+                           for p in params)
+        print(f"  {values}: sum of squared relative gaps {2 * evaluation['cost']:.4g}", flush=True)
+
+    result = calibrate(scenario, observed, params, targets, args.replications, seed, store, args.workers,
+                       args.max_steps, show)
+    gaps = gap_table(observed, result, targets)
+    fitted = calibrated_scenario(scenario, result)
+    write_table(result.parameters, out / "calibration.csv")
+    write_table(gaps, out / "fit.csv")
+    write_table(result.evaluations, out / "evaluations.csv")
+    write_yaml(resolved_dict(fitted), out / "calibrated.yaml",
+               f"{args.scenario} calibrated by sim calibrate to {args.target}: "
+               + ", ".join(f"{k} = {v}" for k, v in result.values.items()))
+    save({"calibration_gaps": plots.calibration_gaps(gaps)}, out)
+    status = "converged" if result.converged else "stopped before converging"
+    write_markdown(out / "calibration.md", "Calibration",
+                   f"`sim calibrate` of `{args.scenario}` to `{args.target}`: {len(result.evaluations)} evaluations of "
+                   f"{args.replications} replications (seed {seed}), {status} ({result.message}). Fitted values "
+                   "with standard errors and 95 % intervals:\n\n" + markdown_table(result.parameters)
+                   + "\nGaps before and after (relative gaps in the plot); `fitted_to` marks the figures fitted:",
+                   gaps, ["calibration_gaps.png"])
+    print(f"\n{status}: {result.message}\n")
+    print(result.parameters.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    print()
+    print(gaps[["quantity", "period", "fitted_to", "observed", "model_start", "model_fitted", "ci_low_fitted",
+                "ci_high_fitted"]].to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+    print(f"\nresults in {out}/ (calibration.csv, fit.csv, evaluations.csv, calibrated.yaml, calibration.md)")
+    return 0 if result.converged else EXIT_FAILED
 
 
 def _plot(args: argparse.Namespace) -> int:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import yaml
 
 from sim.analysis.compare import Comparison
 from sim.runs.execute import RunResult
@@ -151,25 +152,28 @@ def read_run(folder: Path) -> RunTables:
 
 
 SWEEP_MANIFEST = "sweep.json"
+CALIBRATION_MANIFEST = "calibration.json"
 POINTS = "points.csv"
 INDICES = "indices.csv"
 CROSSINGS = "tipping.csv"
 
 
 class PointFiles:
-    """Finished sweep points, one JSON file each under ``out/points/``, for resuming a sweep.
+    """Finished sweep points (or calibration evaluations), one JSON file each under ``out/points/``,
+    for resuming.
 
-    ``out/sweep.json`` records the sweep's fingerprint; a folder holding another sweep (or the same
-    sweep of a changed scenario) is refused rather than mixed.
+    The manifest (``out/sweep.json``) records the work's fingerprint; a folder holding another sweep
+    (or the same sweep of a changed scenario) is refused rather than mixed.
     """
 
-    def __init__(self, out: Path, fingerprint: str, description: dict[str, Any]) -> None:
+    def __init__(self, out: Path, fingerprint: str, description: dict[str, Any],
+                 manifest_name: str = SWEEP_MANIFEST) -> None:
         self.folder = out / "points"
-        manifest = out / SWEEP_MANIFEST
+        manifest = out / manifest_name
         if manifest.is_file():
             recorded = json.loads(manifest.read_text()).get("fingerprint")
             if recorded != fingerprint:
-                raise ResultsError(f"{out} holds points of a different sweep or scenario; "
+                raise ResultsError(f"{out} holds points of a different {manifest.stem} or scenario; "
                                    "use another --out, or delete the folder to start again")
         else:
             record = {"fingerprint": fingerprint, **description}
@@ -205,6 +209,12 @@ def markdown_table(frame: pd.DataFrame) -> str:
     lines = ["| " + " | ".join(frame.columns) + " |", "|" + "---|" * len(frame.columns)]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
     return "\n".join(lines) + "\n"
+
+
+def write_yaml(data: dict[str, Any], path: Path, comment: str) -> None:
+    """A YAML document (such as a scenario) headed by a comment line, written atomically."""
+    text = f"# {comment}\n" + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
 
 
 def write_markdown(path: Path, title: str, intro: str, frame: pd.DataFrame, images: list[str]) -> None:

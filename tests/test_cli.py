@@ -268,3 +268,39 @@ def test_replay_end_to_end(tmp_path):
     bad.write_text("quantity,period\nx,1\n")
     refused = sim("replay", "--target", str(bad), "--out", str(tmp_path / "no"), cwd=ROOT)
     assert refused.returncode == 2 and "missing column" in refused.stderr and not (tmp_path / "no").exists()
+
+
+CALIBRATE = ("calibrate", "--param", "licence_types.per_shipment.approval_probability=0.5:1",
+             "--fit", "approval_share_eu", "-n", "2", "--max-steps", "2")
+
+
+def test_calibrate_end_to_end_writes_a_scenario_that_runs(tmp_path):
+    out = tmp_path / "cal"
+    done = sim(*CALIBRATE, "--out", str(out), cwd=ROOT)
+    assert done.returncode in (0, 1), done.stderr  # 1: stopped at --max-steps before converging
+    first = (out / "calibration.csv").read_text()
+    fitted = pd.read_csv(out / "calibration.csv").iloc[0]
+    assert fitted["parameter"] == "licence_types.per_shipment.approval_probability"
+    assert 0.5 <= fitted["fitted"] <= 1 and fitted["ci_low"] <= fitted["fitted"] <= fitted["ci_high"]
+    gaps = pd.read_csv(out / "fit.csv")
+    assert gaps.loc[gaps["fitted_to"], "quantity"].tolist() == ["approval_share_eu"]
+    evaluations = pd.read_csv(out / "evaluations.csv")
+    assert len(evaluations) == len(list((out / "points").glob("p*.json"))) >= 2
+    calibrated = yaml.safe_load((out / "calibrated.yaml").read_text())
+    assert calibrated["licence_types"]["per_shipment"]["approval_probability"] == pytest.approx(fitted["fitted"])
+    assert sim("validate", str(out / "calibrated.yaml")).returncode == 0
+    again = sim(*CALIBRATE, "--out", str(out), cwd=ROOT)  # every evaluation is on disk: same answer
+    assert again.returncode == done.returncode and (out / "calibration.csv").read_text() == first
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [(("--param", "authority.reviewerz=1:9", "--fit", "approval_share_eu"), "did you mean 'authority.reviewers'"),
+     (("--param", "authority.reviewers=100:900", "--fit", "approval_moon"), "choose from"),
+     (("--param", "authority.reviewers=100,900", "--fit", "approval_share_eu"), "give PATH=LOW:HIGH"),
+     (("--param", "authority.reviewers=100:900", "--target", "data/nothing.csv"), "cannot read")],
+)
+def test_calibrate_bad_input_exits_2_before_any_work(tmp_path, args, message):
+    done = sim("calibrate", *args, "--out", str(tmp_path / "no"), cwd=ROOT)
+    assert done.returncode == 2 and message in done.stderr, done.stderr
+    assert not (tmp_path / "no").exists()

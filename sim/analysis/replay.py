@@ -25,6 +25,7 @@ from sim.scenario.schema import Scenario
 
 MAGNETS = "NdFeB"
 CONTROLS_DATE = dt.date(2025, 4, 4)
+INDEX_BASE = "base of the index"
 OBSERVED_COLUMNS = ("quantity", "period", "value", "unit", "note", "source")
 
 
@@ -56,19 +57,34 @@ def replay(scenario: Scenario, observed: pd.DataFrame, replications: int, seed: 
            workers: int = 2) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One row per published figure (observed and model counterparts, the model's 95 % CI, the gap),
     and the per-replication model quantities behind them."""
+    per_rep = measure(scenario, replications, seed, workers)
+    return figures(observed, per_rep), per_rep
+
+
+def measure(scenario: Scenario, replications: int, seed: int, workers: int = 2) -> pd.DataFrame:
+    """The model's quantities that published figures are compared with, one row per replication."""
     if MAGNETS not in scenario.materials or "US" not in {b.destination for b in scenario.buyers.values()}:
         raise ReplayError(f"scenario {scenario.name!r} has no {MAGNETS} material or no US buyers to replay 2025 with")
     tasks = [(scenario, seed, rep) for rep in range(replications)]
-    per_rep = model_index(pd.DataFrame(parallel_map(_measure, tasks, workers)))
+    return model_index(pd.DataFrame(parallel_map(_measure, tasks, workers)))
+
+
+def figures(observed: pd.DataFrame, per_rep: pd.DataFrame) -> pd.DataFrame:
+    """The replay table: each published figure beside the model's counterpart in ``per_rep``."""
     rows = []
     for row in observed.itertuples():
         if row.quantity in INPUTS:
             rows.append(_row(row, "input", None, None, INPUTS[row.quantity]))
             continue
-        comparison = COMPARISONS[row.quantity]
-        target, model_column, basis, how = comparison(row, observed)
+        target, model_column, basis, how = counterpart(row, observed)
         rows.append(_row(row, basis, target, per_rep.get(model_column), how))
-    return pd.DataFrame(rows), per_rep
+    return pd.DataFrame(rows)
+
+
+def counterpart(row, observed: pd.DataFrame) -> tuple[float | None, str, str, str]:
+    """For one published figure: the value compared, the model column it is compared with, whether
+    the baseline was fitted to it, and how the two are compared."""
+    return COMPARISONS[row.quantity](row, observed)
 
 
 def _row(row, basis: str, target: float | None, sample: pd.Series | None, how: str) -> dict[str, object]:
@@ -150,7 +166,7 @@ def _value(observed: pd.DataFrame, quantity: str, period: str) -> float:
 def _total_index(row, observed):
     base = _value(observed, "magnet_exports_total", "2025-01")
     if row.period == "2025-01":
-        return 1.0, "index_total_2025-01", "fitted", "index of January 2025 (the base)"
+        return 1.0, "index_total_2025-01", INDEX_BASE, "index of January 2025 (the base)"
     return (float(row.value) / base, f"index_total_{row.period}", "fitted",
             "exports in the month / January 2025")
 

@@ -62,6 +62,11 @@ class Parameter:
         value = self.low + u * (self.high - self.low)
         return round(value) if self.kind == "integer" else float(value)
 
+    def to_unit(self, value: Any) -> float:
+        """The position in [0, 1] of ``value`` in the range (the inverse of ``from_unit``)."""
+        low = self.as_number(self.low)
+        return (self.as_number(value) - low) / (self.as_number(self.high) - low)
+
     def as_number(self, value: Any) -> float:
         """A value on a numeric axis (dates as days since the low end) for plots and analysis."""
         return float((value - self.low).days) if self.kind == "date" else float(value)

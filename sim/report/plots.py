@@ -332,3 +332,26 @@ def replay_index(per_rep: pd.DataFrame, observed: pd.DataFrame, events: list[tup
     strip = fig.add_subplot(grid[1], sharex=ax)
     policy_strip(strip, {"baseline": events})
     return fig
+
+
+def calibration_gaps(table: pd.DataFrame) -> Figure:
+    """Each published figure's relative gap before and after calibration (fitted ones marked), with the
+    fitted model's 95 % CI."""
+    y = np.arange(len(table))
+    scale = table["observed"].abs().where(table["observed"] != 0, 1.0)
+    fig = Figure(figsize=(8, 1.5 + 0.35 * len(table)), layout="constrained")
+    ax = fig.add_subplot()
+    ax.plot(table["gap_start"] / scale, y, "x", color="0.5", label="scenario as given")
+    after = table["gap_fitted"] / scale
+    ax.errorbar(after, y, xerr=[(table["model_fitted"] - table["ci_low_fitted"]) / scale,
+                                (table["ci_high_fitted"] - table["model_fitted"]) / scale],
+                fmt="o", color="C0", capsize=3, label="calibrated (95 % CI)")
+    ax.axvline(0, color="0.3", linewidth=1)
+    ax.set_yticks(y, [f"{'* ' if fitted else ''}{q} {p}" for q, p, fitted in
+                      zip(table["quantity"], table["period"], table["fitted_to"], strict=True)], fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlabel("(model - published) / published")
+    ax.set_title("Calibration: gap to each published figure (* fitted to)")
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(fontsize="small")
+    return fig

@@ -50,6 +50,13 @@ def test_parameter_kinds_and_levels(text, kind, levels):
     assert parameter.levels() == pytest.approx(levels)
 
 
+@pytest.mark.parametrize("text", ["authority.reviewers=2:6", "veu.false_positive_rate=0:0.2"])
+def test_positions_in_the_range_round_trip(text):
+    parameter = parse_param(text, small())
+    for u in (0.0, 0.5, 1.0):
+        assert parameter.to_unit(parameter.from_unit(u)) == pytest.approx(u)
+
+
 def test_date_parameters_sweep_whole_days():
     scenario = small(veu={"date": "2025-06-01"})
     parameter = parse_param("veu.date=2025-03-01:2025-09-01:3", scenario)

@@ -1,0 +1,128 @@
+"""Calibration: least squares over common random numbers, its standard errors, and its choices."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from sim.analysis.calibrate import CalibrationError, Target, check_parameters, choose_targets, fit
+from sim.analysis.replay import read_observed
+from sim.analysis.sweep import Parameter
+from tests.conftest import ROOT
+
+OBSERVED = ROOT / "data" / "observed_2025.csv"
+SLOPE, INTERCEPT, NOISE_SD, TRUTH = 2.0, 1.0, 0.5, 3.0
+
+
+class MemoryStore:
+    """Evaluations kept in a dict, as PointFiles keeps them on disk."""
+
+    def __init__(self) -> None:
+        self.records: dict[str, dict[str, Any]] = {}
+
+    def done(self) -> dict[str, dict[str, Any]]:
+        return dict(self.records)
+
+    def save(self, point: str, record: dict[str, Any]) -> None:
+        self.records[point] = record
+
+
+def linear_model(noise: np.ndarray, calls: list[float] | None = None):
+    """y = SLOPE x + INTERCEPT + noise, the same noise at every x (common random numbers)."""
+
+    def evaluate(values: dict[str, Any]) -> pd.DataFrame:
+        x = values["x"]
+        if calls is not None:
+            calls.append(x)
+        return pd.DataFrame({"y": SLOPE * x + INTERCEPT + noise})
+
+    return evaluate
+
+
+X = Parameter("x", "number", 0.0, 10.0)
+Y = Target("y", SLOPE * TRUTH + INTERCEPT, "y")
+
+
+def test_one_figure_one_parameter_is_solved_exactly_with_the_monte_carlo_standard_error():
+    noise = np.random.default_rng(1).normal(0, NOISE_SD, 30)
+    result = fit(linear_model(noise), [X], [Y], {"x": 5.0}, MemoryStore())
+    row = result.parameters.iloc[0]
+    assert result.converged
+    assert row["fitted"] == pytest.approx(TRUTH - noise.mean() / SLOPE, abs=1e-3 * 10)  # xtol of the range
+    assert row["std_error"] == pytest.approx(noise.std(ddof=1) / np.sqrt(len(noise)) / SLOPE, rel=1e-6)
+
+
+def test_the_95_percent_interval_covers_the_truth_at_its_rate():
+    trials, replications = 200, 20
+    rng = np.random.default_rng(7)
+    covered = 0
+    for _ in range(trials):
+        row = fit(linear_model(rng.normal(0, NOISE_SD, replications)), [X], [Y], {"x": 5.0},
+                  MemoryStore()).parameters.iloc[0]
+        covered += row["ci_low"] <= TRUTH <= row["ci_high"]
+    # +-1.96 estimated standard errors: the fitted x is linear in the noise mean, so it covers at the
+    # Student-t rate with n - 1 degrees of freedom (a little under 95 % at n = 20)
+    rate = 2 * stats.t.cdf(1.959963984540054, replications - 1) - 1
+    low, high = stats.binom.interval(0.999, trials, rate)
+    assert low <= covered <= high
+
+
+def test_spare_figures_add_the_misfit_to_the_standard_error():
+    noise = np.zeros(10)
+    inconsistent = [Y, Target("y again", Y.observed + 2.0, "y")]
+    result = fit(linear_model(noise), [X], inconsistent, {"x": 5.0}, MemoryStore())
+    row = result.parameters.iloc[0]
+    # without Monte Carlo noise, the whole error is the misfit: s^2 (J'J)^-1 with one spare figure
+    gaps = np.array([(SLOPE * row["fitted"] + INTERCEPT - t.observed) / t.scale for t in inconsistent])
+    jac = np.array([SLOPE * 10 / t.scale for t in inconsistent])
+    assert row["std_error"] == pytest.approx(np.sqrt((gaps @ gaps) / (jac @ jac)) * 10, rel=1e-3)
+
+
+def test_a_rerun_with_the_same_store_evaluates_nothing_again():
+    store, calls = MemoryStore(), []
+    noise = np.random.default_rng(2).normal(0, NOISE_SD, 5)
+    first = fit(linear_model(noise, calls), [X], [Y], {"x": 5.0}, store)
+    made = len(calls)
+    second = fit(linear_model(noise, calls), [X], [Y], {"x": 5.0}, store)
+    assert made > 0 and len(calls) == made
+    pd.testing.assert_frame_equal(first.parameters, second.parameters)
+
+
+def test_a_parameter_without_effect_is_reported_as_not_identified():
+    result = fit(lambda values: pd.DataFrame({"y": np.full(5, 4.0)}), [X], [Y], {"x": 5.0}, MemoryStore())
+    row = result.parameters.iloc[0]
+    assert not row["identified"] and np.isnan(row["std_error"])
+
+
+def test_targets_default_to_every_comparable_figure_but_the_index_base():
+    targets = choose_targets(read_observed(OBSERVED))
+    labels = [t.label for t in targets]
+    assert "magnet_exports_total:2025-05" in labels and "approval_share_eu:2025-11-05" in labels
+    assert "magnet_exports_total:2025-01" not in labels  # 1 by definition: nothing to fit
+    assert not any(label.startswith("alt_magnet_capacity") for label in labels)  # inputs
+
+
+def test_a_quantity_chooses_all_its_periods():
+    targets = choose_targets(read_observed(OBSERVED), ["approval_share_clepa"])
+    assert [t.label for t in targets] == ["approval_share_clepa:2025-06-04", "approval_share_clepa:2025-06-30"]
+    assert targets[0].observed == pytest.approx(0.25)
+
+
+def test_an_unknown_figure_is_refused_with_the_choices():
+    with pytest.raises(CalibrationError, match="choose from .*approval_share_eu:2025-11-05"):
+        choose_targets(read_observed(OBSERVED), ["approval_share_moon"])
+
+
+@pytest.mark.parametrize(
+    ("params", "targets", "message"),
+    [([], [Y], "at least one --param"),
+     ([Parameter("x", "number", 1.0, 2.0, values=(1.0, 2.0))], [Y], "give PATH=LOW:HIGH"),
+     ([X, Parameter("z", "number", 0.0, 1.0)], [Y], "2 parameters cannot be fitted to 1 figure")],
+)
+def test_what_least_squares_cannot_fit_is_refused(params, targets, message):
+    with pytest.raises(CalibrationError, match=message):
+        check_parameters(params, targets)
