@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import yaml
 
 from sim.analysis.compare import Comparison
@@ -29,6 +31,7 @@ DELAYS = "delays.csv"
 COMPARISON = "comparison.csv"
 COMPARISON_PROVENANCE = "compare.json"
 PROVENANCE = "run.json"
+PARQUET_CHUNK = 500  # replications per row group of the long tables
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
@@ -87,8 +90,8 @@ def write_run(result: RunResult, out: Path, source: str | None, workers: int) ->
     """Write the tables and provenance of a run into ``out``; returns the paths written."""
     files = {
         SUMMARY: lambda p: _csv(result.summary, p),
-        REPLICATIONS: lambda p: result.per_replication.to_parquet(p, index=False),
-        TIMESERIES: lambda p: result.timeseries.to_parquet(p, index=False),
+        REPLICATIONS: lambda p: _parquet_in_chunks(p, result.replications, result.per_replication_rows),
+        TIMESERIES: lambda p: _parquet_in_chunks(p, result.replications, result.timeseries_rows),
         DELAYS: lambda p: result.delays.to_csv(p, index=False),
         PROVENANCE: lambda p: p.write_text(json.dumps(provenance(result, source, workers), indent=2) + "\n"),
     }
@@ -97,6 +100,20 @@ def write_run(result: RunResult, out: Path, source: str | None, workers: int) ->
         atomic_write(out / name, write)
         written.append(out / name)
     return written
+
+
+def _parquet_in_chunks(path: Path, replications: int, rows: Callable[[int, int], pd.DataFrame]) -> None:
+    """A long table written a block of replications at a time (one row group each), so that a run
+    of many replications never holds the whole table in memory."""
+    writer = None
+    try:
+        for first in range(0, replications, PARQUET_CHUNK):
+            table = pa.Table.from_pandas(rows(first, min(first + PARQUET_CHUNK, replications)), preserve_index=False)
+            writer = writer or pq.ParquetWriter(path, table.schema)
+            writer.write_table(table)
+    finally:
+        if writer is not None:
+            writer.close()
 
 
 def write_comparison(comparison: Comparison, out: Path, sources: dict[str, str], workers: int) -> list[Path]:
@@ -124,7 +141,8 @@ class RunTables:
 
     folder: Path
     summary: pd.DataFrame
-    timeseries: pd.DataFrame
+    monthly: pd.DataFrame
+    """Demand and shortfall (kg) per replication and month, summed over materials and destinations."""
     delays: pd.DataFrame
     provenance: dict[str, Any]
 
@@ -137,6 +155,15 @@ class ResultsError(ValueError):
     """A results folder that is missing or incomplete."""
 
 
+def monthly_totals(path: Path) -> pd.DataFrame:
+    """Demand and shortfall per replication and month from a ``timeseries.parquet``, read a batch of
+    rows at a time, so that the whole table is never in memory."""
+    parts = []
+    for batch in pq.ParquetFile(path).iter_batches(columns=["replication", "month", "demand_kg", "shortfall_kg"]):
+        parts.append(batch.to_pandas().groupby(["replication", "month"], as_index=False).sum())
+    return pd.concat(parts).groupby(["replication", "month"], as_index=False).sum()
+
+
 def read_run(folder: Path) -> RunTables:
     """Read a run folder written by ``sim run`` (or one variant of ``sim compare``)."""
     missing = [name for name in (SUMMARY, TIMESERIES, DELAYS, PROVENANCE) if not (folder / name).is_file()]
@@ -145,7 +172,7 @@ def read_run(folder: Path) -> RunTables:
     return RunTables(
         folder=folder,
         summary=pd.read_csv(folder / SUMMARY),
-        timeseries=pd.read_parquet(folder / TIMESERIES),
+        monthly=monthly_totals(folder / TIMESERIES),
         delays=pd.read_csv(folder / DELAYS),
         provenance=json.loads((folder / PROVENANCE).read_text()),
     )

@@ -146,24 +146,16 @@ class Authority:
 def calendar_days(now: float, working_days: float, start_weekday: int) -> float:
     """Calendar days needed to put in ``working_days`` of work from ``now``, skipping weekends.
 
-    ``start_weekday`` is the weekday of day 0 (Monday = 0). No work happens on Saturday or Sunday.
+    ``start_weekday`` is the weekday of day 0 (Monday = 0). No work happens on Saturday or Sunday;
+    work started at a weekend starts on Monday, and work that ends with a week ends on Friday night.
     """
-    position = now
-    while _weekday(position, start_weekday) >= 5:
-        position = math.floor(position) + 1
-    weeks, remaining = divmod(working_days, 5)
-    if remaining == 0 and weeks > 0:
-        weeks, remaining = weeks - 1, 5.0
-    position += 7 * weeks
-    while remaining > 1e-12:
-        if _weekday(position, start_weekday) >= 5:
-            position = math.floor(position) + 1
-            continue
-        step = min(remaining, math.floor(position) + 1 - position)
-        position += step
-        remaining -= step
-    return position - now
-
-
-def _weekday(t: float, start_weekday: int) -> int:
-    return (start_weekday + math.floor(t)) % 7
+    week_time = now + start_weekday  # days since a Monday midnight
+    if week_time % 7 >= 5:
+        week_time = 7 * (week_time // 7 + 1)
+    if working_days <= 0:
+        return week_time - start_weekday - now
+    done = 5 * (week_time // 7) + min(week_time % 7, 5) + working_days  # working days since then
+    weeks, rest = divmod(done, 5)
+    if rest == 0:  # the work ends with a Friday
+        weeks, rest = weeks - 1, 5.0
+    return 7 * weeks + rest - start_weekday - now

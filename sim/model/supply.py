@@ -52,16 +52,23 @@ class Order:
         self.licence_kind = NO_LICENCE
 
 
+def place(world: World, order: Order) -> None:
+    """Refuse an order the rules refuse outright (a ban, the VEU rule), else start its process."""
+    regime, firm, material = world.regime, order.stock.firm, order.stock.material
+    if regime.banned(firm.destination, material):
+        _lose(world, order, REJECTED, "ban")
+    elif material in regime.controlled and regime.veu_active and firm.flagged:
+        _lose(world, order, REJECTED, "veu")
+    else:
+        world.env.process(fulfil(world, order))
+
+
 def fulfil(world: World, order: Order) -> Generator[simpy.Event, object, None]:
-    """SimPy process: take an order through licensing, vetting, production and transit."""
+    """SimPy process: take an order the rules allow through licensing, vetting, production and transit."""
     env, regime, stock = world.env, world.regime, order.stock
     firm, material = stock.firm, stock.material
-    if regime.banned(firm.destination, material):
-        return _lose(world, order, REJECTED, "ban")
     licence: Licence | None = None
     if material in regime.controlled:
-        if regime.veu_active and firm.flagged:
-            return _lose(world, order, REJECTED, "veu")
         licence, reason = yield from world.licensing.obtain(firm, material)
         if licence is None:
             return _lose(world, order, REJECTED, reason)

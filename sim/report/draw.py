@@ -38,7 +38,7 @@ def figures(runs: dict[str, RunTables], comparison: pd.DataFrame | None = None,
     first = next(iter(runs.values()))
     drawn = {
         "delay_ecdf": plots.delay_ecdf({n: r.delays for n, r in runs.items()}),
-        "shortfall_fan": plots.shortfall_fan({n: r.timeseries for n, r in runs.items()},
+        "shortfall_fan": plots.shortfall_fan({n: r.monthly for n, r in runs.items()},
                                              {n: policy_events(r.provenance) for n, r in runs.items()},
                                              warmup_end(first.provenance)),
         "shortfall_by_group": plots.shortfall_by_group({n: r.summary for n, r in runs.items()}),

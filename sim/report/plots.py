@@ -49,7 +49,10 @@ def delay_ecdf(delays: dict[str, pd.DataFrame]) -> Figure:
 
 
 def monthly_shortfall_quantiles(timeseries: pd.DataFrame) -> pd.DataFrame:
-    """Per month: p5, p25, p50, p75, p95 across replications of the shortfall fraction (all materials)."""
+    """Per month: p5, p25, p50, p75, p95 across replications of the shortfall fraction (all materials).
+
+    ``timeseries`` has a row per replication and month (or finer: rows are summed per both).
+    """
     per_rep = timeseries.groupby(["replication", "month"])[["demand_kg", "shortfall_kg"]].sum()
     fraction = (per_rep["shortfall_kg"] / per_rep["demand_kg"].where(per_rep["demand_kg"] > 0)).unstack("replication")
     quantiles = fraction.quantile([0.05, 0.25, 0.5, 0.75, 0.95], axis=1).T

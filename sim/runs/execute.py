@@ -47,7 +47,9 @@ class RunResult:
     values: np.ndarray
     """(replications x keys) metric values."""
     summary: pd.DataFrame
-    timeseries: pd.DataFrame
+    shape: Layout
+    series: np.ndarray
+    """(replications x months x materials x destinations x TIMESERIES_COLUMNS), float32."""
     delay_counts: np.ndarray
     """Orders by whole days of delay, summed over replications; last entry: undelivered at the horizon."""
     events: int
@@ -60,13 +62,32 @@ class RunResult:
     @property
     def per_replication(self) -> pd.DataFrame:
         """One row per (replication, metric, group)."""
-        n, k = self.values.shape
+        return self.per_replication_rows(0, self.replications)
+
+    def per_replication_rows(self, first: int, stop: int) -> pd.DataFrame:
+        """The rows of ``per_replication`` for replications ``first`` to ``stop - 1`` (to write in chunks)."""
+        n, k = stop - first, len(self.keys)
         return pd.DataFrame({
-            "replication": np.repeat(np.arange(n), k),
+            "replication": np.repeat(np.arange(first, stop), k),
             "metric": np.tile([m for m, _ in self.keys], n),
             "group": np.tile([g for _, g in self.keys], n),
-            "value": self.values.ravel(),
+            "value": self.values[first:stop].ravel(),
         })
+
+    @property
+    def timeseries(self) -> pd.DataFrame:
+        """One row per (replication, month, material, destination): demand, shortfall, deliveries, exports (kg)."""
+        return self.timeseries_rows(0, self.replications)
+
+    def timeseries_rows(self, first: int, stop: int) -> pd.DataFrame:
+        """The rows of ``timeseries`` for replications ``first`` to ``stop - 1`` (to write in chunks)."""
+        shape = self.shape
+        index = pd.MultiIndex.from_product(
+            [range(first, stop), shape.months, shape.materials, shape.destinations],
+            names=["replication", "month", "material", "destination"],
+        )
+        flat = self.series[first:stop].reshape(-1, len(TIMESERIES_COLUMNS))
+        return pd.DataFrame(flat, index=index, columns=list(TIMESERIES_COLUMNS)).reset_index()
 
     @property
     def delays(self) -> pd.DataFrame:
@@ -158,7 +179,8 @@ class _Accumulator:
             keys=self.shape.keys,
             values=self.values,
             summary=summarise(list(self.shape.keys), self.values),
-            timeseries=_timeseries_table(self.shape, self.series),
+            shape=self.shape,
+            series=self.series,
             delay_counts=self.delay_counts,
             events=self.events,
             wall_seconds=time.perf_counter() - self.started,
@@ -243,13 +265,3 @@ def _set_worker_scenarios(scenarios: list[Scenario], seed: int) -> None:
 def _replicate_in_worker(task: tuple[int, int]) -> tuple[int, Replication]:
     job, index = task
     return job, replicate(_worker["scenarios"][job], _worker["seed"], index, _worker["shapes"][job])
-
-
-def _timeseries_table(shape: Layout, series: np.ndarray) -> pd.DataFrame:
-    n = series.shape[0]
-    index = pd.MultiIndex.from_product(
-        [range(n), shape.months, shape.materials, shape.destinations],
-        names=["replication", "month", "material", "destination"],
-    )
-    flat = series.reshape(-1, len(TIMESERIES_COLUMNS))
-    return pd.DataFrame(flat, index=index, columns=list(TIMESERIES_COLUMNS)).reset_index()

@@ -1,0 +1,43 @@
+"""Writing and reading results: long tables in chunks, read back without holding them whole."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from sim import io
+from sim.runs.execute import run
+from tests.conftest import small
+
+
+@pytest.fixture(scope="module")
+def result():
+    return run(small(), replications=5, seed=3, workers=1)
+
+
+def test_long_tables_written_in_chunks_equal_the_whole_tables(tmp_path, monkeypatch, result):
+    monkeypatch.setattr(io, "PARQUET_CHUNK", 2)
+    io.write_run(result, tmp_path, None, workers=1)
+    timeseries = pq.ParquetFile(tmp_path / io.TIMESERIES)
+    assert timeseries.num_row_groups == 3  # replications 0-1, 2-3, 4
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / io.TIMESERIES), result.timeseries)
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / io.REPLICATIONS), result.per_replication)
+
+
+def test_monthly_totals_sum_every_material_and_destination(tmp_path, result):
+    io.write_run(result, tmp_path, None, workers=1)
+    monthly = io.read_run(tmp_path).monthly
+    expected = result.timeseries.groupby(["replication", "month"], as_index=False)[["demand_kg", "shortfall_kg"]].sum()
+    pd.testing.assert_frame_equal(monthly, expected)
+    assert len(monthly) == 5 * result.timeseries["month"].nunique()
+
+
+def test_a_failed_write_leaves_no_file(tmp_path):
+    def fail(path):
+        path.write_text("half")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError):
+        io.atomic_write(tmp_path / "table.csv", fail)
+    assert list(tmp_path.iterdir()) == []
