@@ -1,11 +1,12 @@
 """Speed and memory figures of the model, printed in one process run so that they compare.
 
-    python benchmarks/run.py            # full: about 3 minutes on 2 cores
+    python benchmarks/run.py            # full: about 10 minutes on 2 cores
     python benchmarks/run.py --quick    # a smoke run of the same measurements
 
 Prints: events per second of the model on the reference scenario next to bare SimPy; seconds per
 replication and replications per second with 1 and 2 workers; peak memory of the parent and
-workers; how the cost grows with the number of buyers (1x, 4x, 16x).
+workers; peak memory of ``sim run`` with 10,000 replications (1,000 with --quick), as a user runs
+it, report included; how the cost grows with the number of buyers (1x, 4x, 16x).
 """
 
 from __future__ import annotations
@@ -13,15 +14,19 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
 import simpy
+import yaml
 
 from sim.model.world import simulate
 from sim.runs.execute import run
 from sim.runs.streams import streams
-from sim.scenario.load import load_scenario
+from sim.scenario.load import load_scenario, resolved_dict
 from sim.scenario.schema import Scenario
 
 REFERENCE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline_2025.yaml"
@@ -59,6 +64,29 @@ def scaled(scenario: Scenario, factor: int) -> Scenario:
     return scenario.model_copy(update={"buyers": buyers, "authority": authority})
 
 
+def one_firm_per_group(scenario: Scenario) -> Scenario:
+    """The scenario with one firm in every buyer group: the results have the same shape (months,
+    materials, destinations, groups), so aggregating them costs the same memory, at a tenth of the time."""
+    buyers = {name: group.model_copy(update={"count": 1}) for name, group in scenario.buyers.items()}
+    return scenario.model_copy(update={"buyers": buyers})
+
+
+def memory_of_a_long_run(scenario: Scenario, replications: int) -> tuple[float, float, float]:
+    """Peak memory (MiB) of ``sim run`` (parent, largest worker) with ``replications``, and its wall time."""
+    measure = ("import resource, sys; from sim.cli import main; status = main(sys.argv[1:]); "
+               "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "
+               "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(status)")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "scenario.yaml"
+        path.write_text(yaml.safe_dump(resolved_dict(scenario), sort_keys=False))
+        started = time.perf_counter()
+        done = subprocess.run([sys.executable, "-c", measure, "run", str(path), "-n", str(replications),
+                               "--out", str(Path(folder) / "out")], capture_output=True, text=True, check=True)
+        wall = time.perf_counter() - started
+    parent, child = (int(v) / 1024 for v in done.stdout.split()[-2:])
+    return parent, child, wall
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer replications, same measurements")
@@ -88,6 +116,11 @@ def main() -> None:
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     workers_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"peak memory: {own:.0f} MiB in this process, {workers_peak:.0f} MiB in the largest worker")
+
+    many = 1_000 if args.quick else 10_000
+    parent, child, wall = memory_of_a_long_run(one_firm_per_group(scenario), many)
+    print(f"sim run, {many:,} replications (one firm per group, same result tables), report included: "
+          f"peak {parent:.0f} MiB (parent), {child:.0f} MiB (largest worker), {wall:.0f} s")
 
     print("\nbuyers  firms  ms/replication  per firm (relative)")
     base = None

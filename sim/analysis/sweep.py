@@ -296,6 +296,8 @@ def run_sweep(scenario: Scenario, sweep: Sweep, store: PointStore, workers: int 
             "values": {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in points[index].items()},
             "metrics": {m: {c: _plain(summary.loc[m, c]) for c in ("mean", "ci_low", "ci_high", "n")}
                         for m in summary.index},
+            "events_simulated": result.events,
+            "wall_seconds": round(result.wall_seconds, 3),
         }
         store.save(ids[index], record)
         finished[ids[index]] = record

@@ -148,6 +148,8 @@ def test_run_sweep_resumes_from_saved_points_with_identical_results():
                                                    "metrics": _metrics(first)}}
     resumed = run_sweep(scenario, sweep, partial_store, workers=2)
     assert resumed.equals(whole)
+    fresh = partial_store.records[whole["id"].iloc[1]]  # a point run here records what it cost
+    assert fresh["events_simulated"] > 0 and fresh["wall_seconds"] > 0
     queue = whole["queue_wait_days:mean"].to_numpy()
     assert queue[0] > queue[1] >= queue[2]  # more reviewers, shorter waits
 
