@@ -92,7 +92,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: cannot write results: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
-        print("\ninterrupted; no result files were written", file=sys.stderr)
+        print("\ninterrupted; no result tables were written (finished sweep points and calibration "
+              "evaluations are kept: the same command resumes)", file=sys.stderr)
         return EXIT_INTERRUPTED
 
 

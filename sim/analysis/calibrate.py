@@ -121,7 +121,7 @@ def fit(evaluate: Callable[[dict[str, Any]], pd.DataFrame], params: Sequence[Par
             store.save(key, done[key])
         frame = pd.DataFrame(done[key]["per_rep"], dtype=float)
         gaps = _relative_gaps(frame, targets)
-        if key not in {t["id"] for t in trace}:
+        if key not in {row["id"] for row in trace}:  # each point once, in the order first visited
             trace.append({"id": key, **_plain(values), "cost": 0.5 * float(gaps @ gaps),
                           **{f"gap:{t.label}": g for t, g in zip(targets, gaps, strict=True)}})
             if progress:
