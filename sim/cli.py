@@ -39,6 +39,7 @@ from sim.io import (
     POINTS,
     PointFiles,
     ResultsError,
+    check_writable,
     markdown_table,
     scenario_hash,
     write_comparison,
@@ -228,6 +229,7 @@ def _non_negative(text: str) -> int:
 def _run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.overrides)
     out = args.out or Path("results") / scenario.name
+    check_writable(out)
     n = args.replications or scenario.monte_carlo.replications
     workers = args.workers or default_workers(n)
     result = run(scenario, replications=n, seed=args.seed, workers=workers, progress=sys.stderr.isatty())
@@ -245,6 +247,7 @@ def _compare(args: argparse.Namespace) -> int:
     baseline = by_file.get(str(args.baseline), args.baseline) if args.baseline else scenarios[0].name
     check_comparable(scenarios, baseline)
     out = args.out or Path("results") / ("compare-" + "-".join(s.name for s in scenarios))[:120]
+    check_writable(out)
     n = args.replications or scenarios[0].monte_carlo.replications
     workers = args.workers or default_workers(n)
     comparison = compare(scenarios, baseline, n, args.seed, workers, progress=sys.stderr.isatty(),
@@ -284,6 +287,7 @@ def _sweep(args: argparse.Namespace) -> int:
             raise SweepError(str(exc)) from None
         scheduler = args.scheduler
     out = args.out or Path("results") / f"{scenario.name}-sweep-{args.method}"
+    check_writable(out)
     description = {"scenario_file": str(args.scenario), "method": sweep.method, "points": points_planned,
                    "params": [asdict(p) for p in params], "replications": sweep.replications, "seed": seed}
     store = PointFiles(out, sweep.fingerprint(scenario), description)
@@ -317,6 +321,7 @@ def _verify(args: argparse.Namespace) -> int:
         selected = cases(args.folder, args.cases)
     except ValueError as exc:
         raise SweepError(str(exc)) from None
+    check_writable(args.out)
     table = verify(selected, quick=args.quick, workers=args.workers)
     write_table(table, args.out / "verify.csv")
     save({"verification_mmc": plots.verification_mmc(table), "verification_checks": plots.verification_summary(table)},
@@ -338,6 +343,7 @@ def _replay(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     observed = read_observed(args.target)
     seed = scenario.monte_carlo.seed if args.seed is None else args.seed
+    check_writable(args.out)
     table, per_rep = replay(scenario, observed, args.replications, seed, args.workers)
     write_table(table, args.out / "replay.csv")
     events = [(date, name) for date, name in policy_events({"scenario": resolved_dict(scenario)})]
@@ -362,6 +368,7 @@ def _calibrate(args: argparse.Namespace) -> int:
     check_parameters(params, targets)
     seed = scenario.monte_carlo.seed if args.seed is None else args.seed
     out = args.out or Path("results") / f"{scenario.name}-calibration"
+    check_writable(out)
     description = {"scenario_file": str(args.scenario), "replications": args.replications, "seed": seed}
     store = PointFiles(out, scenario_hash(scenario) + f":{args.replications}:{seed}", description,
                        CALIBRATION_MANIFEST)

@@ -48,6 +48,15 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
         raise
 
 
+def check_writable(out: Path) -> None:
+    """Refuse, before any work, an output folder that cannot be written (nothing is created here)."""
+    if out.exists() and not out.is_dir():
+        raise ResultsError(f"--out {out} is a file, not a folder")
+    existing = next(p for p in (out, *out.parents) if p.exists())
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise ResultsError(f"cannot write results to {out}: {existing} is not a writable folder")
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)

@@ -111,6 +111,14 @@ def test_bad_scenario_exits_2_with_a_clear_message_and_writes_nothing(tmp_path, 
     assert not out.exists() and not (tmp_path / "results").exists()
 
 
+@pytest.mark.parametrize("command", [("run",), ("sweep", "--param", "authority.reviewers=1:3")])
+def test_an_unwritable_output_folder_exits_2_before_any_work(tmp_path, small_file, command):
+    taken = tmp_path / "taken"
+    taken.write_text("")
+    done = sim(command[0], str(small_file), *command[1:], "--out", str(taken / "out"))
+    assert done.returncode == 2 and "not a writable folder" in done.stderr, done.stderr
+
+
 def test_missing_file_exits_2(tmp_path):
     done = sim("validate", str(tmp_path / "nope.yaml"))
     assert done.returncode == 2 and "cannot read the file" in done.stderr

@@ -41,3 +41,13 @@ def test_a_failed_write_leaves_no_file(tmp_path):
     with pytest.raises(OSError):
         io.atomic_write(tmp_path / "table.csv", fail)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_output_folder_that_cannot_be_written_is_refused_before_any_work(tmp_path):
+    a_file = tmp_path / "taken"
+    a_file.write_text("")
+    for out in (a_file, a_file / "under"):
+        with pytest.raises(io.ResultsError, match="taken"):
+            io.check_writable(out)
+    io.check_writable(tmp_path / "new" / "folder")  # created later, by the writes
+    assert not (tmp_path / "new").exists()
