@@ -65,10 +65,13 @@ def shortfall_fan(timeseries: dict[str, pd.DataFrame], events: dict[str, list[tu
                   warmup_end: dt.date | None = None) -> Figure:
     """Monthly shortfall fraction per variant (median, p25-p75 and p5-p95 bands), policy events below."""
     n = len(timeseries)
-    fig = Figure(figsize=(9, 2.6 * n + 1.6), layout="constrained")
-    grid = fig.add_gridspec(n + 1, 1, height_ratios=[3] * n + [0.4 + 0.35 * len(events)])
+    months = pd.to_datetime(sorted({m for table in timeseries.values() for m in table["month"]}))
+    span_days = float((months.max() - months.min()).days) + 31
+    strip = strip_height(events, span_days)
+    fig = Figure(figsize=(9, 2.6 * n + 0.6 + strip), layout="constrained")
+    grid = fig.add_gridspec(n + 1, 1, height_ratios=[2.6] * n + [strip])
     axes = [fig.add_subplot(grid[i]) for i in range(n)]
-    strip = fig.add_subplot(grid[n], sharex=axes[0])
+    strip_ax = fig.add_subplot(grid[n], sharex=axes[0])
     for ax, (name, table) in zip(axes, timeseries.items(), strict=True):
         q = monthly_shortfall_quantiles(table)
         ax.fill_between(q.index, q["p5"], q["p95"], step="post", alpha=0.2, color="C0", label="p5-p95")
@@ -82,25 +85,61 @@ def shortfall_fan(timeseries: dict[str, pd.DataFrame], events: dict[str, list[tu
         ax.grid(alpha=0.3)
         ax.legend(loc="upper right", fontsize="small")
         ax.sharex(axes[0])
-    policy_strip(strip, events)
+    policy_strip(strip_ax, events, span_days)
     return fig
 
 
-def policy_strip(ax, events: dict[str, list[tuple[dt.date, str]]]) -> None:
-    """A timeline strip: one row per variant, a marker at each policy event.
+Events = dict[str, list[tuple[dt.date, str]]]
+"""Dated policy events (date, name) per variant."""
+STRIP_WIDTH_INCHES = 6.5  # the time axis of a 9-inch figure, less its margins and row names
+STRIP_CHAR_INCHES = 0.05  # an average character of the strip's 6-point labels
 
-    Events are labelled in the first row, and in other rows only where they differ from it.
-    """
+
+def strip_labels(events: Events, span_days: float) -> list[list[tuple[dt.date, str, int]]]:
+    """Per variant, its labelled events (events on one day share a label; rows after the first label
+    only events the first lacks), each with the label line where it clears the labels before it."""
+    days_per_char = span_days / STRIP_WIDTH_INCHES * STRIP_CHAR_INCHES
     first = set(next(iter(events.values()), []))
+    rows = []
     for row, dated in enumerate(events.values()):
-        labelled = [event for event in dated if row == 0 or event not in first]
-        for date, _label in dated:
-            ax.plot([pd.Timestamp(date)], [row], marker="|", markersize=12, color="C3")
-        for k, (date, label) in enumerate(labelled):
-            ax.annotate(label, (pd.Timestamp(date), row), xytext=(2, 3 + 7 * (k % 3)), textcoords="offset points",
-                        fontsize=6)
-    ax.set_yticks(range(len(events)), list(events))
-    ax.set_ylim(-0.5, len(events) - 0.1)
+        by_day: dict[dt.date, list[str]] = {}
+        for date, name in sorted(dated):
+            if row == 0 or (date, name) not in first:
+                by_day.setdefault(date, []).append(name)
+        line_ends: list[float] = []
+        labels = []
+        for date, names in by_day.items():
+            label = " + ".join(names)
+            x = date.toordinal()
+            line = next((k for k, end in enumerate(line_ends) if end < x), len(line_ends))
+            if line == len(line_ends):
+                line_ends.append(x)
+            line_ends[line] = x + (len(label) + 2) * days_per_char
+            labels.append((date, label, line))
+        rows.append(labels)
+    return rows
+
+
+def strip_height(events: Events, span_days: float) -> float:
+    """Height (inches) of a policy strip whose labels do not overlap."""
+    lines = [max((line for *_, line in labels), default=-1) + 1 for labels in strip_labels(events, span_days)]
+    return 0.5 + sum(0.25 + 0.12 * n for n in lines)
+
+
+def policy_strip(ax, events: Events, span_days: float) -> None:
+    """A timeline strip: one row per variant, a marker at each policy event, labels stacked in lines
+    so that none overlaps (see ``strip_labels``)."""
+    base = 0.0
+    bases = []
+    for dated, labels in zip(events.values(), strip_labels(events, span_days), strict=True):
+        bases.append(base)
+        for date, _name in dated:
+            ax.plot([pd.Timestamp(date)], [base], marker="|", markersize=10, color="C3")
+        for date, label, line in labels:
+            ax.annotate(label, (pd.Timestamp(date), base + 0.35 + 0.5 * line), fontsize=6, va="bottom")
+        base += 1.0 + 0.5 * max((line + 1 for *_, line in labels), default=0)
+    ax.set_yticks(bases, list(events))
+    ax.set_ylim(-0.5, base)
     ax.set_xlabel("policy events")
     ax.grid(axis="x", alpha=0.3)
 
@@ -317,8 +356,10 @@ def replay_index(per_rep: pd.DataFrame, observed: pd.DataFrame, events: list[tup
     columns = sorted(c for c in per_rep if c.startswith("index_total_"))
     months = pd.to_datetime([c.removeprefix("index_total_") for c in columns])
     q = per_rep[columns].quantile([0.05, 0.25, 0.5, 0.75, 0.95]).to_numpy()
-    fig = Figure(figsize=(9, 6), layout="constrained")
-    grid = fig.add_gridspec(2, 1, height_ratios=[4, 1])
+    span_days = float((months.max() - months.min()).days) + 31
+    strip = strip_height({"baseline": events}, span_days)
+    fig = Figure(figsize=(9, 4.5 + strip), layout="constrained")
+    grid = fig.add_gridspec(2, 1, height_ratios=[4.5, strip])
     ax = fig.add_subplot(grid[0])
     ax.fill_between(months, q[0], q[4], alpha=0.2, color="C0", label="model p5-p95")
     ax.fill_between(months, q[1], q[3], alpha=0.4, color="C0", label="model p25-p75")
@@ -332,8 +373,7 @@ def replay_index(per_rep: pd.DataFrame, observed: pd.DataFrame, events: list[tup
     ax.set_ylim(bottom=0)
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small")
-    strip = fig.add_subplot(grid[1], sharex=ax)
-    policy_strip(strip, {"baseline": events})
+    policy_strip(fig.add_subplot(grid[1], sharex=ax), {"baseline": events}, span_days)
     return fig
 
 

@@ -46,6 +46,17 @@ def test_fan_chart_has_bands_median_and_policy_strip(comparison):
     assert [t.get_text() for t in strip.texts] == ["ban"]  # labelled once, the same event in both rows
 
 
+def test_strip_labels_never_overlap_and_share_a_day():
+    day = dt.date(2025, 4, 4)
+    events = {"base": [(day, "controls"), (day, "tension"), (day + dt.timedelta(days=3), "truce"),
+                       (day + dt.timedelta(days=400), "later")],
+              "variant": [(day, "controls"), (day, "tension"), (day + dt.timedelta(days=9), "revocation")]}
+    base, variant = plots.strip_labels(events, span_days=1200)
+    assert [(label, line) for _, label, line in base] == [("controls + tension", 0), ("truce", 1), ("later", 0)]
+    assert [label for _, label, _ in variant] == ["revocation"]  # what the first row already shows is not repeated
+    assert plots.strip_height(events, 1200) > plots.strip_height({"base": events["base"][:1]}, 1200)
+
+
 def test_monthly_quantiles_are_ordered(comparison):
     q = plots.monthly_shortfall_quantiles(comparison.results["small"].timeseries).dropna()
     assert (q["p5"] <= q["p25"]).all() and (q["p25"] <= q["p50"]).all() and (q["p75"] <= q["p95"]).all()
