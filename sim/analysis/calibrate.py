@@ -11,7 +11,6 @@ estimates it).
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable, Sequence
@@ -23,8 +22,7 @@ import pandas as pd
 from scipy.optimize import least_squares
 
 from sim.analysis.replay import INDEX_BASE, INPUTS, counterpart, figures, measure
-from sim.analysis.sweep import Parameter, PointStore, SweepError, variant
-from sim.scenario.load import leaves, resolved_dict
+from sim.analysis.sweep import Parameter, PointStore, SweepError, base_value, plain_values, variant
 from sim.scenario.schema import Scenario
 
 STEP = 0.05  # finite-difference step, as a share of each parameter's range: wider than CRN jitter
@@ -110,23 +108,23 @@ def fit(evaluate: Callable[[dict[str, Any]], pd.DataFrame], params: Sequence[Par
     """Least squares of the targets' relative gaps over ``params``; ``evaluate`` maps parameter values
     to per-replication model quantities, and every evaluation is kept in ``store`` (so a rerun resumes)."""
     done = store.done()
+    frames: dict[str, pd.DataFrame] = {}  # the points visited, in order
     trace: list[dict[str, Any]] = []
 
     def per_rep(unit: np.ndarray) -> pd.DataFrame:
         values = {p.path: p.from_unit(float(u)) for p, u in zip(params, unit, strict=True)}
         key = _key(values)
-        if key not in done:
-            frame = evaluate(values)
-            done[key] = {"values": _plain(values), "per_rep": frame.to_dict(orient="list")}
-            store.save(key, done[key])
-        frame = pd.DataFrame(done[key]["per_rep"], dtype=float)
-        gaps = _relative_gaps(frame, targets)
-        if key not in {row["id"] for row in trace}:  # each point once, in the order first visited
-            trace.append({"id": key, **_plain(values), "cost": 0.5 * float(gaps @ gaps),
+        if key not in frames:
+            if key not in done:
+                done[key] = {"values": plain_values(values), "per_rep": evaluate(values).to_dict(orient="list")}
+                store.save(key, done[key])
+            frames[key] = pd.DataFrame(done[key]["per_rep"], dtype=float)
+            gaps = _relative_gaps(frames[key], targets)
+            trace.append({"id": key, **plain_values(values), "cost": 0.5 * float(gaps @ gaps),
                           **{f"gap:{t.label}": g for t, g in zip(targets, gaps, strict=True)}})
             if progress:
                 progress(trace[-1])
-        return frame
+        return frames[key]
 
     def gaps(unit: np.ndarray) -> np.ndarray:
         return _relative_gaps(per_rep(unit), targets)
@@ -179,12 +177,7 @@ def calibrated_scenario(scenario: Scenario, result: Fit) -> Scenario:
 
 def _start(scenario: Scenario, params: Sequence[Parameter]) -> dict[str, Any]:
     """The scenario's own values, moved inside the ranges where they lie outside."""
-    current = leaves(resolved_dict(scenario))
-    start = {}
-    for p in params:
-        value = dt.date.fromisoformat(current[p.path]) if p.kind == "date" else current[p.path]
-        start[p.path] = min(max(value, p.low), p.high)
-    return start
+    return {p.path: min(max(base_value(scenario, p), p.low), p.high) for p in params}
 
 
 def _relative_gaps(per_rep: pd.DataFrame, targets: Sequence[Target]) -> np.ndarray:
@@ -223,10 +216,6 @@ def _clip(p: Parameter, x: float) -> Any:
     return p.from_unit(min(max((x - p.as_number(p.low)) / _span(p), 0.0), 1.0))
 
 
-def _plain(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in values.items()}
-
-
 def _key(values: dict[str, Any]) -> str:
     """A stable file name for one evaluation (``p`` and a hash of the values)."""
-    return "p" + hashlib.sha256(json.dumps(_plain(values), sort_keys=True).encode()).hexdigest()[:16]
+    return "p" + hashlib.sha256(json.dumps(plain_values(values), sort_keys=True).encode()).hexdigest()[:16]

@@ -130,7 +130,7 @@ def design(sweep: Sweep, scenario: Scenario) -> list[dict[str, Any]]:
         return [dict(zip([p.path for p in params], combo, strict=True))
                 for combo in itertools.product(*(p.levels() for p in params))]
     if sweep.method == "oat":
-        base = {p.path: _base_value(scenario, p) for p in params}
+        base = {p.path: base_value(scenario, p) for p in params}
         points = [dict(base)]
         for p in params:
             points += [{**base, p.path: level} for level in p.levels() if level != base[p.path]]
@@ -156,15 +156,20 @@ def check(sweep: Sweep) -> None:
         raise SweepError("every point needs at least 2 replications for a confidence interval")
 
 
+def plain_values(values: dict[str, Any]) -> dict[str, Any]:
+    """Parameter values as JSON-ready data (dates as ISO strings)."""
+    return {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in values.items()}
+
+
 def variant(scenario: Scenario, values: dict[str, Any]) -> Scenario:
     """The scenario with parameters set by dotted path, validated by the schema."""
     data = resolved_dict(scenario)
-    for path, value in values.items():
+    for path, value in plain_values(values).items():
         node = data
         *parents, leaf = path.split(".")
         for part in parents:
             node = node[part]
-        node[leaf] = value.isoformat() if isinstance(value, dt.date) else value
+        node[leaf] = value
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
@@ -261,7 +266,8 @@ def _value(kind: str, text: str) -> Any:
     return number
 
 
-def _base_value(scenario: Scenario, p: Parameter) -> Any:
+def base_value(scenario: Scenario, p: Parameter) -> Any:
+    """The scenario's own value of a parameter (a date as a date)."""
     value = leaves(resolved_dict(scenario))[p.path]
     return dt.date.fromisoformat(value) if p.kind == "date" else value
 
@@ -293,7 +299,7 @@ def run_sweep(scenario: Scenario, sweep: Sweep, store: PointStore, workers: int 
         summary = result.summary[result.summary["group"] == "all"].set_index("metric")
         record = {
             "id": ids[index],
-            "values": {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in points[index].items()},
+            "values": plain_values(points[index]),
             "metrics": {m: {c: _plain(summary.loc[m, c]) for c in ("mean", "ci_low", "ci_high", "n")}
                         for m in summary.index},
             "events_simulated": result.events,

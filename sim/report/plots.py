@@ -65,8 +65,7 @@ def shortfall_fan(timeseries: dict[str, pd.DataFrame], events: dict[str, list[tu
                   warmup_end: dt.date | None = None) -> Figure:
     """Monthly shortfall fraction per variant (median, p25-p75 and p5-p95 bands), policy events below."""
     n = len(timeseries)
-    months = pd.to_datetime(sorted({m for table in timeseries.values() for m in table["month"]}))
-    span_days = float((months.max() - months.min()).days) + 31
+    span_days = _span_days(pd.to_datetime(sorted({m for table in timeseries.values() for m in table["month"]})))
     strip = strip_height(events, span_days)
     fig = Figure(figsize=(9, 2.6 * n + 0.6 + strip), layout="constrained")
     grid = fig.add_gridspec(n + 1, 1, height_ratios=[2.6] * n + [strip])
@@ -118,6 +117,11 @@ def strip_labels(events: Events, span_days: float) -> list[list[tuple[dt.date, s
             labels.append((date, label, line))
         rows.append(labels)
     return rows
+
+
+def _span_days(months: pd.DatetimeIndex) -> float:
+    """Days from the first month's start to the last month's end: the time axis of a monthly plot."""
+    return float((months.max() - months.min()).days) + 31
 
 
 def strip_height(events: Events, span_days: float) -> float:
@@ -356,7 +360,7 @@ def replay_index(per_rep: pd.DataFrame, observed: pd.DataFrame, events: list[tup
     columns = sorted(c for c in per_rep if c.startswith("index_total_"))
     months = pd.to_datetime([c.removeprefix("index_total_") for c in columns])
     q = per_rep[columns].quantile([0.05, 0.25, 0.5, 0.75, 0.95]).to_numpy()
-    span_days = float((months.max() - months.min()).days) + 31
+    span_days = _span_days(months)
     strip = strip_height({"baseline": events}, span_days)
     fig = Figure(figsize=(9, 4.5 + strip), layout="constrained")
     grid = fig.add_gridspec(2, 1, height_ratios=[4.5, strip])

@@ -12,23 +12,10 @@ from scipy import stats
 from sim.analysis.calibrate import CalibrationError, Target, check_parameters, choose_targets, fit
 from sim.analysis.replay import read_observed
 from sim.analysis.sweep import Parameter
-from tests.conftest import ROOT
+from tests.conftest import ROOT, MemoryStore
 
 OBSERVED = ROOT / "data" / "observed_2025.csv"
 SLOPE, INTERCEPT, NOISE_SD, TRUTH = 2.0, 1.0, 0.5, 3.0
-
-
-class MemoryStore:
-    """Evaluations kept in a dict, as PointFiles keeps them on disk."""
-
-    def __init__(self) -> None:
-        self.records: dict[str, dict[str, Any]] = {}
-
-    def done(self) -> dict[str, dict[str, Any]]:
-        return dict(self.records)
-
-    def save(self, point: str, record: dict[str, Any]) -> None:
-        self.records[point] = record
 
 
 def linear_model(noise: np.ndarray, calls: list[float] | None = None):

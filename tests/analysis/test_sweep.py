@@ -20,18 +20,7 @@ from sim.analysis.sweep import (
     points_table,
     run_sweep,
 )
-from tests.conftest import small
-
-
-class MemoryStore:
-    def __init__(self):
-        self.records = {}
-
-    def done(self):
-        return dict(self.records)
-
-    def save(self, point, record):
-        self.records[point] = record
+from tests.conftest import MemoryStore, small
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,7 @@ import pytest
 
 from sim.analysis.sweep import Sweep, parse_param, run_sweep
 from sim.runs.execute import check_scheduler
-from tests.analysis.test_sweep import MemoryStore
-from tests.conftest import small
+from tests.conftest import MemoryStore, small
 
 distributed = pytest.importorskip("distributed")
 
