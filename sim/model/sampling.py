@@ -105,9 +105,12 @@ def _batch_function(spec: object, rng: np.random.Generator):
     raise TypeError(f"not a distribution: {spec!r}")
 
 
-def gamma_rate(mean: float, cv: float, rng: np.random.Generator) -> float:
-    """One draw of a positive rate with the given mean and coefficient of variation."""
-    if cv < 1e-6:  # a gamma this narrow is the mean, and its shape would overflow
-        return mean
-    shape = 1 / cv**2
-    return float(rng.gamma(shape, mean / shape))
+def gamma_rates(means: np.ndarray, cvs: np.ndarray, periods: int, rng: np.random.Generator) -> np.ndarray:
+    """Positive rates with the given means and coefficients of variation: a row per period, a column
+    per mean, drawn row by row. A column with cv ~ 0 is its mean (a gamma that narrow would overflow
+    its shape) and draws nothing."""
+    rates = np.tile(np.asarray(means, dtype=float), (periods, 1))
+    random = np.asarray(cvs) >= 1e-6
+    shape = 1 / np.asarray(cvs)[random] ** 2
+    rates[:, random] = rng.gamma(shape, rates[0, random] / shape, size=(periods, int(random.sum())))
+    return rates

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-from collections.abc import Generator, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
 
@@ -12,7 +12,7 @@ import numpy as np
 import simpy
 
 from sim.model.authority import Authority
-from sim.model.buyers import Firm, Stock, fixed_interval_orders
+from sim.model.buyers import Consumption, Firm, Stock, fixed_interval_orders, interval_totals
 from sim.model.licences import Licensing
 from sim.model.policy import Regime, timeline
 from sim.model.records import (
@@ -24,7 +24,7 @@ from sim.model.records import (
     Records,
     columns,
 )
-from sim.model.sampling import Dice, RandomStreams, Sampler, gamma_rate
+from sim.model.sampling import Dice, RandomStreams, Sampler, gamma_rates
 from sim.model.supply import AlternativeSupply, Order, place
 from sim.scenario.schema import FixedInterval, Scenario
 
@@ -67,16 +67,36 @@ class World:
             for name, m in scenario.materials.items()
         }
         self.orders: list[Order] = []
-        self.firms, self.stocks = self._populate(streams)
-        self._demand_rng = streams.shared("demand")
+        self.boundaries, self.interval_month, self.months = accounting_intervals(
+            calendar.start, calendar.horizon_days, calendar.warmup_days
+        )
         self._streams = streams
+        first_of_month = np.flatnonzero(np.diff(self.interval_month[:-1], prepend=-1))
+        self.month_starts = self.boundaries[first_of_month]
+        self.rates = self._demand_rates()
+        self.firms, self.stocks = self._populate()
 
-    def _populate(self, streams: RandomStreams) -> tuple[list[Firm], list[Stock]]:
+    def _demand_rates(self) -> np.ndarray:
+        """China-sourced consumption (kg/day) of every stock, in the order ``_populate`` makes them, in
+        every month: the first month at the mean, each later one drawn (see ``gamma_rates``)."""
+        demands = [
+            (demand.mean_kg_per_day * self.scenario.materials[material].china_share, demand.cv)
+            for group in self.scenario.buyers.values()
+            for _ in range(group.count)
+            for material, demand in group.demand.items()
+        ]
+        means, cvs = np.array(demands, dtype=float).reshape(-1, 2).T
+        later = gamma_rates(means, cvs, len(self.month_starts) - 1, self._streams.shared("demand"))
+        return np.vstack([means, later]).T
+
+    def _populate(self) -> tuple[list[Firm], list[Stock]]:
         """Every firm of every group, flagged or not by the VEU list, with a stock per material it uses."""
+        streams = self._streams
         firms: list[Firm] = []
         stocks: list[Stock] = []
         veu_rng = streams.shared("veu")
         false_positive = self.scenario.veu.false_positive_rate
+        month_starts = self.month_starts.tolist()
         for group_index, (name, group) in enumerate(self.scenario.buyers.items()):
             civilian = group.veu_flag_probability if group.veu_flag_probability is not None else false_positive
             flags = veu_rng.random(group.count) < (1.0 if group.military else civilian)
@@ -87,7 +107,8 @@ class World:
                     share = self.scenario.materials[material].china_share
                     index = len(stocks)
                     dice = Dice(self.scenario, streams, index, group.destination)
-                    stock = Stock(self.env, index, firm, material, demand.mean_kg_per_day * share, share, group,
+                    consumption = Consumption(month_starts, self.rates[index].tolist())
+                    stock = Stock(self.env, index, firm, material, consumption, demand.mean_kg_per_day * share, group,
                                   self._place_order, dice)
                     firm.stocks[material] = stock
                     stocks.append(stock)
@@ -100,10 +121,7 @@ class World:
 
     def run(self) -> Records:
         """Simulate the whole horizon and collect the records."""
-        calendar = self.scenario.calendar
-        boundaries, month_of, months = accounting_intervals(calendar.start, calendar.horizon_days, calendar.warmup_days)
         self.env.process(timeline(self))
-        self.env.process(self._ledger(boundaries, month_of))
         for stock in self.stocks:
             policy = self.scenario.buyers[stock.firm.group_name].inventory
             if isinstance(policy, FixedInterval):
@@ -111,22 +129,17 @@ class World:
                 self.env.process(fixed_interval_orders(stock, sampler, policy.order_days * stock.mean_rate))
             else:
                 stock.review()
-        self.env.run(until=calendar.horizon_days)
+        self.env.run(until=self.scenario.calendar.horizon_days)
         for stock in self.stocks:
             stock.advance()
-        return self._records(boundaries, month_of, months)
+        return self._records()
 
-    def _ledger(self, boundaries: np.ndarray, month_of: np.ndarray) -> Generator[simpy.Event, None, None]:
-        """SimPy process: close each accounting interval; at month starts, draw new consumption rates."""
-        cvs = [self.scenario.buyers[s.firm.group_name].demand[s.material].cv for s in self.stocks]
-        for index in range(1, len(boundaries)):
-            yield self.env.timeout(boundaries[index] - self.env.now)
-            new_month = month_of[index] != month_of[index - 1]
-            for stock, cv in zip(self.stocks, cvs, strict=False):
-                stock.close_interval(gamma_rate(stock.mean_rate, cv, self._demand_rng) if new_month else None)
-
-    def _records(self, boundaries: np.ndarray, month_of: np.ndarray, months: tuple[str, ...]) -> Records:
+    def _records(self) -> Records:
         materials = tuple(self.scenario.materials)
+        demand_kg, unmet_kg, stockout_days = interval_totals(
+            self.rates, self.boundaries, self.interval_month[:-1], self.stocks
+        )
+        china_share = np.array([self.scenario.materials[stock.material].china_share for stock in self.stocks])
         material_code = {m: i for i, m in enumerate(materials)}
         orders = columns(
             [(o.stock.index, o.quantity_kg, o.t_ordered, o.t_licensed, o.t_vetted, o.t_exported, o.t_delivered,
@@ -150,9 +163,9 @@ class World:
             warmup_days=float(self.scenario.calendar.warmup_days),
             materials=materials,
             groups=tuple(self.scenario.buyers),
-            months=months,
-            interval_start_days=boundaries[:-1],
-            interval_month=month_of[:-1],
+            months=self.months,
+            interval_start_days=self.boundaries[:-1],
+            interval_month=self.interval_month[:-1],
             firm_group=np.array([f.group_index for f in self.firms], dtype="i4"),
             firm_flagged=np.array([f.flagged for f in self.firms], dtype="?"),
             stock_firm=np.array([s.firm.index for s in stocks], dtype="i8"),
@@ -160,9 +173,9 @@ class World:
             stock_initial_kg=np.array([p.initial_days * s.mean_rate for p, s in zip(policy, stocks, strict=False)]),
             stock_level_kg=np.array([s.level for s in stocks]),
             stock_on_order_kg=np.array([s.on_order for s in stocks]),
-            stock_demand_kg=np.array([s.demand_kg for s in stocks]).reshape(len(stocks), -1),
-            stock_unmet_kg=np.array([s.unmet_kg for s in stocks]).reshape(len(stocks), -1),
-            stock_stockout_days=np.array([s.stockout_days for s in stocks]).reshape(len(stocks), -1),
+            stock_demand_kg=demand_kg / china_share[:, None],
+            stock_unmet_kg=unmet_kg,
+            stock_stockout_days=stockout_days,
             orders=orders,
             applications=applications,
             alternative=alternative,

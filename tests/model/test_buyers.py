@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import simpy
 
-from sim.model.buyers import Firm, Stock
+from sim.model.buyers import Consumption, Firm, Stock, interval_totals
 from sim.scenario.schema import BuyerGroup
 
 
@@ -18,10 +19,28 @@ def group(**inventory) -> BuyerGroup:
     })
 
 
-def make_stock(env: simpy.Environment, orders: list, **inventory) -> Stock:
+def make_stock(env: simpy.Environment, orders: list, consumption: Consumption | None = None, **inventory) -> Stock:
     g = group(**inventory)
     firm = Firm(0, "g", 0, g, flagged=False)
-    return Stock(env, 0, firm, "Dy", 2.0, 1.0, g, lambda stock, kg: orders.append((env.now, kg)))
+    consumption = consumption or Consumption([0.0], [2.0])
+    return Stock(env, 0, firm, "Dy", consumption, 2.0, g, lambda stock, kg: orders.append((env.now, kg)))
+
+
+def test_consumption_and_the_day_it_reaches_an_amount_are_inverse():
+    c = Consumption([0.0, 10.0, 30.0], [2.0, 0.5, 4.0])
+    assert [c.consumed_kg(d) for d in (0, 5, 10, 20, 30, 31)] == [0, 10, 20, 25, 30, 34]
+    for day in np.linspace(0, 50, 101):
+        assert c.day_reaching(c.consumed_kg(day)) == pytest.approx(day)
+    assert Consumption([0.0, 10.0], [1.0, 0.0]).day_reaching(10.5) == np.inf
+
+
+def test_reorders_exactly_at_the_reorder_point_when_the_rate_changes_on_the_way():
+    env, orders = simpy.Environment(), []
+    stock = make_stock(env, orders, Consumption([0.0, 2.0], [2.0, 1.0]))
+    stock.review()
+    env.run(until=20)
+    # 20 kg: 4 kg by day 2, then 1 kg/day reaches the 10 kg reorder point on day 8.
+    assert orders[0] == (8.0, pytest.approx(30.0))
 
 
 def test_orders_exactly_when_the_position_reaches_the_reorder_point():
@@ -42,9 +61,26 @@ def test_demand_on_an_empty_shelf_is_lost_and_counted():
     env.run(until=15)
     stock.advance()
     assert stock.level == 0
-    assert sum(stock.demand_kg) == pytest.approx(30)
-    assert sum(stock.unmet_kg) == pytest.approx(10)
-    assert sum(stock.stockout_days) == pytest.approx(5)
+    assert stock.episodes() == [(pytest.approx(10.0), 15.0)]  # 20 kg at 2 kg/day, nothing delivered
+    demand, unmet, stockout = interval_totals(np.array([[2.0]]), np.array([0.0, 15.0]), np.array([0]), [stock])
+    assert (demand.sum(), unmet.sum(), stockout.sum()) == (pytest.approx(30), pytest.approx(10), pytest.approx(5))
+
+
+def test_stock_outs_are_booked_to_the_intervals_they_fall_in_at_each_month_rate():
+    env, orders = simpy.Environment(), []
+    stock = make_stock(env, orders, Consumption([0.0, 12.0], [2.0, 3.0]))
+    stock.advance()
+    env.run(until=11)
+    stock.advance()  # empty since day 10
+    env.timeout(3).callbacks.append(lambda _e: stock.receive(3.0))  # restocked on day 14
+    env.run(until=18)
+    stock.advance()  # 3 kg last until day 15
+    assert stock.episodes() == [(pytest.approx(10.0), 14.0), (pytest.approx(15.0), 18.0)]
+    rates, boundaries = np.array([[2.0, 3.0]]), np.array([0.0, 5.0, 12.0, 18.0])
+    demand, unmet, stockout = interval_totals(rates, boundaries, np.array([0, 0, 1]), [stock])
+    np.testing.assert_allclose(demand, [[10, 14, 18]])
+    np.testing.assert_allclose(stockout, [[0, 2, 5]])
+    np.testing.assert_allclose(unmet, [[0, 4, 15]])  # 2 days at 2 kg/day, 5 days at 3 kg/day
 
 
 def test_delivery_restocks_and_rearms_the_reorder_timer():

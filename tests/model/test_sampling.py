@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from pydantic import TypeAdapter
 
-from sim.model.sampling import Sampler, gamma_rate
+from sim.model.sampling import Sampler, gamma_rates
 from sim.scenario.distributions import Distribution
 
 SPECS = [
@@ -40,9 +40,20 @@ def test_same_generator_state_same_draws():
     assert [first() for _ in range(600)] == [second() for _ in range(600)]
 
 
-def test_gamma_rate_has_the_stated_mean_and_cv():
-    rng = np.random.default_rng(2)
-    rates = np.array([gamma_rate(4.0, 0.5, rng) for _ in range(20_000)])
-    assert abs(rates.mean() - 4.0) <= 4 * rates.std() / math.sqrt(len(rates))
-    assert rates.std() / rates.mean() == pytest.approx(0.5, rel=0.05)
-    assert gamma_rate(4.0, 0.0, rng) == 4.0
+def test_gamma_rates_have_the_stated_means_and_cvs():
+    n = 20_000
+    rates = gamma_rates(np.array([4.0, 1.0]), np.array([0.5, 0.2]), n, np.random.default_rng(2))
+    assert rates.shape == (n, 2)
+    for column, (mean, cv) in enumerate([(4.0, 0.5), (1.0, 0.2)]):
+        x = rates[:, column]
+        assert abs(x.mean() - mean) <= 4 * x.std() / math.sqrt(n)
+        # sd of a sample sd: sigma * sqrt((kurtosis - 1) / 4n), a gamma's kurtosis being 3 + 6 cv^2
+        assert abs(x.std() - mean * cv) <= 4 * mean * cv * math.sqrt((2 + 6 * cv**2) / (4 * n))
+
+
+def test_gamma_rates_draw_row_by_row_and_nothing_for_a_fixed_rate():
+    rng, again = np.random.default_rng(7), np.random.default_rng(7)
+    rates = gamma_rates(np.array([4.0, 3.0, 1.0]), np.array([0.5, 0.0, 0.2]), 3, rng)
+    np.testing.assert_array_equal(rates[:, 1], 3.0)
+    expected = [again.gamma(shape, mean / shape) for _ in range(3) for mean, shape in [(4.0, 4.0), (1.0, 25.0)]]
+    np.testing.assert_array_equal(rates[:, [0, 2]].ravel(), expected)
