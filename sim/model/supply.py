@@ -8,7 +8,7 @@ alternative supply for what it lost and orders again after its retry delay.
 from __future__ import annotations
 
 import math
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING
 
 import simpy
@@ -53,44 +53,79 @@ class Order:
 
 
 def place(world: World, order: Order) -> None:
-    """Refuse an order the rules refuse outright (a ban, the VEU rule), else start its process."""
+    """Refuse an order the rules refuse outright (a ban, the VEU rule), ship it if it needs no new
+    licence, else start a process that waits for one."""
     regime, firm, material = world.regime, order.stock.firm, order.stock.material
     if regime.banned(firm.destination, material):
         _lose(world, order, REJECTED, "ban")
-    elif material in regime.controlled and regime.veu_active and firm.flagged:
+    elif material not in regime.controlled:
+        Shipment(world, order, None)
+    elif regime.veu_active and firm.flagged:
         _lose(world, order, REJECTED, "veu")
+    elif (licence := world.licensing.current((firm.index, material))) is not None:
+        Shipment(world, order, licence)
     else:
-        world.env.process(fulfil(world, order))
+        world.env.process(licensed(world, order))
 
 
-def fulfil(world: World, order: Order) -> Generator[simpy.Event, object, None]:
-    """SimPy process: take an order the rules allow through licensing, vetting, production and transit."""
-    env, regime, stock = world.env, world.regime, order.stock
-    firm, material = stock.firm, stock.material
-    licence: Licence | None = None
-    if material in regime.controlled:
-        licence, reason = yield from world.licensing.obtain(firm, material)
+def licensed(world: World, order: Order) -> Generator[simpy.Event, object, None]:
+    """SimPy process: obtain a licence for an order (see ``Licensing.obtain``), then ship it."""
+    licence, reason = yield from world.licensing.obtain(order.stock.firm, order.stock.material)
+    if licence is None:
+        _lose(world, order, REJECTED, reason)
+    else:
+        Shipment(world, order, licence)
+
+
+class Shipment:
+    """An order the rules let through, from the licence to delivery: timed stages, each the callback
+    of the timeout before it (vetting under a general licence, production, export checks, transit)."""
+
+    __slots__ = ("world", "order", "licence")
+
+    def __init__(self, world: World, order: Order, licence: Licence | None) -> None:
+        self.world, self.order, self.licence = world, order, licence
+        order.t_licensed = world.env.now
         if licence is None:
-            return _lose(world, order, REJECTED, reason)
+            self._produce()
+            return
         order.licence_kind = licence.kind
-    order.t_licensed = env.now
-    if licence is not None and licence.kind == "general":
-        yield env.timeout(stock.dice.vetting_days())
-        if stock.dice.vetting_pass() >= world.vetting_pass_probability:
-            return _lose(world, order, REJECTED, "vetting")
-    order.t_vetted = env.now
-    order.status = IN_TRANSIT
-    yield env.timeout(stock.dice.production_days())
-    reason = _export_refusal(world, order, licence)
-    if reason:
-        return _lose(world, order, CANCELLED, reason)
-    order.t_exported = env.now
-    if licence is not None and licence.kind == "per_shipment":
-        licence.used = True
-    yield env.timeout(stock.dice.transit_days())
-    order.t_delivered = order.t_closed = env.now
-    order.status = DELIVERED
-    stock.receive(order.quantity_kg)
+        if licence.kind == "general":
+            self._after(order.stock.dice.vetting_days(), self._vetted)
+        else:
+            self._produce()
+
+    def _after(self, days: float, stage: Callable[[simpy.Event | None], None]) -> None:
+        self.world.env.timeout(days).callbacks.append(stage)
+
+    def _vetted(self, _event: simpy.Event) -> None:
+        if self.order.stock.dice.vetting_pass() >= self.world.vetting_pass_probability:
+            _lose(self.world, self.order, REJECTED, "vetting")
+        else:
+            self._produce()
+
+    def _produce(self, _event: simpy.Event | None = None) -> None:
+        order = self.order
+        order.t_vetted = self.world.env.now
+        order.status = IN_TRANSIT
+        self._after(order.stock.dice.production_days(), self._export)
+
+    def _export(self, _event: simpy.Event) -> None:
+        world, order, licence = self.world, self.order, self.licence
+        reason = _export_refusal(world, order, licence)
+        if reason:
+            _lose(world, order, CANCELLED, reason)
+            return
+        order.t_exported = world.env.now
+        if licence is not None and licence.kind == "per_shipment":
+            licence.used = True
+        self._after(order.stock.dice.transit_days(), self._deliver)
+
+    def _deliver(self, _event: simpy.Event) -> None:
+        order = self.order
+        order.t_delivered = order.t_closed = self.world.env.now
+        order.status = DELIVERED
+        order.stock.receive(order.quantity_kg)
 
 
 def _export_refusal(world: World, order: Order, licence: Licence | None) -> str:
