@@ -152,10 +152,9 @@ def calendar_days(now: float, working_days: float, start_weekday: int) -> float:
     week_time = now + start_weekday  # days since a Monday midnight
     if week_time % 7 >= 5:
         week_time = 7 * (week_time // 7 + 1)
-    if working_days <= 0:
-        return week_time - start_weekday - now
-    done = 5 * (week_time // 7) + min(week_time % 7, 5) + working_days  # working days since then
+    started = 5 * (week_time // 7) + min(week_time % 7, 5)  # working days since that Monday
+    done = started + max(working_days, 0.0)  # equal to started if the work is below float resolution
     weeks, rest = divmod(done, 5)
-    if rest == 0:  # the work ends with a Friday
+    if rest == 0 and done > started:  # the work ends with a Friday
         weeks, rest = weeks - 1, 5.0
     return 7 * weeks + rest - start_weekday - now

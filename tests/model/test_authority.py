@@ -26,6 +26,8 @@ from tests.conftest import SMALL, merged, small
         (5.0, 1.0, 3.0),  # Saturday: starts Monday
         (0.0, 10.0, 12.0),  # two working weeks
         (2.0, 0.0, 0.0),
+        (7.0, 1e-300, 0.0),  # work below float resolution, from a Monday: never before it starts
+        (5.5, 1e-300, 1.5),  # the same on a Saturday: starts (and ends) Monday 00:00
     ],
 )
 def test_working_days_skip_weekends(now, working, expected):
