@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Protocol
 
@@ -33,33 +33,23 @@ class RandomStreams(Protocol):
     def entity(self, source: str, index: int) -> np.random.Generator: ...
 
 
-class Sampler:
-    """Endless draws from one distribution; each call returns the next value as a float.
+Sampler = Callable[[], float]
+"""Endless draws from one distribution: each call returns the next value."""
 
-    Values are drawn in batches, so that a source drawing often pays numpy's call overhead once
-    per batch. ``rng`` is a generator, or a function making one when the first value is needed
-    (many samplers of a replication are never used, and making a generator has a cost).
+
+def sampler(spec: object, rng: np.random.Generator | Callable[[], np.random.Generator]) -> Sampler:
+    """Draws from a distribution, a batch at a time so that numpy's call overhead is paid once a batch.
+
+    ``rng`` is a generator, or a function making one when the first value is needed (many samplers
+    of a replication are never used, and making a generator has a cost).
     """
+    return _draws(spec, rng).__next__
 
-    __slots__ = ("_spec", "_rng", "_draw", "_buffer", "_next")
 
-    def __init__(self, spec: object, rng: np.random.Generator | Callable[[], np.random.Generator]) -> None:
-        self._spec = spec
-        self._rng = rng
-        self._draw: Callable[[int], np.ndarray] | None = None
-        self._buffer: list[float] = []
-        self._next = 0
-
-    def __call__(self) -> float:
-        if self._next == len(self._buffer):
-            if self._draw is None:
-                rng = self._rng if isinstance(self._rng, np.random.Generator) else self._rng()
-                self._draw = _batch_function(self._spec, rng)
-            self._buffer = self._draw(BATCH).tolist()
-            self._next = 0
-        value = self._buffer[self._next]
-        self._next += 1
-        return value
+def _draws(spec: object, rng: np.random.Generator | Callable[[], np.random.Generator]) -> Iterator[float]:
+    draw = _batch_function(spec, rng if isinstance(rng, np.random.Generator) else rng())
+    while True:
+        yield from draw(BATCH).tolist()
 
 
 class Dice:
@@ -70,18 +60,18 @@ class Dice:
     def __init__(self, scenario: Scenario, streams: RandomStreams, index: int, destination: str) -> None:
         kinds, supply = scenario.licence_types, scenario.supply
         self.review = {
-            kind: Sampler(kinds[kind].review_days, partial(streams.entity, "review", index * 4 + code))
+            kind: sampler(kinds[kind].review_days, partial(streams.entity, "review", index * 4 + code))
             for code, kind in enumerate(LICENCE_KINDS)
         }
         self.approval = {
-            kind: Sampler(UNIT, partial(streams.entity, "approval", index * 4 + code))
+            kind: sampler(UNIT, partial(streams.entity, "approval", index * 4 + code))
             for code, kind in enumerate(LICENCE_KINDS)
         }
-        self.vetting_days = Sampler(kinds.general.vetting_days, partial(streams.entity, "vetting", index * 2))
-        self.vetting_pass = Sampler(UNIT, partial(streams.entity, "vetting", index * 2 + 1))
-        self.production_days = Sampler(supply.production_days, partial(streams.entity, "production", index))
+        self.vetting_days = sampler(kinds.general.vetting_days, partial(streams.entity, "vetting", index * 2))
+        self.vetting_pass = sampler(UNIT, partial(streams.entity, "vetting", index * 2 + 1))
+        self.production_days = sampler(supply.production_days, partial(streams.entity, "production", index))
         transit = supply.transit_days_by_destination.get(destination, supply.transit_days)
-        self.transit_days = Sampler(transit, partial(streams.entity, "transit", index))
+        self.transit_days = sampler(transit, partial(streams.entity, "transit", index))
 
 
 def _batch_function(spec: object, rng: np.random.Generator):

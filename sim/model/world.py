@@ -24,7 +24,7 @@ from sim.model.records import (
     Records,
     columns,
 )
-from sim.model.sampling import Dice, RandomStreams, Sampler, gamma_rates
+from sim.model.sampling import Dice, RandomStreams, gamma_rates, sampler
 from sim.model.supply import AlternativeSupply, Order, place
 from sim.scenario.schema import FixedInterval, Scenario
 
@@ -62,7 +62,7 @@ class World:
                 self.env,
                 m.alternative,
                 calendar.day(m.alternative.available_from) if m.alternative.available_from else 0.0,
-                Sampler(m.alternative.lead_time_days, alternative_rng),
+                sampler(m.alternative.lead_time_days, alternative_rng),
             )
             for name, m in scenario.materials.items()
         }
@@ -125,8 +125,8 @@ class World:
         for stock in self.stocks:
             policy = self.scenario.buyers[stock.firm.group_name].inventory
             if isinstance(policy, FixedInterval):
-                sampler = Sampler(policy.interval_days, partial(self._streams.entity, "demand", stock.index))
-                self.env.process(fixed_interval_orders(stock, sampler, policy.order_days * stock.mean_rate))
+                interval_days = sampler(policy.interval_days, partial(self._streams.entity, "demand", stock.index))
+                self.env.process(fixed_interval_orders(stock, interval_days, policy.order_days * stock.mean_rate))
             else:
                 stock.review()
         self.env.run(until=self.scenario.calendar.horizon_days)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from pydantic import TypeAdapter
 
-from sim.model.sampling import Sampler, gamma_rates
+from sim.model.sampling import gamma_rates, sampler
 from sim.scenario.distributions import Distribution
 
 SPECS = [
@@ -26,7 +26,7 @@ SPECS = [
 def test_sample_mean_matches_the_stated_mean(spec):
     """Within 4 standard errors of the sample (false alarm about 6e-5)."""
     dist = TypeAdapter(Distribution).validate_python(spec)
-    draw = Sampler(dist, np.random.default_rng(1))
+    draw = sampler(dist, np.random.default_rng(1))
     values = np.array([draw() for _ in range(20_000)])
     tolerance = 4 * values.std() / math.sqrt(len(values)) + 1e-12
     assert abs(values.mean() - dist.expected_value()) <= tolerance
@@ -35,8 +35,8 @@ def test_sample_mean_matches_the_stated_mean(spec):
 
 def test_same_generator_state_same_draws():
     dist = TypeAdapter(Distribution).validate_python({"dist": "exponential", "mean": 1})
-    first = Sampler(dist, np.random.default_rng(3))
-    second = Sampler(dist, np.random.default_rng(3))
+    first = sampler(dist, np.random.default_rng(3))
+    second = sampler(dist, np.random.default_rng(3))
     assert [first() for _ in range(600)] == [second() for _ in range(600)]
 
 
