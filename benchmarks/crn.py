@@ -1,6 +1,7 @@
 """What common random numbers buy: width of the paired-difference CI, common against independent streams.
 
     python benchmarks/crn.py [-n 30]
+    python benchmarks/crn.py --by-source six_month_fast_track [-n 32]
 
 For every shipped variant against the baseline, the same number of replications is run twice:
 with common random numbers (every variant draws replication i from the same streams) and with
@@ -10,17 +11,28 @@ correlation of the two variants' replications under common random numbers, and t
 ratio that perfectly correlated replications would give, sqrt(var_a + var_b) / |sd_a - sd_b|. A
 variant whose own replications vary much more than the baseline's (a shock whose size is itself
 random) cannot be narrowed beyond that ceiling by any coupling of the random numbers.
+
+``--by-source VARIANT`` asks where the rest of the paired difference comes from: one source of
+randomness at a time varies across replications while every other source is held at one fixed
+draw, in both the baseline and the variant (common random numbers); printed, the sd of the paired
+difference of mean delivery delay each source makes on its own. If every source alone makes about
+as much as all of them together, the variants' trajectories part on any perturbation, and no
+re-alignment of one source's draws will narrow the difference.
 """
 
 from __future__ import annotations
 
 import argparse
+from multiprocessing import Pool
 from pathlib import Path
 
 import numpy as np
 
 from sim.analysis.compare import compare
+from sim.model.world import SOURCES, simulate
 from sim.runs.execute import RunResult
+from sim.runs.metrics import layout, measure
+from sim.runs.streams import Streams
 from sim.scenario.load import load_scenario
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
@@ -33,7 +45,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", "--replications", type=int, default=30)
     parser.add_argument("--seed", type=int, default=20250404)
+    parser.add_argument("--by-source", metavar="VARIANT", choices=VARIANTS,
+                        help="the paired difference of delay each source of randomness makes on its own")
     args = parser.parse_args()
+    if args.by_source:
+        by_source(args.by_source, args.replications, args.seed)
+        return
     scenarios = [load_scenario(SCENARIOS / f"{name}.yaml") for name in ("baseline_2025", *VARIANTS)]
     widths, coupled = {}, {}
     for crn in (True, False):
@@ -54,6 +71,46 @@ def main() -> None:
             ceiling = np.sqrt(a.var(ddof=1) + b.var(ddof=1)) / abs(a.std(ddof=1) - b.std(ddof=1))
             print(f"{variant:<30}{metric:<22}{common:>10.4g}{independent:>13.4g}{independent / common:>9.1f}x"
                   f"{np.corrcoef(a, b)[0, 1]:>7.2f}{ceiling:>8.1f}x")
+
+
+class OneSource(Streams):
+    """Replication ``replication``'s streams for ``source`` (every source if "all"), one fixed draw for the others."""
+
+    def __init__(self, seed: int, replication: int, source: str) -> None:
+        super().__init__(seed, replication)
+        self._fixed = Streams(seed, 1_000_000)
+        self._source = source
+
+    def shared(self, source: str) -> np.random.Generator:
+        return Streams.shared(self._pick(source), source)
+
+    def entity(self, source: str, index: int) -> np.random.Generator:
+        return Streams.entity(self._pick(source), source, index)
+
+    def _pick(self, source: str) -> Streams:
+        return self if self._source in ("all", source) else self._fixed
+
+
+def paired_delay(job: tuple[str, str, int, int]) -> float:
+    """Mean delivery delay of the variant minus the baseline's, in one replication with ``OneSource`` streams."""
+    variant, source, seed, replication = job
+    delays = []
+    for name in ("baseline_2025", variant):
+        scenario = load_scenario(SCENARIOS / f"{name}.yaml")
+        shape = layout(scenario)
+        values = measure(scenario, simulate(scenario, OneSource(seed, replication, source)), shape).values
+        delays.append(values[shape.keys.index(("delay_days", "all"))])
+    return delays[1] - delays[0]
+
+
+def by_source(variant: str, replications: int, seed: int) -> None:
+    sources = ("all", *SOURCES)
+    with Pool() as pool:
+        diffs = pool.map(paired_delay, [(variant, s, seed, r) for s in sources for r in range(replications)])
+    print(f"sd of the paired difference in delay_days, {variant} - baseline_2025, {replications} replications,"
+          f" one source varying at a time\n")
+    for i, source in enumerate(sources):
+        print(f"{source:<14}{np.std(diffs[i * replications:(i + 1) * replications], ddof=1):>8.3f}")
 
 
 def _per_replication(result: RunResult, metric: str) -> np.ndarray:
