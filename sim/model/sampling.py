@@ -99,8 +99,9 @@ def gamma_rates(means: np.ndarray, cvs: np.ndarray, periods: int, rng: np.random
     """Positive rates with the given means and coefficients of variation: a row per period, a column
     per mean, drawn row by row. A column with cv ~ 0 is its mean (a gamma that narrow would overflow
     its shape) and draws nothing."""
-    rates = np.tile(np.asarray(means, dtype=float), (periods, 1))
-    random = np.asarray(cvs) >= 1e-6
-    shape = 1 / np.asarray(cvs)[random] ** 2
-    rates[:, random] = rng.gamma(shape, rates[0, random] / shape, size=(periods, int(random.sum())))
+    means, cvs = np.asarray(means, dtype=float), np.asarray(cvs, dtype=float)
+    rates = np.tile(means, (periods, 1))
+    random = cvs >= 1e-6
+    shape = 1 / cvs[random] ** 2
+    rates[:, random] = rng.gamma(shape, means[random] / shape, size=(periods, int(random.sum())))
     return rates
