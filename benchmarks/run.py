@@ -130,7 +130,7 @@ def main() -> None:
     base = None
     for factor in (1, 4, 16):
         big = scaled(scenario, factor)
-        _, seconds, _ = model_events_per_second(big, max(1, reps // factor))
+        _, seconds, _ = model_events_per_second(big, max(3, reps // factor))
         base = base or seconds
         print(f"{factor:>5}x {firms * factor:>6} {seconds * 1000:>15.0f} {seconds / base / factor:>20.2f}")
 
