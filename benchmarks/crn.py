@@ -23,14 +23,13 @@ re-alignment of one source's draws will narrow the difference.
 from __future__ import annotations
 
 import argparse
-from multiprocessing import Pool
 from pathlib import Path
 
 import numpy as np
 
 from sim.analysis.compare import compare
 from sim.model.world import SOURCES, simulate
-from sim.runs.execute import RunResult
+from sim.runs.execute import RunResult, default_workers, parallel_map
 from sim.runs.metrics import layout, measure
 from sim.runs.streams import Streams
 from sim.scenario.load import load_scenario
@@ -105,8 +104,8 @@ def paired_delay(job: tuple[str, str, int, int]) -> float:
 
 def by_source(variant: str, replications: int, seed: int) -> None:
     sources = ("all", *SOURCES)
-    with Pool() as pool:
-        diffs = pool.map(paired_delay, [(variant, s, seed, r) for s in sources for r in range(replications)])
+    jobs = [(variant, s, seed, r) for s in sources for r in range(replications)]
+    diffs = parallel_map(paired_delay, jobs, default_workers(len(jobs)))
     print(f"sd of the paired difference in delay_days, {variant} - baseline_2025, {replications} replications,"
           f" one source varying at a time\n")
     for i, source in enumerate(sources):
