@@ -86,11 +86,9 @@ class Shipment:
     def __init__(self, world: World, order: Order, licence: Licence | None) -> None:
         self.world, self.order, self.licence = world, order, licence
         order.t_licensed = world.env.now
-        if licence is None:
-            self._produce()
-            return
-        order.licence_kind = licence.kind
-        if licence.kind == "general":
+        if licence is not None:
+            order.licence_kind = licence.kind
+        if licence is not None and licence.kind == "general":
             self._after(order.stock.dice.vetting_days(), self._vetted)
         else:
             self._produce()

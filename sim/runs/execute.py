@@ -43,7 +43,6 @@ class RunResult:
 
     scenario: Scenario
     seed: int
-    keys: tuple[tuple[str, str], ...]
     values: np.ndarray
     """(replications x keys) metric values."""
     summary: pd.DataFrame
@@ -54,6 +53,11 @@ class RunResult:
     """Orders by whole days of delay, summed over replications; last entry: undelivered at the horizon."""
     events: int
     wall_seconds: float
+
+    @property
+    def keys(self) -> tuple[tuple[str, str], ...]:
+        """(metric, group) of each column of ``values``."""
+        return self.shape.keys
 
     @property
     def replications(self) -> int:
@@ -176,7 +180,6 @@ class _Accumulator:
         return RunResult(
             scenario=self.scenario,
             seed=self.seed,
-            keys=self.shape.keys,
             values=self.values,
             summary=summarise(list(self.shape.keys), self.values),
             shape=self.shape,
