@@ -95,8 +95,11 @@ def test_validate_and_schema():
          "did you mean 'authority'?"),
         (yaml.safe_dump(SMALL, sort_keys=False), "authority.reviewers=-1", "--set: authority.reviewers"),
         ("extends: bad.yaml\nname: loop\n", None, "extends cycle"),
+        (yaml.safe_dump(SMALL, sort_keys=False).replace("'2025-01-06'", "2025-02-30"), None,
+         "bad.yaml:3: calendar.start: cannot read '2025-02-30'"),
+        (yaml.safe_dump(SMALL, sort_keys=False), "veu.date=2025-13-01", "--set: veu.date: cannot read '2025-13-01'"),
     ],
-    ids=["syntax", "unknown-key", "bad-set", "cycle"],
+    ids=["syntax", "unknown-key", "bad-set", "cycle", "impossible-date", "impossible-date-in-set"],
 )
 @pytest.mark.parametrize("command", ["run", "validate"])
 def test_bad_scenario_exits_2_with_a_clear_message_and_writes_nothing(tmp_path, text, override, expected, command):

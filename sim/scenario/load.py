@@ -115,6 +115,8 @@ def _read_yaml(path: Path) -> _Document:
             raise ScenarioError([Problem(name, 1, "", "the file is empty; a scenario is a mapping of keys")])
         lines: dict[KeyPath, tuple[str, int | None]] = {(): (name, node.start_mark.line + 1)}
         data = _construct(loader, node, (), lines, name)
+    except _Unreadable as exc:
+        raise ScenarioError([exc.problem]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -155,7 +157,21 @@ def _construct(loader: yaml.SafeLoader, node: yaml.Node, path: KeyPath, lines: d
             lines[path + (index,)] = (name, item.start_mark.line + 1)
             items.append(_construct(loader, item, path + (index,), lines, name))
         return items
-    return loader.construct_object(node, deep=True)
+    try:
+        return loader.construct_object(node, deep=True)
+    except yaml.MarkedYAMLError:
+        raise
+    except (ValueError, TypeError, OverflowError) as exc:  # e.g. 2025-02-30, !!int abc
+        key = ".".join(str(part) for part in path)
+        raise _Unreadable(Problem(name, node.start_mark.line + 1, key, f"cannot read {node.value!r}: {exc}")) from None
+
+
+class _Unreadable(Exception):
+    """A scalar the YAML layer cannot build (an impossible date, a malformed tagged number)."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
 
 
 # --- extends ------------------------------------------------------------------------------------
@@ -218,6 +234,9 @@ def _apply_override(document: _Document, override: str) -> None:
         value = _read_yaml_value(raw)
     except yaml.YAMLError as exc:
         raise ScenarioError([Problem("--set", None, key, f"value is not valid YAML: {exc}")]) from None
+    except _Unreadable as exc:
+        where = ".".join(part for part in (key.strip(), exc.problem.key) if part)
+        raise ScenarioError([Problem("--set", None, where, exc.problem.message)]) from None
     node = document.data
     for depth, part in enumerate(parts[:-1]):
         child = node.get(part)

@@ -23,7 +23,7 @@ Name = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$", max_length=64)
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, allow_inf_nan=False)
 
 
 class Calendar(_Strict):
@@ -39,6 +39,8 @@ class Calendar(_Strict):
     def _warmup_inside(self) -> Calendar:
         if self.warmup_days >= self.horizon_days:
             raise ValueError("warmup_days must be shorter than horizon_days")
+        if (dt.date.max - self.start).days < self.horizon_days:
+            raise ValueError(f"the simulated period would end after {dt.date.max}: start earlier or shorten it")
         return self
 
     @property

@@ -72,10 +72,17 @@ def test_valid_scenario_loads_with_defaults(tmp_path):
         (VALID + "hook: !!python/object/apply:os.system ['echo pwned']\n", ["s.yaml:17:", "not valid YAML"]),
         (VALID + "authority:\n  reviewers: 4\n", ["duplicate key 'authority'"]),
         (VALID + "deep: " + "[" * 200 + "]" * 200 + "\n", ["s.yaml:17:", "nesting deeper than 32 levels"]),
+        (VALID.replace("2025-01-01", "2025-02-30"), [":3: calendar.start:", "'2025-02-30'", "out of range"]),
+        (VALID + "veu: {date: 2025-13-01}\n", [":17: veu.date:", "'2025-13-01'", "month must be in 1..12"]),
+        (VALID.replace("count: 2", "count: !!int two"), [":9: buyers.auto.count:", "cannot read 'two'"]),
+        (VALID.replace("mean_kg_per_day: 1", "mean_kg_per_day: 1.0e999"),
+         [":13: buyers.auto.demand.Dy.mean_kg_per_day:", "finite number"]),
+        (VALID.replace("2025-01-01", "9999-06-01"), [":2: calendar:", "would end after 9999-12-31"]),
     ],
     ids=["wrong-type", "unknown-key", "negative-rate", "probability", "date-outside", "undefined-material",
          "undefined-group", "unknown-distribution", "missing-parameter", "yaml-syntax", "top-level-list", "empty",
-         "alias", "python-tag", "duplicate-key", "deep-nesting"],
+         "alias", "python-tag", "duplicate-key", "deep-nesting", "impossible-date", "impossible-month",
+         "unreadable-tagged-number", "infinite-number", "period-beyond-the-calendar"],
 )
 def test_bad_scenario_names_file_line_key_and_rule(tmp_path, text, expected):
     found = "\n".join(problems(write(tmp_path, "s.yaml", text)))
@@ -100,6 +107,12 @@ def test_error_in_parent_points_at_parent_file(tmp_path):
     assert any("base.yaml:16: authority.reviewers" in p for p in problems(child))
 
 
+def test_impossible_date_in_parent_points_at_parent_file(tmp_path):
+    write(tmp_path, "base.yaml", VALID.replace("2025-01-01", "2025-04-31"))
+    child = write(tmp_path, "child.yaml", "extends: base.yaml\nname: child\n")
+    assert any("base.yaml:3: calendar.start: cannot read '2025-04-31'" in p for p in problems(child))
+
+
 def test_missing_and_cyclic_extends_are_refused(tmp_path):
     missing = write(tmp_path, "m.yaml", "extends: nowhere.yaml\nname: m\n")
     assert "m.yaml:1: extends: no such file" in problems(missing)[0]
@@ -122,7 +135,10 @@ def test_set_overrides_any_parameter(tmp_path):
     [("authority.reviewers=-3", "--set: authority.reviewers: Input should be greater than or equal to 1"),
      ("authority.reviewrs=3", "did you mean 'reviewers'?"),
      ("noequals", "expected KEY=VALUE"),
-     ("name.x=3", "name is a single value")],
+     ("name.x=3", "name is a single value"),
+     ("veu.date=2025-13-01", "--set: veu.date: cannot read '2025-13-01'"),
+     ("supply.transit_days={dist: uniform, low: 1, high: !!float x}", "--set: supply.transit_days.high: cannot read"),
+     ("authority.tension.initial=.inf", "--set: authority.tension.initial: Input should be a finite number")],
 )
 def test_bad_override_is_refused(tmp_path, override, expected):
     path = write(tmp_path, "s.yaml", VALID)
