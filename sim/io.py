@@ -12,17 +12,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
-from sim.analysis.compare import Comparison
-from sim.runs.execute import RunResult
 from sim.scenario.load import resolved_dict
 from sim.scenario.schema import Scenario
+
+if TYPE_CHECKING:  # the writers take these results; io never runs the model
+    from sim.analysis.compare import Comparison
+    from sim.runs.execute import RunResult
 
 SUMMARY = "summary.csv"
 REPLICATIONS = "replications.parquet"

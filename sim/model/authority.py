@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import heapq
 import math
-from typing import TYPE_CHECKING
 
 import simpy
 
-from sim.model.policy import Regime
+from sim.model.buyers import Firm
+from sim.model.regime import Regime
 from sim.scenario.schema import LICENCE_KINDS, Scenario
-
-if TYPE_CHECKING:
-    from sim.model.buyers import Firm
 
 GREEN, STANDARD = 0, 1
 
@@ -76,7 +73,7 @@ class Authority:
 
     def submit(self, firm: Firm, material: str, kind: str, renewal: bool = False) -> Application:
         """File an application; its ``decided`` event fires with the decision."""
-        priority = GREEN if firm.green_channel and self.regime.green_channel else STANDARD
+        priority = GREEN if firm.group.green_channel and self.regime.green_channel else STANDARD
         app = Application(self.env, firm, material, kind, priority, renewal)
         self.applications.append(app)
         if self._veu_refuses(app):

@@ -23,31 +23,16 @@ from sim.scenario.schema import BuyerGroup, ReorderPoint
 
 
 class Firm:
-    """One buying firm: its group's attributes, its VEU flag, its track record and its stocks."""
+    """One buying firm: its group (sector, destination, end use, licences it applies for), its VEU flag,
+    its track record and its stocks."""
 
-    __slots__ = (
-        "index",
-        "group_name",
-        "group_index",
-        "destination",
-        "military",
-        "trusted",
-        "green_channel",
-        "licences",
-        "flagged",
-        "track_record",
-        "stocks",
-    )
+    __slots__ = ("index", "group_name", "group_index", "group", "flagged", "track_record", "stocks")
 
     def __init__(self, index: int, group_name: str, group_index: int, group: BuyerGroup, flagged: bool) -> None:
         self.index = index
         self.group_name = group_name
         self.group_index = group_index
-        self.destination = group.destination
-        self.military = group.military
-        self.trusted = group.trusted
-        self.green_channel = group.green_channel
-        self.licences = tuple(group.licences)
+        self.group = group
         self.flagged = flagged
         self.track_record = 0
         self.stocks: dict[str, Stock] = {}

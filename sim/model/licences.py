@@ -9,29 +9,52 @@ a renewal granted in time starts when the old licence ends, so there is no gap.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Generator
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Collection, Generator
+from dataclasses import dataclass
 
 import numpy as np
 import simpy
 
 from sim.model.authority import Application, Authority
-from sim.model.policy import Regime
+from sim.model.buyers import Firm
+from sim.model.regime import Regime
 from sim.scenario.schema import Scenario
 
-if TYPE_CHECKING:
-    from sim.model.buyers import Firm
 
-MULTI_SHIPMENT = ("six_month", "general")
+@dataclass(frozen=True)
+class Kind:
+    """The rules of one licence kind; its parameters (review, approval, validity...) are in the scenario.
+
+    Eligibility is always the kind's ``track_record`` (approved licences that build one) and, where
+    the kind says so, being a trusted civilian buyer.
+    """
+
+    single_use: bool
+    """Covers one shipment, exported within its validity; else every order of one material while valid, renewed."""
+    vetted: bool
+    """Each shipment under it is vetted (the kind's ``vetting_days`` and ``vetting_pass_probability``)."""
+    builds_track_record: bool
+    """An approval counts towards the holder's track record."""
+    trusted_civilian_only: bool
+    """Only trusted buyers without a military end use may hold it."""
+
+
+KINDS: dict[str, Kind] = {
+    "per_shipment": Kind(single_use=True, vetted=False, builds_track_record=True, trusted_civilian_only=False),
+    "six_month": Kind(single_use=False, vetted=False, builds_track_record=False, trusted_civilian_only=True),
+    "general": Kind(single_use=False, vetted=True, builds_track_record=False, trusted_civilian_only=False),
+}
+"""The rules of every licence kind of the schema (``sim.scenario.schema.LicenceTypes``), by name."""
 
 
 class Licence:
     """A granted licence."""
 
-    __slots__ = ("kind", "firm", "material", "starts", "expires", "revoked_at", "used")
+    __slots__ = ("kind", "rules", "firm", "material", "starts", "expires", "revoked_at", "used")
 
     def __init__(self, kind: str, firm: Firm, material: str, starts: float, validity_days: float) -> None:
         self.kind = kind
+        self.rules = KINDS[kind]
         self.firm = firm
         self.material = material
         self.starts = starts
@@ -74,7 +97,7 @@ class Licensing:
         """Find or apply for a licence covering one shipment; returns (licence, "") or (None, reason).
 
         A firm without a licence in force files for its preferred kind. While a first
-        multi-shipment application is under review, orders go on under per-shipment licences
+        multi-shipment application is under review, orders go on under single-use licences
         where the firm may use them; they wait only for a renewal, or when they have no other way.
         """
         key = (firm.index, material)
@@ -87,13 +110,13 @@ class Licensing:
                 kind = self.choose_kind(firm, material)
                 if kind is None:
                     return None, "unavailable"
-                if kind in MULTI_SHIPMENT:
+                if not KINDS[kind].single_use:
                     pending = self._apply(firm, material, kind, renewal=False)
-            per_shipment = "per_shipment" in firm.licences and self.may_apply(firm, material, "per_shipment")
-            if pending is not None and (pending.renewal or not per_shipment):
+            single_use = self.choose_kind(firm, material, single_use=True)
+            if pending is not None and (pending.renewal or single_use is None):
                 yield pending.decided
                 continue
-            app = self._apply(firm, material, "per_shipment", renewal=False)
+            app = self._apply(firm, material, single_use, renewal=False)
             yield app.decided
             if not app.approved:
                 return None, app.reason
@@ -107,26 +130,25 @@ class Licensing:
                 return licence
         return None
 
-    def choose_kind(self, firm: Firm, material: str) -> str | None:
-        """The firm's most preferred licence kind it may apply for now for this material, if any."""
-        for kind in firm.licences:
-            if self.may_apply(firm, material, kind):
+    def choose_kind(self, firm: Firm, material: str, single_use: bool | None = None) -> str | None:
+        """The firm's most preferred licence kind (single-use or not, if asked) it may apply for now, if any."""
+        for kind in firm.group.licences:
+            if (single_use is None or KINDS[kind].single_use == single_use) and self.may_apply(firm, material, kind):
                 return kind
         return None
 
     def may_apply(self, firm: Firm, material: str, kind: str) -> bool:
         """Whether the kind is open, covers the material, the firm is eligible and not barred by a cooldown."""
-        if kind not in self.regime.open_kinds or material in self.types[kind].excluded_materials:
+        spec = self.types[kind]
+        if kind not in self.regime.open_kinds or material in spec.excluded_materials:
             return False
         if self._cooldown.get((firm.index, kind), -math.inf) > self.env.now:
             return False
-        if kind == "six_month":
-            return firm.trusted and not firm.military
-        if kind == "general":
-            return firm.track_record >= self.types.general.track_record
-        return True
+        if KINDS[kind].trusted_civilian_only and not (firm.group.trusted and not firm.group.military):
+            return False
+        return firm.track_record >= spec.track_record
 
-    def revoke(self, kinds: set[str], share: float, holder: Callable[[Firm], bool]) -> int:
+    def revoke(self, kinds: Collection[str], share: float, holder: Callable[[Firm], bool]) -> int:
         """Revoke exactly round(share * n) of the n licences in force of these kinds whose holder matches."""
         now = self.env.now
         in_force = [lic for lic in self.granted if lic.kind in kinds and lic.covers(now) and holder(lic.firm)]
@@ -140,7 +162,7 @@ class Licensing:
 
     def _apply(self, firm: Firm, material: str, kind: str, renewal: bool) -> Application:
         app = self.authority.submit(firm, material, kind, renewal)
-        if kind in MULTI_SHIPMENT:
+        if not KINDS[kind].single_use:
             key = (firm.index, material)
             self._pending[key] = app
             app.decided.callbacks.append(lambda _event: self._settle(app, key))
@@ -161,7 +183,7 @@ class Licensing:
     def _grant(self, app: Application, starts: float) -> Licence:
         licence = Licence(app.kind, app.firm, app.material, starts, self.types[app.kind].validity_days)
         self.granted.append(licence)
-        if app.kind == "per_shipment":
+        if licence.rules.builds_track_record:
             app.firm.track_record += 1
         return licence
 

@@ -30,7 +30,7 @@ class RandomStreams(Protocol):
 
     def shared(self, source: str) -> np.random.Generator: ...
 
-    def entity(self, source: str, index: int) -> np.random.Generator: ...
+    def entity(self, source: str, index: int, substream: int = 0) -> np.random.Generator: ...
 
 
 Sampler = Callable[[], float]
@@ -53,22 +53,25 @@ def _draws(spec: object, rng: np.random.Generator | Callable[[], np.random.Gener
 
 
 class Dice:
-    """One stock's own random draws for its applications and orders (common random numbers)."""
+    """One stock's own random draws for its applications and orders (common random numbers).
+
+    Each source has a stream per stock; sources that depend on the licence kind (review, approval,
+    vetting) have a substream per kind, numbered as in ``LICENCE_KINDS``.
+    """
 
     __slots__ = ("review", "approval", "vetting_days", "vetting_pass", "production_days", "transit_days")
 
     def __init__(self, scenario: Scenario, streams: RandomStreams, index: int, destination: str) -> None:
         kinds, supply = scenario.licence_types, scenario.supply
-        self.review = {
-            kind: sampler(kinds[kind].review_days, partial(streams.entity, "review", index * 4 + code))
-            for code, kind in enumerate(LICENCE_KINDS)
-        }
-        self.approval = {
-            kind: sampler(UNIT, partial(streams.entity, "approval", index * 4 + code))
-            for code, kind in enumerate(LICENCE_KINDS)
-        }
-        self.vetting_days = sampler(kinds.general.vetting_days, partial(streams.entity, "vetting", index * 2))
-        self.vetting_pass = sampler(UNIT, partial(streams.entity, "vetting", index * 2 + 1))
+
+        def per_kind(source: str, spec: Callable[[str], object]) -> dict[str, Sampler]:
+            return {kind: sampler(spec(kind), partial(streams.entity, source, index, code))
+                    for code, kind in enumerate(LICENCE_KINDS)}
+
+        self.review = per_kind("review", lambda kind: kinds[kind].review_days)
+        self.approval = per_kind("approval", lambda kind: UNIT)
+        self.vetting_days = per_kind("vetting", lambda kind: kinds[kind].vetting_days)
+        self.vetting_pass = per_kind("vetting_pass", lambda kind: UNIT)
         self.production_days = sampler(supply.production_days, partial(streams.entity, "production", index))
         transit = supply.transit_days_by_destination.get(destination, supply.transit_days)
         self.transit_days = sampler(transit, partial(streams.entity, "transit", index))

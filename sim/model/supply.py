@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Generator
-from typing import TYPE_CHECKING
 
 import simpy
 
 from sim.model.buyers import Stock
-from sim.model.licences import Licence
+from sim.model.licences import Licence, Licensing
 from sim.model.records import CANCELLED, DELIVERED, IN_TRANSIT, PENDING, REJECTED
+from sim.model.regime import Regime
 from sim.model.sampling import Sampler
 from sim.scenario.schema import AlternativeSupply as AlternativeSpec
-
-if TYPE_CHECKING:
-    from sim.model.world import World
+from sim.scenario.schema import LicenceTypes
 
 NO_LICENCE = "none"
 
@@ -52,103 +50,124 @@ class Order:
         self.licence_kind = NO_LICENCE
 
 
-def place(world: World, order: Order) -> None:
-    """Refuse an order the rules refuse outright (a ban, the VEU rule), ship it if it needs no new
-    licence, else start a process that waits for one."""
-    regime, firm, material = world.regime, order.stock.firm, order.stock.material
-    if regime.banned(firm.destination, material):
-        _lose(world, order, REJECTED, "ban")
-    elif material not in regime.controlled:
-        Shipment(world, order, None)
-    elif regime.veu_active and firm.flagged:
-        _lose(world, order, REJECTED, "veu")
-    elif (licence := world.licensing.current((firm.index, material))) is not None:
-        Shipment(world, order, licence)
-    else:
-        world.env.process(licensed(world, order))
+class Exports:
+    """China's side of every order: the rules at placement, the licence, the check at export, and what
+    a refused or cancelled order sends the firm to (alternative supply, a retry)."""
 
+    def __init__(
+        self,
+        env: simpy.Environment,
+        regime: Regime,
+        licensing: Licensing,
+        licence_types: LicenceTypes,
+        alternatives: dict[str, AlternativeSupply],
+    ) -> None:
+        self.env = env
+        self.regime = regime
+        self.licensing = licensing
+        self.licence_types = licence_types
+        self.alternatives = alternatives
+        self.orders: list[Order] = []
 
-def licensed(world: World, order: Order) -> Generator[simpy.Event, object, None]:
-    """SimPy process: obtain a licence for an order (see ``Licensing.obtain``), then ship it."""
-    licence, reason = yield from world.licensing.obtain(order.stock.firm, order.stock.material)
-    if licence is None:
-        _lose(world, order, REJECTED, reason)
-    else:
-        Shipment(world, order, licence)
+    def place(self, stock: Stock, quantity_kg: float) -> None:
+        """Take a firm's order: refuse it if the rules refuse it outright (a ban, the VEU rule), ship it if
+        it needs no new licence, else start a process that waits for one."""
+        order = Order(stock, quantity_kg, self.env.now)
+        self.orders.append(order)
+        regime, firm, material = self.regime, stock.firm, stock.material
+        if regime.banned(firm.group.destination, material):
+            self.lose(order, REJECTED, "ban")
+        elif material not in regime.controlled:
+            Shipment(self, order, None)
+        elif regime.veu_active and firm.flagged:
+            self.lose(order, REJECTED, "veu")
+        elif (licence := self.licensing.current((firm.index, material))) is not None:
+            Shipment(self, order, licence)
+        else:
+            self.env.process(self._licensed(order))
+
+    def _licensed(self, order: Order) -> Generator[simpy.Event, object, None]:
+        """SimPy process: obtain a licence for an order (see ``Licensing.obtain``), then ship it."""
+        licence, reason = yield from self.licensing.obtain(order.stock.firm, order.stock.material)
+        if licence is None:
+            self.lose(order, REJECTED, reason)
+        else:
+            Shipment(self, order, licence)
+
+    def export_refusal(self, order: Order, licence: Licence | None) -> str:
+        """Why goods ready for export may not leave, or "" if they may."""
+        firm, material = order.stock.firm, order.stock.material
+        if self.regime.banned(firm.group.destination, material):
+            return "ban"
+        if self.regime.veu_active and firm.flagged:
+            return "veu"
+        if licence is None:
+            return ""
+        if licence.revoked:
+            return "revoked"
+        if licence.rules.single_use and self.env.now >= licence.expires:
+            return "expired"
+        return ""
+
+    def lose(self, order: Order, status: int, reason: str) -> None:
+        """An order refused or cancelled: the firm asks alternative supply for it and will order again."""
+        order.status = status
+        order.reason = reason
+        order.t_closed = self.env.now
+        stock = order.stock
+        stock.lose(order.quantity_kg)
+        self.alternatives[stock.material].request(stock, order.quantity_kg)
 
 
 class Shipment:
     """An order the rules let through, from the licence to delivery: timed stages, each the callback
-    of the timeout before it (vetting under a general licence, production, export checks, transit)."""
+    of the timeout before it (vetting where the licence's kind vets shipments, production, export checks,
+    transit)."""
 
-    __slots__ = ("world", "order", "licence")
+    __slots__ = ("exports", "order", "licence")
 
-    def __init__(self, world: World, order: Order, licence: Licence | None) -> None:
-        self.world, self.order, self.licence = world, order, licence
-        order.t_licensed = world.env.now
+    def __init__(self, exports: Exports, order: Order, licence: Licence | None) -> None:
+        self.exports, self.order, self.licence = exports, order, licence
+        order.t_licensed = exports.env.now
         if licence is not None:
             order.licence_kind = licence.kind
-        if licence is not None and licence.kind == "general":
-            self._after(order.stock.dice.vetting_days(), self._vetted)
+        if licence is not None and licence.rules.vetted:
+            self._after(order.stock.dice.vetting_days[licence.kind](), self._vetted)
         else:
             self._produce()
 
     def _after(self, days: float, stage: Callable[[simpy.Event | None], None]) -> None:
-        self.world.env.timeout(days).callbacks.append(stage)
+        self.exports.env.timeout(days).callbacks.append(stage)
 
     def _vetted(self, _event: simpy.Event) -> None:
-        if self.order.stock.dice.vetting_pass() >= self.world.vetting_pass_probability:
-            _lose(self.world, self.order, REJECTED, "vetting")
+        pass_probability = self.exports.licence_types[self.licence.kind].vetting_pass_probability
+        if self.order.stock.dice.vetting_pass[self.licence.kind]() >= pass_probability:
+            self.exports.lose(self.order, REJECTED, "vetting")
         else:
             self._produce()
 
     def _produce(self, _event: simpy.Event | None = None) -> None:
         order = self.order
-        order.t_vetted = self.world.env.now
+        order.t_vetted = self.exports.env.now
         order.status = IN_TRANSIT
         self._after(order.stock.dice.production_days(), self._export)
 
     def _export(self, _event: simpy.Event) -> None:
-        world, order, licence = self.world, self.order, self.licence
-        reason = _export_refusal(world, order, licence)
+        exports, order, licence = self.exports, self.order, self.licence
+        reason = exports.export_refusal(order, licence)
         if reason:
-            _lose(world, order, CANCELLED, reason)
+            exports.lose(order, CANCELLED, reason)
             return
-        order.t_exported = world.env.now
-        if licence is not None and licence.kind == "per_shipment":
+        order.t_exported = exports.env.now
+        if licence is not None and licence.rules.single_use:
             licence.used = True
         self._after(order.stock.dice.transit_days(), self._deliver)
 
     def _deliver(self, _event: simpy.Event) -> None:
         order = self.order
-        order.t_delivered = order.t_closed = self.world.env.now
+        order.t_delivered = order.t_closed = self.exports.env.now
         order.status = DELIVERED
         order.stock.receive(order.quantity_kg)
-
-
-def _export_refusal(world: World, order: Order, licence: Licence | None) -> str:
-    """Why goods ready for export may not leave, or "" if they may."""
-    firm, material, now = order.stock.firm, order.stock.material, world.env.now
-    if world.regime.banned(firm.destination, material):
-        return "ban"
-    if world.regime.veu_active and firm.flagged:
-        return "veu"
-    if licence is None:
-        return ""
-    if licence.revoked:
-        return "revoked"
-    if licence.kind == "per_shipment" and now >= licence.expires:
-        return "expired"
-    return ""
-
-
-def _lose(world: World, order: Order, status: int, reason: str) -> None:
-    order.status = status
-    order.reason = reason
-    order.t_closed = world.env.now
-    stock = order.stock
-    stock.lose(order.quantity_kg)
-    world.alternatives[stock.material].request(stock, order.quantity_kg)
 
 
 class AlternativeSupply:

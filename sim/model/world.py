@@ -14,7 +14,7 @@ import simpy
 from sim.model.authority import Authority
 from sim.model.buyers import Consumption, Firm, Stock, fixed_interval_orders, interval_totals
 from sim.model.licences import Licensing
-from sim.model.policy import Regime, timeline
+from sim.model.policy import Levers, schedule, timeline
 from sim.model.records import (
     ALTERNATIVE_COLUMNS,
     APPLICATION_COLUMNS,
@@ -24,13 +24,15 @@ from sim.model.records import (
     Records,
     columns,
 )
+from sim.model.regime import Regime
 from sim.model.sampling import Dice, RandomStreams, gamma_rates, sampler
-from sim.model.supply import AlternativeSupply, Order, place
+from sim.model.supply import AlternativeSupply, Exports
 from sim.scenario.schema import FixedInterval, Scenario
 
-SOURCES = ("demand", "review", "approval", "vetting", "production", "transit", "veu", "revocation", "alternative")
-"""The stochastic sources; each draws from its own random stream (see ``sim.runs.streams``)."""
-
+SOURCES = ("demand", "review", "approval", "vetting", "production", "transit", "veu", "revocation", "alternative",
+           "vetting_pass")
+"""The stochastic sources; each draws from its own random stream (see ``sim.runs.streams``). A source's
+position seeds its streams: new sources go at the end, so that the others keep their numbers."""
 
 
 class CountingEnvironment(simpy.Environment):
@@ -46,7 +48,7 @@ class CountingEnvironment(simpy.Environment):
 
 
 class World:
-    """The simulated world of one replication: regime, authority, licences, firms, supply."""
+    """The simulated world of one replication: regime, authority, licences, firms, exports."""
 
     def __init__(self, scenario: Scenario, streams: RandomStreams) -> None:
         self.scenario = scenario
@@ -55,9 +57,8 @@ class World:
         self.regime = Regime(scenario)
         self.authority = Authority(self.env, scenario, self.regime, calendar.warmup_days)
         self.licensing = Licensing(self.env, scenario, self.regime, self.authority, streams.shared("revocation"))
-        self.vetting_pass_probability = scenario.licence_types.general.vetting_pass_probability
         alternative_rng = streams.shared("alternative")
-        self.alternatives = {
+        alternatives = {
             name: AlternativeSupply(
                 self.env,
                 m.alternative,
@@ -66,7 +67,7 @@ class World:
             )
             for name, m in scenario.materials.items()
         }
-        self.orders: list[Order] = []
+        self.exports = Exports(self.env, self.regime, self.licensing, scenario.licence_types, alternatives)
         self.boundaries, self.interval_month, self.months = accounting_intervals(
             calendar.start, calendar.horizon_days, calendar.warmup_days
         )
@@ -109,21 +110,22 @@ class World:
                     dice = Dice(self.scenario, streams, index, group.destination)
                     consumption = Consumption(month_starts, self.rates[index].tolist())
                     stock = Stock(self.env, index, firm, material, consumption, demand.mean_kg_per_day * share, group,
-                                  self._place_order, dice)
+                                  self.exports.place, dice)
                     firm.stocks[material] = stock
                     stocks.append(stock)
         return firms, stocks
 
-    def _place_order(self, stock: Stock, quantity_kg: float) -> None:
-        order = Order(stock, quantity_kg, self.env.now)
-        self.orders.append(order)
-        place(self, order)
+    @property
+    def orders(self) -> list:
+        """Every order placed so far (``sim.model.supply.Order``)."""
+        return self.exports.orders
 
     def run(self) -> Records:
         """Simulate the whole horizon and collect the records."""
-        self.env.process(timeline(self))
+        levers = Levers(self.regime, self.authority.set_reviewers, self.licensing.revoke, self.firms)
+        self.env.process(timeline(self.env, schedule(self.scenario, levers)))
         for stock in self.stocks:
-            policy = self.scenario.buyers[stock.firm.group_name].inventory
+            policy = stock.firm.group.inventory
             if isinstance(policy, FixedInterval):
                 interval_days = sampler(policy.interval_days, partial(self._streams.entity, "demand", stock.index))
                 self.env.process(fixed_interval_orders(stock, interval_days, policy.order_days * stock.mean_rate))
@@ -144,7 +146,7 @@ class World:
         orders = columns(
             [(o.stock.index, o.quantity_kg, o.t_ordered, o.t_licensed, o.t_vetted, o.t_exported, o.t_delivered,
               o.t_closed, o.status, REASON_CODE[o.reason], KIND_CODE.get(o.licence_kind, -1))
-             for o in self.orders],  # fmt: skip
+             for o in self.exports.orders],  # fmt: skip
             ORDER_COLUMNS,
         )
         applications = columns(
@@ -154,10 +156,11 @@ class World:
             APPLICATION_COLUMNS,
         )
         alternative = columns(
-            [tuple(row) for supply in self.alternatives.values() for row in supply.requests], ALTERNATIVE_COLUMNS
+            [tuple(row) for supply in self.exports.alternatives.values() for row in supply.requests],
+            ALTERNATIVE_COLUMNS,
         )
         stocks = self.stocks
-        policy = [self.scenario.buyers[s.firm.group_name].inventory for s in stocks]
+        policy = [s.firm.group.inventory for s in stocks]
         return Records(
             horizon_days=float(self.scenario.calendar.horizon_days),
             warmup_days=float(self.scenario.calendar.warmup_days),

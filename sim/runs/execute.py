@@ -139,7 +139,7 @@ def run_many(
     workers = workers or default_workers(len(tasks))
     label = scenarios[0].name if len(scenarios) == 1 else f"{len(scenarios)} points"
     current: _Accumulator | None = None
-    with tqdm(total=len(tasks), unit="rep", disable=not progress, leave=False, desc=label) as bar:
+    with _ProgressBar(total=len(tasks), unit="rep", disable=not progress, leave=False, desc=label) as bar:
         source = _on_dask(scenarios, seed, tasks, scheduler) if scheduler else _replications(
             scenarios, seed, tasks, workers)
         for job, rep in source:
@@ -247,10 +247,15 @@ def _replicate_task(scenarios: list[Scenario], seed: int, task: tuple[int, int])
 _worker: dict[str, object] = {}
 
 # Fork where the platform has it (as Python did by default on Linux): scripts using the API need no
-# ``if __name__ == "__main__"`` guard, and workers start at once. tqdm's monitor thread is turned
-# off so that no thread of ours is running when the pool forks.
+# ``if __name__ == "__main__"`` guard, and workers start at once.
 _CONTEXT = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
-tqdm.monitor_interval = 0
+
+
+class _ProgressBar(tqdm):
+    """tqdm without its monitor thread, so that no thread of ours is running when the pool forks
+    (set on this subclass: tqdm's own setting, shared with the user's bars, is left alone)."""
+
+    monitor_interval = 0
 
 
 def parallel_map(function: Callable[[T], R], items: Sequence[T], workers: int) -> list[R]:

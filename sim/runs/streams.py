@@ -41,16 +41,28 @@ class Streams:
         self._sequences = {
             source: np.random.SeedSequence(seed, spawn_key=(replication, index)) for index, source in enumerate(SOURCES)
         }
-        self._keys = {source: int(seq.generate_state(1, np.uint64)[0]) for source, seq in self._sequences.items()}
+        self._keys: dict[tuple[str, int], int] = {}
 
     def shared(self, source: str) -> np.random.Generator:
         """The stream of a source drawn by the world as a whole (monthly demand, VEU flags, revocations...)."""
         return np.random.Generator(np.random.PCG64(self._sequences[source]))
 
-    def entity(self, source: str, index: int) -> np.random.Generator:
-        """The stream of one entity (a firm's stock of a material) for one source: a counter-based
-        generator keyed by (source, index), independent of every other key."""
-        return np.random.Generator(np.random.Philox(PhiloxKey(self._keys[source], index)))
+    def entity(self, source: str, index: int, substream: int = 0) -> np.random.Generator:
+        """The stream of one entity (a firm's stock of a material) for one source, and one of its substreams
+        (say, one licence kind's review times): a counter-based generator keyed by (source, substream) and
+        the entity, independent of every other key."""
+        return np.random.Generator(np.random.Philox(PhiloxKey(self._key(source, substream), index)))
+
+    def _key(self, source: str, substream: int) -> int:
+        """The first Philox key word of (source, substream): from the source's seed sequence, or for a
+        substream other than 0 from a child of it."""
+        key = self._keys.get((source, substream))
+        if key is None:
+            sequence = self._sequences[source]
+            if substream:
+                sequence = np.random.SeedSequence(sequence.entropy, spawn_key=(*sequence.spawn_key, substream))
+            key = self._keys[(source, substream)] = int(sequence.generate_state(1, np.uint64)[0])
+        return key
 
 
 def streams(seed: int, replication: int) -> Streams:

@@ -144,5 +144,3 @@ Distribution = Annotated[
     BeforeValidator(_number_as_fixed),
 ]
 """Any distribution, chosen by its ``dist`` key."""
-
-DISTRIBUTION_NAMES = ("fixed", "exponential", "lognormal", "gamma", "triangular", "uniform", "empirical")

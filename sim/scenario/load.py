@@ -11,6 +11,7 @@ import difflib
 import json
 import types
 import typing
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,6 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from sim.scenario.distributions import DISTRIBUTION_NAMES
 from sim.scenario.schema import Scenario
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -311,18 +311,35 @@ def _data_path(loc: tuple, data: Any) -> KeyPath:
     return tuple(path)
 
 
-_TAGS = set(DISTRIBUTION_NAMES) | {
-    "controls",
-    "ban",
-    "licence_type",
-    "authority",
-    "revoke",
-    "tension",
-    "inventory",
-    "reorder_point",
-    "fixed_interval",
-    "[key]",
-}
+_DISCRIMINATORS = ("event", "dist", "policy")
+"""Keys whose value picks the member of a tagged union (a policy event, a distribution, an inventory policy)."""
+
+
+def _models(annotation: Any) -> Iterator[type[BaseModel]]:
+    """The model classes an annotation can hold, through Annotated, unions, lists and mappings."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        yield annotation
+        return
+    for argument in typing.get_args(annotation):
+        yield from _models(argument)
+
+
+def _union_tags(root: type[BaseModel] = Scenario) -> set[str]:
+    """Every tag of every tagged union in the schema: pydantic puts the tag in an error's location."""
+    seen, todo, tags = set(), [root], set()
+    while todo:
+        model = todo.pop()
+        if model in seen:
+            continue
+        seen.add(model)
+        for key, field in model.model_fields.items():
+            if key in _DISCRIMINATORS and typing.get_origin(field.annotation) is typing.Literal:
+                tags.update(typing.get_args(field.annotation))
+            todo.extend(_models(field.annotation))
+    return tags
+
+
+_TAGS = _union_tags() | {"[key]"}
 
 
 def _is_tag(part: Any) -> bool:

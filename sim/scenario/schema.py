@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
 from sim.scenario.distributions import Distribution
 
-LICENCE_KINDS = ("per_shipment", "six_month", "general")
-LicenceKind = Literal["per_shipment", "six_month", "general"]
 Probability = Annotated[float, Field(ge=0, le=1)]
 Name = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$", max_length=64)]
 
@@ -80,6 +78,59 @@ class Demand(_Strict):
     cv: float = Field(
         default=0.0, ge=0, le=5, description="Coefficient of variation of the monthly rate (gamma-distributed)."
     )
+
+
+class LicenceType(_Strict):
+    """How one kind of licence is reviewed, granted and used."""
+
+    open: bool = Field(default=True, description="Whether the authority accepts applications at the start.")
+    review_days: Distribution = Field(default=20, description="Time a reviewer spends on one application.")
+    review_in_working_days: bool = Field(
+        default=False, description="Review time counts working days (Monday to Friday) rather than calendar days."
+    )
+    approval_probability: Probability = Field(default=0.9, description="Chance an application is granted.")
+    validity_days: float = Field(default=180, gt=0, description="Days a granted licence can be used.")
+    renewal_lead_days: float = Field(
+        default=30, ge=0, description="Days before expiry a holder applies for renewal (multi-shipment kinds)."
+    )
+    track_record: int = Field(
+        default=0, ge=0, description="Approved per-shipment licences a firm needs before it may apply (general kind)."
+    )
+    vetting_days: Distribution = Field(default=0, description="Per-shipment vetting under this licence (general kind).")
+    vetting_pass_probability: Probability = Field(default=1.0, description="Chance a shipment passes vetting.")
+    cooldown_days: float = Field(
+        default=90, ge=0, description="Days after a refusal before the firm applies for this kind again."
+    )
+    excluded_materials: list[Name] = Field(
+        default_factory=list, description="Materials this kind never covers (e.g. samarium under six-month licences)."
+    )
+
+
+class LicenceTypes(_Strict):
+    """The licence kinds of the regime, each with its parameters; their rules are in ``sim.model.licences.KINDS``.
+
+    A field here is a kind: adding one (and its rules) is all a new kind needs.
+    """
+
+    per_shipment: LicenceType = Field(
+        default_factory=lambda: LicenceType(validity_days=90), description="One licence per shipment."
+    )
+    six_month: LicenceType = Field(
+        default_factory=lambda: LicenceType(open=False, validity_days=180),
+        description="Many shipments for 180 days; trusted, non-military buyers only.",
+    )
+    general: LicenceType = Field(
+        default_factory=lambda: LicenceType(open=False, validity_days=1095, track_record=3),
+        description="Many shipments for up to three years; buyers with a track record; each shipment vetted.",
+    )
+
+    def __getitem__(self, kind: str) -> LicenceType:
+        return getattr(self, kind)
+
+
+LICENCE_KINDS: tuple[str, ...] = tuple(LicenceTypes.model_fields)
+"""Every licence kind, in the order of ``LicenceTypes``."""
+LicenceKind = Literal[LICENCE_KINDS]  # type: ignore[valid-type]
 
 
 def _levels_ordered(targets: Any) -> Any:
@@ -154,51 +205,6 @@ class BuyerGroup(_Strict):
         if self.military and self.veu_flag_probability not in (None, 1.0):
             raise ValueError("military groups are always flagged by the VEU rule: omit veu_flag_probability")
         return self
-
-
-class LicenceType(_Strict):
-    """How one kind of licence is reviewed, granted and used."""
-
-    open: bool = Field(default=True, description="Whether the authority accepts applications at the start.")
-    review_days: Distribution = Field(default=20, description="Time a reviewer spends on one application.")
-    review_in_working_days: bool = Field(
-        default=False, description="Review time counts working days (Monday to Friday) rather than calendar days."
-    )
-    approval_probability: Probability = Field(default=0.9, description="Chance an application is granted.")
-    validity_days: float = Field(default=180, gt=0, description="Days a granted licence can be used.")
-    renewal_lead_days: float = Field(
-        default=30, ge=0, description="Days before expiry a holder applies for renewal (multi-shipment kinds)."
-    )
-    track_record: int = Field(
-        default=0, ge=0, description="Approved per-shipment licences a firm needs before it may apply (general kind)."
-    )
-    vetting_days: Distribution = Field(default=0, description="Per-shipment vetting under this licence (general kind).")
-    vetting_pass_probability: Probability = Field(default=1.0, description="Chance a shipment passes vetting.")
-    cooldown_days: float = Field(
-        default=90, ge=0, description="Days after a refusal before the firm applies for this kind again."
-    )
-    excluded_materials: list[Name] = Field(
-        default_factory=list, description="Materials this kind never covers (e.g. samarium under six-month licences)."
-    )
-
-
-class LicenceTypes(_Strict):
-    """The three licence kinds of the regime."""
-
-    per_shipment: LicenceType = Field(
-        default_factory=lambda: LicenceType(validity_days=90), description="One licence per shipment."
-    )
-    six_month: LicenceType = Field(
-        default_factory=lambda: LicenceType(open=False, validity_days=180),
-        description="Many shipments for 180 days; trusted, non-military buyers only.",
-    )
-    general: LicenceType = Field(
-        default_factory=lambda: LicenceType(open=False, validity_days=1095, track_record=3),
-        description="Many shipments for up to three years; buyers with a track record; each shipment vetted.",
-    )
-
-    def __getitem__(self, kind: str) -> LicenceType:
-        return getattr(self, kind)
 
 
 class Tension(_Strict):
@@ -284,6 +290,15 @@ class BuyerFilter(_Strict):
     destinations: list[Name] | None = Field(default=None, description="Destinations.")
     military: bool | None = Field(default=None, description="Military end use or not.")
 
+    def matches(self, group_name: str, group: BuyerGroup) -> bool:
+        """Whether a buyer group falls under the filter."""
+        return (
+            (self.groups is None or group_name in self.groups)
+            and (self.sectors is None or group.sector in self.sectors)
+            and (self.destinations is None or group.destination in self.destinations)
+            and (self.military is None or group.military == self.military)
+        )
+
 
 class RevokeEvent(_Event):
     """Withdrawal of a share of the licences in force; shipments not yet exported under them are cancelled."""
@@ -312,10 +327,9 @@ class InventoryEvent(_Event):
     _levels = model_validator(mode="after")(_levels_ordered)
 
 
-PolicyEvent = Annotated[
-    ControlsEvent | BanEvent | LicenceTypeEvent | AuthorityEvent | RevokeEvent | TensionEvent | InventoryEvent,
-    Field(discriminator="event"),
-]
+POLICY_EVENTS = (ControlsEvent, BanEvent, LicenceTypeEvent, AuthorityEvent, RevokeEvent, TensionEvent, InventoryEvent)
+"""Every kind of dated policy event; each is told apart by its ``event`` tag."""
+PolicyEvent = Annotated[Union[POLICY_EVENTS], Field(discriminator="event")]  # noqa: UP007 (a union of a tuple)
 
 
 class Supply(_Strict):

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import math
+import shutil
+import subprocess
+import sys
 
-from sim.model.world import World
+import numpy as np
+
+from sim.model.licences import KINDS
+from sim.model.world import World, simulate
 from sim.runs.streams import streams
-from tests.conftest import small
+from sim.scenario.schema import LICENCE_KINDS
+from tests.conftest import ROOT, small
 
 FAST = {"review_days": 2, "approval_probability": 1.0}
 
@@ -86,3 +94,62 @@ def test_revocation_stops_exactly_the_configured_share():
     for order in world.orders:
         if order.licence_kind == "six_month" and order.reason == "revoked":
             assert order.t_closed >= day
+
+
+def test_every_licence_kind_of_the_schema_has_its_rules():
+    assert set(KINDS) == set(LICENCE_KINDS)
+
+
+NEW_KIND_FIELD = '''    monthly: LicenceType = Field(
+        default_factory=lambda: LicenceType(open=False, validity_days=30), description="A throwaway kind of a test."
+    )
+
+'''
+NEW_KIND_RULES = (
+    '\nKINDS["monthly"] = Kind(single_use=False, vetted=True, builds_track_record=False, trusted_civilian_only=False)\n'
+)
+PROBE = '''
+import json
+import numpy as np
+from sim.model.records import KIND_CODE
+from sim.model.world import simulate
+from sim.runs.streams import streams
+from sim.scenario.schema import Scenario
+from tests.conftest import SMALL, merged
+
+fast = {"review_days": 2, "approval_probability": 1.0}
+plain = Scenario.model_validate(SMALL)
+monthly = Scenario.model_validate(merged(SMALL, {
+    "buyers": {"auto": {"licences": ["monthly", "per_shipment"]}},
+    "licence_types": {"monthly": {**fast, "open": True, "vetting_days": 1.5}, "per_shipment": fast}}))
+records = simulate(monthly, streams(1, 0))
+o = records.orders
+under = (o["licence"] == KIND_CODE["monthly"]) & (o["status"] == 2)
+print(json.dumps({
+    "delivered_under_new_kind": int(under.sum()),
+    "vetting_days": sorted(set(np.round(o["t_vetted"][under] - o["t_licensed"][under], 9).tolist())),
+    "plain_orders": {k: v.tolist() for k, v in simulate(plain, streams(1, 0)).orders.items()},
+}))
+'''
+
+
+def test_a_new_licence_kind_needs_only_its_schema_entry_and_its_rules(tmp_path):
+    """A copy of the package with a kind added in exactly two places (the schema's ``LicenceTypes`` and
+    ``KINDS``) runs a scenario under it, and leaves the results of every other kind as they were."""
+    package = tmp_path / "sim"
+    shutil.copytree(ROOT / "sim", package, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "tests", tmp_path / "tests", ignore=shutil.ignore_patterns("__pycache__"))
+    schema = package / "scenario" / "schema.py"
+    anchor = "    def __getitem__(self, kind: str) -> LicenceType:"
+    assert schema.read_text().count(anchor) == 1
+    schema.write_text(schema.read_text().replace(anchor, NEW_KIND_FIELD + anchor))
+    with (package / "model" / "licences.py").open("a") as rules:
+        rules.write(NEW_KIND_RULES)
+    done = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, cwd=tmp_path, check=True)
+    found = json.loads(done.stdout)
+    assert found["delivered_under_new_kind"] > 0
+    assert found["vetting_days"] == [1.5]
+    original = simulate(small(), streams(1, 0)).orders
+    assert set(found["plain_orders"]) == set(original)
+    for column, values in original.items():
+        np.testing.assert_array_equal(np.array(found["plain_orders"][column], dtype=values.dtype), values)

@@ -1,4 +1,4 @@
-"""Random streams: each (source, entity) has its own stream, a function of the seed and replication only."""
+"""Random streams: each (source, substream, entity) has its own stream, a function of the seed and replication only."""
 
 from __future__ import annotations
 
@@ -15,10 +15,18 @@ def test_an_entity_stream_is_philox_keyed_by_source_and_entity():
     np.testing.assert_array_equal(s.entity("review", 17).random(8), expected)
 
 
-def test_entity_streams_differ_by_entity_source_and_replication_and_repeat_exactly():
+def test_a_substream_is_keyed_by_a_child_of_the_source_seed_sequence():
+    s = streams(3, 4)
+    key = np.random.SeedSequence(3, spawn_key=(4, 1, 2)).generate_state(1, np.uint64)[0]
+    expected = np.random.Generator(np.random.Philox(key=np.array([key, 17], dtype=np.uint64))).random(8)
+    np.testing.assert_array_equal(s.entity("review", 17, 2).random(8), expected)
+
+
+def test_entity_streams_differ_by_entity_source_substream_and_replication_and_repeat_exactly():
     first = streams(3, 4).entity("review", 17).random(4)
     np.testing.assert_array_equal(streams(3, 4).entity("review", 17).random(4), first)
     for other in (streams(3, 4).entity("review", 18), streams(3, 4).entity("transit", 17),
+                  streams(3, 4).entity("review", 17, 1), streams(3, 4).entity("review", 4 * 17 + 1),
                   streams(3, 5).entity("review", 17)):
         assert not np.allclose(other.random(4), first)
 
