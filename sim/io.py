@@ -23,7 +23,9 @@ from sim.scenario.load import resolved_dict
 from sim.scenario.schema import Scenario
 
 if TYPE_CHECKING:  # the writers take these results; io never runs the model
+    from sim.analysis.calibrate import Calibration
     from sim.analysis.compare import Comparison
+    from sim.analysis.sweep import SweepResult
     from sim.runs.execute import RunResult
 
 SUMMARY = "summary.csv"
@@ -225,6 +227,23 @@ class PointFiles:
 
     def save(self, point: str, record: dict[str, Any]) -> None:
         atomic_write(self.folder / f"{point}.json", lambda p: p.write_text(json.dumps(record, sort_keys=True)))
+
+
+def write_sweep(result: SweepResult, out: Path) -> None:
+    """A sweep's tables: every point, the method's indices (if any), the tipping points (if asked for)."""
+    write_table(result.table, out / POINTS)
+    if result.indices is not None:
+        write_table(result.indices, out / INDICES)
+    if result.tipping is not None:
+        write_table(result.tipping, out / CROSSINGS)
+
+
+def write_calibration(result: Calibration, out: Path, comment: str) -> None:
+    """A calibration's tables and the fitted scenario (``calibrated.yaml``, headed by ``comment``)."""
+    write_table(result.fit.parameters, out / "calibration.csv")
+    write_table(result.gaps, out / "fit.csv")
+    write_table(result.fit.evaluations, out / "evaluations.csv")
+    write_yaml(resolved_dict(result.scenario), out / "calibrated.yaml", comment)
 
 
 def write_table(frame: pd.DataFrame, path: Path) -> None:

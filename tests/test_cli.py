@@ -258,6 +258,17 @@ def test_sweep_defined_in_the_scenario_file(tmp_path, small_file):
     assert plain.returncode == 2 and "no sweep section" in plain.stderr
 
 
+def test_sweep_without_method_writes_to_the_folder_of_the_method_it_ran(tmp_path, small_file):
+    definition = tmp_path / "kept.yaml"
+    definition.write_text(f"extends: {small_file.name}\nname: kept\nsweep:\n  method: oat\n  replications: 2\n"
+                          "  params:\n    authority.reviewers: '2,6'\n")
+    assert sim("sweep", str(definition), cwd=tmp_path).returncode == 0
+    flags = sim("sweep", str(small_file), "--param", "authority.reviewers=2,6", "-n", "2", cwd=tmp_path)
+    assert flags.returncode == 0, flags.stderr
+    assert sorted(p.name for p in (tmp_path / "results").iterdir()) == ["kept-sweep-oat", "small-sweep-grid"]
+    assert (tmp_path / "results" / "small-sweep-grid" / "points.csv").is_file()
+
+
 def test_verify_quick_passes_every_case(tmp_path):
     out = tmp_path / "verify"
     done = sim("verify", "--quick", "--out", str(out), cwd=ROOT)

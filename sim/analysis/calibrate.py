@@ -13,17 +13,24 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import least_squares
 
+from sim.analysis.parameters import Parameter, SweepError, base_value, parse_param, plain_values, variant
 from sim.analysis.replay import INDEX_BASE, INPUTS, counterpart, figures, measure
-from sim.analysis.sweep import Parameter, PointStore, SweepError, base_value, plain_values, variant
+from sim.analysis.sweep import PointStore
+from sim.io import CALIBRATION_MANIFEST, PointFiles, check_writable, scenario_hash, write_calibration
+from sim.report.pages import calibration_page
 from sim.scenario.schema import Scenario
+
+log = logging.getLogger(__name__)
 
 STEP = 0.05  # finite-difference step, as a share of each parameter's range: wider than CRN jitter
 Z95 = 1.959963984540054
@@ -60,6 +67,24 @@ class Fit:
     message: str
 
 
+@dataclass(frozen=True)
+class Calibration:
+    """A fit of a scenario to published figures, every figure's gap before and after, and the fitted scenario."""
+
+    fit: Fit
+    gaps: pd.DataFrame
+    scenario: Scenario
+
+
+def problem(scenario: Scenario, observed: pd.DataFrame, params: Sequence[str],
+            chosen: Sequence[str] = ()) -> tuple[list[Parameter], list[Target]]:
+    """The parameters (``PATH=LOW:HIGH``) and the figures (``QUANTITY[:PERIOD]``) of a calibration, checked."""
+    parameters = [parse_param(text, scenario) for text in params]
+    targets = choose_targets(observed, chosen)
+    check_parameters(parameters, targets)
+    return parameters, targets
+
+
 def choose_targets(observed: pd.DataFrame, chosen: Sequence[str] = ()) -> list[Target]:
     """The figures to fit: ``QUANTITY`` (all its periods) or ``QUANTITY:PERIOD``; none chosen means
     every figure the model has a counterpart for."""
@@ -94,17 +119,33 @@ def check_parameters(params: Sequence[Parameter], targets: Sequence[Target]) -> 
                                "choose at least as many --fit figures as parameters")
 
 
+def calibrate_folder(out: Path, scenario: Scenario, source: str, observed: pd.DataFrame, target: str,
+                     params: Sequence[Parameter], targets: Sequence[Target], replications: int, seed: int,
+                     workers: int = 2, max_steps: int = 20) -> Calibration:
+    """Calibrate (see ``calibrate``) into ``out``, resuming from the evaluations saved there: the tables,
+    ``calibrated.yaml``, the page and its plot."""
+    check_writable(out)
+    store = PointFiles(out, f"{scenario_hash(scenario)}:{replications}:{seed}",
+                       {"scenario_file": source, "replications": replications, "seed": seed}, CALIBRATION_MANIFEST)
+    log.info("fitting %s to %d figure(s), %d replications an evaluation, seed %d",
+             ", ".join(p.path for p in params), len(targets), replications, seed)
+    result = calibrate(scenario, observed, params, targets, replications, seed, store, workers, max_steps)
+    write_calibration(result, out, f"{source} calibrated by sim calibrate to {target}: "
+                      + ", ".join(f"{k} = {v}" for k, v in result.fit.values.items()))
+    calibration_page(out, result, source, target, replications, seed)
+    return result
+
+
 def calibrate(scenario: Scenario, observed: pd.DataFrame, params: Sequence[Parameter], targets: Sequence[Target],
-              replications: int, seed: int, store: PointStore, workers: int = 2, max_steps: int = 20,
-              progress: Callable[[dict[str, Any]], None] | None = None) -> Fit:
+              replications: int, seed: int, store: PointStore, workers: int = 2, max_steps: int = 20) -> Calibration:
     """Fit ``params`` to ``targets`` by replaying ``scenario`` (see the module's docstring)."""
-    return fit(lambda values: measure(variant(scenario, values), replications, seed, workers),
-               params, targets, _start(scenario, params), store, max_steps, progress)
+    result = fit(lambda values: measure(variant(scenario, values), replications, seed, workers),
+                 params, targets, _start(scenario, params), store, max_steps)
+    return Calibration(result, gap_table(observed, result, targets), variant(scenario, result.values))
 
 
 def fit(evaluate: Callable[[dict[str, Any]], pd.DataFrame], params: Sequence[Parameter], targets: Sequence[Target],
-        start: dict[str, Any], store: PointStore, max_steps: int = 20,
-        progress: Callable[[dict[str, Any]], None] | None = None) -> Fit:
+        start: dict[str, Any], store: PointStore, max_steps: int = 20) -> Fit:
     """Least squares of the targets' relative gaps over ``params``; ``evaluate`` maps parameter values
     to per-replication model quantities, and every evaluation is kept in ``store`` (so a rerun resumes)."""
     done = store.done()
@@ -122,8 +163,9 @@ def fit(evaluate: Callable[[dict[str, Any]], pd.DataFrame], params: Sequence[Par
             gaps = _relative_gaps(frames[key], targets)
             trace.append({"id": key, **plain_values(values), "cost": 0.5 * float(gaps @ gaps),
                           **{f"gap:{t.label}": g for t, g in zip(targets, gaps, strict=True)}})
-            if progress:
-                progress(trace[-1])
+            log.info("  %s: sum of squared relative gaps %.4g",
+                     ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
+                               for k, v in plain_values(values).items()), 2 * trace[-1]["cost"])
         return frames[key]
 
     def gaps(unit: np.ndarray) -> np.ndarray:
@@ -168,11 +210,6 @@ def gap_table(observed: pd.DataFrame, result: Fit, targets: Sequence[Target]) ->
     for column in ("model", "ci_low", "ci_high", "gap"):
         table[f"{column}_fitted"] = after[column]
     return table[table["observed"].notna() & table["model_fitted"].notna()].reset_index(drop=True)
-
-
-def calibrated_scenario(scenario: Scenario, result: Fit) -> Scenario:
-    """The scenario with the fitted values set."""
-    return variant(scenario, result.values)
 
 
 def _start(scenario: Scenario, params: Sequence[Parameter]) -> dict[str, Any]:

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from sim.runs.execute import RunResult, run, run_many
+from sim.io import check_writable, write_comparison
+from sim.report import report_comparison
+from sim.runs.execute import RunResult, default_workers, run, run_many
 from sim.runs.summarise import mean_interval
 from sim.scenario.schema import Scenario
 
@@ -85,6 +88,21 @@ def compare(
     else:
         results = {s.name: run(s, n, independent_seed(seed, k), workers, progress) for k, s in enumerate(scenarios)}
     return Comparison(baseline, results, comparison_table(results, baseline), common_random_numbers)
+
+
+def compare_folder(out: Path, scenarios: Sequence[Scenario], sources: dict[str, str], baseline: str | None = None,
+                   replications: int | None = None, seed: int | None = None, workers: int | None = None,
+                   progress: bool = False, common_random_numbers: bool = True) -> tuple[Comparison, Path]:
+    """Compare variants (see ``compare``) into ``out``: one run folder each, the comparison table, its report.
+    The baseline is named by its scenario's name or file (``sources``: the file of each variant)."""
+    by_file = {path: name for name, path in sources.items()}
+    baseline = by_file.get(baseline, baseline) if baseline else scenarios[0].name
+    check_comparable(scenarios, baseline)
+    check_writable(out)
+    workers = workers or default_workers(replications or scenarios[0].monte_carlo.replications)
+    comparison = compare(scenarios, baseline, replications, seed, workers, progress, common_random_numbers)
+    write_comparison(comparison, out, sources, workers)
+    return comparison, report_comparison(out, list(comparison.results), baseline)
 
 
 def independent_seed(seed: int, variant: int) -> int:

@@ -16,11 +16,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.io import check_writable, write_table
 from sim.model.records import KIND_CODE, Records
 from sim.model.world import simulate
+from sim.report.pages import replay_page
 from sim.runs.execute import parallel_map
 from sim.runs.streams import streams
 from sim.runs.summarise import mean_interval
+from sim.scenario.load import resolved_dict
 from sim.scenario.schema import Scenario
 
 MAGNETS = "NdFeB"
@@ -59,6 +62,16 @@ def replay(scenario: Scenario, observed: pd.DataFrame, replications: int, seed: 
     and the per-replication model quantities behind them."""
     per_rep = measure(scenario, replications, seed, workers)
     return figures(observed, per_rep), per_rep
+
+
+def replay_folder(out: Path, scenario: Scenario, source: str, observed: pd.DataFrame, replications: int, seed: int,
+                  workers: int = 2) -> pd.DataFrame:
+    """Replay a scenario (see ``replay``) into ``out``: ``replay.csv``, its page and plot."""
+    check_writable(out)
+    table, per_rep = replay(scenario, observed, replications, seed, workers)
+    write_table(table, out / "replay.csv")
+    replay_page(out, table, per_rep, resolved_dict(scenario), source, replications, seed)
+    return table
 
 
 def measure(scenario: Scenario, replications: int, seed: int, workers: int = 2) -> pd.DataFrame:

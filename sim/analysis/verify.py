@@ -17,8 +17,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.io import check_writable, write_table
 from sim.model.records import DELIVERED, KIND_CODE, Records
 from sim.model.world import simulate
+from sim.report.pages import verification_page
 from sim.runs.execute import parallel_map
 from sim.runs.streams import streams
 from sim.runs.summarise import mean_interval
@@ -29,6 +31,10 @@ CONFIDENCE = 0.99
 QUICK_REPLICATIONS = 8
 COLUMNS = ("family", "case", "quantity", "theory", "simulated", "ci_low", "ci_high", "relative_error", "tolerance",
            "passed", "replications")
+
+
+class CaseError(ValueError):
+    """Verification cases that do not exist or have no theory."""
 
 
 @dataclass(frozen=True)
@@ -49,12 +55,12 @@ def cases(folder: Path, names: Sequence[str] = ()) -> list[Case]:
     known = {p.stem: p for p in paths}
     unknown = [n for n in names if n not in known]
     if unknown:
-        raise ValueError(f"unknown verification case(s) {', '.join(unknown)}; known: {', '.join(known)}")
+        raise CaseError(f"unknown verification case(s) {', '.join(unknown)}; known: {', '.join(known)}")
     chosen = [known[n] for n in names] if names else paths
     found = [Case(p, load_scenario(p)) for p in chosen]
     for case in found:
         if case.family not in FAMILIES:
-            raise ValueError(f"{case.path}: no verification family {case.family!r}; known: {', '.join(FAMILIES)}")
+            raise CaseError(f"{case.path}: no verification family {case.family!r}; known: {', '.join(FAMILIES)}")
     return found
 
 
@@ -71,6 +77,15 @@ def verify(selected: Sequence[Case], quick: bool = False, workers: int = 2) -> p
         rows += [{"family": case.family, "case": case.path.stem, "replications": len(per_case[i]), **row}
                  for row in judge(case.scenario, pd.DataFrame(per_case[i]))]
     return pd.DataFrame(rows, columns=list(COLUMNS))
+
+
+def verify_folder(out: Path, selected: Sequence[Case], quick: bool = False, workers: int = 2) -> pd.DataFrame:
+    """Verify the cases (see ``verify``) into ``out``: ``verify.csv``, its page and plots."""
+    check_writable(out)
+    table = verify(selected, quick, workers)
+    write_table(table, out / "verify.csv")
+    verification_page(out, table, QUICK_REPLICATIONS if quick else None)
+    return table
 
 
 def _replications(case: Case, quick: bool) -> int:

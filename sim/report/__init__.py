@@ -1,18 +1,21 @@
-"""Plots and the HTML report, drawn from the tables a run or a comparison wrote."""
+"""Plots, the HTML report and the validation pages, drawn from the tables a command wrote or returned."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+from matplotlib.figure import Figure
 
 from sim.io import COMPARISON, CROSSINGS, INDICES, POINTS, SWEEP_MANIFEST, RunTables, read_run
 from sim.report import plots
 from sim.report.draw import figures, save
 from sim.report.html import write_report, write_sweep_report
 
-__all__ = ["plot_run", "report_comparison", "report_run", "report_sweep"]
+__all__ = ["SWEEP_PLOTS", "plot_run", "report_comparison", "report_run", "report_sweep"]
 
 
 def plot_run(folder: Path) -> dict[str, bytes]:
@@ -37,27 +40,38 @@ def report_comparison(out: Path, variants: list[str], baseline: str) -> Path:
     return write_report(out, title, runs, pngs, comparison, baseline)
 
 
-def report_sweep(out: Path, params: list[str], method: str, metric: str, threshold: float | None) -> Path:
-    """Draw the plots of a sweep folder from its tables, and its ``report.html``."""
-    points = pd.read_csv(out / POINTS)
-    drawn = {}
-    if method in ("grid", "oat"):
-        drawn["sweep_lines"] = plots.sweep_lines(points, params, metric, threshold)
-    if method == "grid" and len(params) == 2:
-        drawn["sweep_heatmap"] = plots.sweep_heatmap(points, params[0], params[1], metric)
-    if method == "oat":
-        drawn["tornado"] = plots.tornado(points, params, metric)
-    if method == "morris":
-        drawn["morris"] = plots.morris_plot(pd.read_csv(out / INDICES), metric)
-    if method == "sobol":
-        drawn["sobol"] = plots.sobol_plot(pd.read_csv(out / INDICES), metric)
-    pngs = save(drawn, out)
-    tables = {}
-    if (out / INDICES).is_file() and method in ("morris", "sobol"):
-        tables[f"Sensitivity indices of {metric}"] = pd.read_csv(out / INDICES)
+@dataclass(frozen=True)
+class SweepTables:
+    """What a sweep plot draws from: the written tables and what the sweep was asked to report."""
+
+    points: pd.DataFrame
+    indices: pd.DataFrame | None
+    params: list[str]
+    metric: str
+    threshold: float | None
+
+
+SWEEP_PLOTS: dict[str, Callable[[SweepTables], Figure]] = {
+    "sweep_lines": lambda t: plots.sweep_lines(t.points, t.params, t.metric, t.threshold),
+    "sweep_heatmap": lambda t: plots.sweep_heatmap(t.points, t.params[0], t.params[1], t.metric),
+    "tornado": lambda t: plots.tornado(t.points, t.params, t.metric),
+    "morris": lambda t: plots.morris_plot(t.indices, t.metric),
+    "sobol": lambda t: plots.sobol_plot(t.indices, t.metric),
+}
+"""The plots a sweep method may ask for (``sim.analysis.designs.Design.plots``), by name."""
+
+
+def report_sweep(out: Path, params: list[str], drawn: tuple[str, ...], metric: str, threshold: float | None) -> Path:
+    """Draw the plots a sweep's method asks for from its tables, and its ``report.html``."""
+    indices = pd.read_csv(out / INDICES) if (out / INDICES).is_file() else None
+    tables = SweepTables(pd.read_csv(out / POINTS), indices, params, metric, threshold)
+    pngs = save({name: SWEEP_PLOTS[name](tables) for name in drawn}, out)
+    shown = {}
+    if indices is not None:
+        shown[f"Sensitivity indices of {metric}"] = indices
     if threshold is not None and (out / CROSSINGS).is_file():
-        tables[f"Where {metric} crosses {threshold:g}"] = pd.read_csv(out / CROSSINGS)
-    shown = ["id", *params] + [f"{metric}:{k}" for k in ("mean", "ci_low", "ci_high")]
-    tables[f"Every point ({metric}, all buyers; every metric in points.csv)"] = points[shown]
+        shown[f"Where {metric} crosses {threshold:g}"] = pd.read_csv(out / CROSSINGS)
+    columns = ["id", *params] + [f"{metric}:{k}" for k in ("mean", "ci_low", "ci_high")]
+    shown[f"Every point ({metric}, all buyers; every metric in points.csv)"] = tables.points[columns]
     description = json.loads((out / SWEEP_MANIFEST).read_text())
-    return write_sweep_report(out, f"Sweep: {method}, {metric}", pngs, tables, description)
+    return write_sweep_report(out, f"Sweep: {description['method']}, {metric}", pngs, shown, description)

@@ -10,8 +10,8 @@ from typing import Any
 
 import pandas as pd
 
+from sim.catalogue import METRICS
 from sim.io import RunTables, atomic_write
-from sim.report.plots import LABELS
 from sim.scenario.load import leaves
 
 HEADLINE = ("delay_days", "licence_wait_days", "censored_fraction", "shortfall_fraction", "stockout_days",
@@ -96,7 +96,7 @@ def _write_page(out: Path, title: str, sections: list[str]) -> Path:
 def _headline(runs: dict[str, RunTables], comparison: pd.DataFrame | None, baseline: str | None) -> str:
     rows = []
     for metric in HEADLINE:
-        row = {"metric": LABELS.get(metric, metric)}
+        row = {"metric": METRICS[metric].label}
         for name, run in runs.items():
             found = run.summary[(run.summary["metric"] == metric) & (run.summary["group"] == "all")]
             if not found.empty:

@@ -13,21 +13,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from sim.catalogue import METRICS
+
 HEADLINE_DIFFERENCES = ("delay_days", "licence_wait_days", "shortfall_fraction", "stockout_days", "approval_share")
-OUTCOMES = {
-    "approvals": "approved",
-    "rejections_discretionary": "refused (discretion)",
-    "rejections_veu": "refused (VEU)",
-    "rejections_ban": "refused (ban)",
-    "revocations": "licences revoked",
-}
-LABELS = {
-    "delay_days": "delivery delay (days)",
-    "licence_wait_days": "licence wait (days)",
-    "shortfall_fraction": "shortfall fraction",
-    "stockout_days": "stock-out days per firm and material",
-    "approval_share": "approval share",
-}
+OUTCOMES = ("approvals", "rejections_discretionary", "rejections_veu", "rejections_ban", "revocations")
 
 
 def delay_ecdf(delays: dict[str, pd.DataFrame]) -> Figure:
@@ -169,7 +158,7 @@ def licensing_outcomes(summaries: dict[str, pd.DataFrame]) -> Figure:
         x = np.arange(len(OUTCOMES)) + (k - (len(summaries) - 1) / 2) * width
         ax.bar(x, rows["mean"], width, label=name,
                yerr=_error_bars(rows), capsize=3)
-    ax.set_xticks(np.arange(len(OUTCOMES)), list(OUTCOMES.values()))
+    ax.set_xticks(np.arange(len(OUTCOMES)), [METRICS[m].label for m in OUTCOMES], rotation=15, ha="right")
     ax.set_ylabel("per replication (95 % CI)")
     ax.set_title("Licensing outcomes")
     ax.legend(title="variant")
@@ -190,7 +179,7 @@ def difference_forest(table: pd.DataFrame, baseline: str, metrics: tuple[str, ..
         ax.axvline(0, color="0.4", linewidth=1)
         ax.set_yticks(y, variants)
         ax.invert_yaxis()
-        ax.set_xlabel(f"{LABELS.get(metric, metric)}: difference from {baseline}")
+        ax.set_xlabel(f"{METRICS[metric].label}: difference from {baseline}")
         ax.grid(axis="x", alpha=0.3)
     fig.suptitle(f"Paired differences from {baseline} (95 % CI, common random numbers)")
     return fig
@@ -236,11 +225,11 @@ def sweep_lines(points: pd.DataFrame, params: list[str], metric: str, threshold:
         if threshold is not None:
             ax.axhline(threshold, color="C3", linestyle="--", label=f"threshold {threshold:g}")
         ax.set_xlabel(path)
-        ax.set_ylabel(f"{LABELS.get(metric, metric)} (95 % CI)")
+        ax.set_ylabel(f"{METRICS[metric].label} (95 % CI)")
         ax.grid(alpha=0.3)
         if ax.get_legend_handles_labels()[1]:
             ax.legend(fontsize="x-small")
-    fig.suptitle(f"{LABELS.get(metric, metric)} across the sweep")
+    fig.suptitle(f"{METRICS[metric].label} across the sweep")
     return fig
 
 
@@ -255,8 +244,8 @@ def sweep_heatmap(points: pd.DataFrame, x: str, y: str, metric: str) -> Figure:
     ax.set_yticks(range(len(table.index)), [f"{v:g}" if isinstance(v, float) else v for v in table.index])
     ax.set_xlabel(x)
     ax.set_ylabel(y)
-    fig.colorbar(image, ax=ax, label=f"{LABELS.get(metric, metric)} (mean)")
-    ax.set_title(f"{LABELS.get(metric, metric)} over the grid")
+    fig.colorbar(image, ax=ax, label=f"{METRICS[metric].label} (mean)")
+    ax.set_title(f"{METRICS[metric].label} over the grid")
     return fig
 
 
@@ -279,7 +268,7 @@ def tornado(points: pd.DataFrame, params: list[str], metric: str) -> Figure:
     ax.barh(y, [s[2] for s in spans], color="C1", label="highest level")
     ax.set_yticks(y, [f"{s[0]}\n({s[3]} to {s[4]})" for s in spans], fontsize="small")
     ax.axvline(0, color="0.3", linewidth=1)
-    ax.set_xlabel(f"{LABELS.get(metric, metric)}: change from the base point ({centre:.4g})")
+    ax.set_xlabel(f"{METRICS[metric].label}: change from the base point ({centre:.4g})")
     ax.set_title("One at a time around the base scenario")
     ax.legend(fontsize="small")
     return fig
@@ -293,7 +282,7 @@ def morris_plot(indices: pd.DataFrame, metric: str) -> Figure:
     for row in indices.itertuples():
         ax.annotate(row.parameter, (row.mu_star, row.sigma), xytext=(4, 4), textcoords="offset points",
                     fontsize="small")
-    ax.set_xlabel(f"mu*: mean |effect| on {LABELS.get(metric, metric)} over the full range (95 % CI)")
+    ax.set_xlabel(f"mu*: mean |effect| on {METRICS[metric].label} over the full range (95 % CI)")
     ax.set_ylabel("sigma: spread of the effects (interactions, non-linearity)")
     ax.set_title("Morris screening")
     ax.grid(alpha=0.3)
@@ -308,7 +297,7 @@ def sobol_plot(indices: pd.DataFrame, metric: str) -> Figure:
     ax.bar(x - 0.2, indices["S1"], 0.4, yerr=indices["S1_conf"], capsize=3, label="S1 (first order)")
     ax.bar(x + 0.2, indices["ST"], 0.4, yerr=indices["ST_conf"], capsize=3, label="ST (total)")
     ax.set_xticks(x, indices["parameter"], rotation=20, ha="right")
-    ax.set_ylabel(f"share of the variance of {LABELS.get(metric, metric)}")
+    ax.set_ylabel(f"share of the variance of {METRICS[metric].label}")
     ax.set_title("Sobol indices (95 % CI)")
     ax.legend()
     ax.grid(axis="y", alpha=0.3)

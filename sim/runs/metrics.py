@@ -1,4 +1,4 @@
-"""Per-replication metrics, exactly as MODEL.md defines them, for every group of buyers.
+"""Per-replication metrics (defined in ``sim.catalogue``), for every group of buyers.
 
 Groups are ``all``, ``sector:<s>``, ``destination:<d>``, ``material:<m>`` and ``buyer:<group>``.
 Only what happens after the warm-up counts: orders and applications filed after it, demand
@@ -13,43 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.catalogue import METRICS
 from sim.model.records import CANCELLED, DELIVERED, IN_TRANSIT, PENDING, REASONS, REJECTED, Records
 from sim.model.world import accounting_intervals
 from sim.scenario.schema import Scenario
 
-METRICS: dict[str, str] = {
-    "orders": "orders placed after the warm-up",
-    "delivered_orders": "orders delivered by the horizon",
-    "rejected_orders": "orders refused before production (ban, VEU, no licence, discretionary, vetting)",
-    "cancelled_orders": "orders stopped at export (revoked or expired licence, VEU or ban by then)",
-    "censored_orders": "orders still undelivered at the horizon (right-censored)",
-    "censored_fraction": "censored orders / orders",
-    "delay_days": "mean delay from order to delivery, delivered orders",
-    "delay_days_restricted": "mean delay counting censored orders at their age at the horizon (a lower bound)",
-    "delay_p95_days": "95th percentile of delay, delivered orders",
-    "licence_wait_days": "mean time from order to licence in hand, delivered orders",
-    "vetting_days": "mean per-shipment vetting time (general licences), delivered orders",
-    "production_days": "mean time from authorisation to export, delivered orders",
-    "transit_days": "mean time from export to delivery, delivered orders",
-    "demand_kg": "demand after the warm-up (China-sourced and other)",
-    "shortfall_kg": "demand that found the stock empty",
-    "shortfall_fraction": "shortfall_kg / demand_kg",
-    "stockout_days": "mean days stocked out per firm and material",
-    "stocked_out_share": "share of firm-material stocks that ran out at least once",
-    "delivered_kg": "China-sourced kilograms delivered",
-    "alternative_kg": "kilograms delivered by alternative (non-China) supply",
-    "applications": "licence applications filed",
-    "approvals": "applications granted",
-    "approval_share": "approvals / applications decided",
-    "rejections_discretionary": "applications refused at the authority's discretion",
-    "rejections_veu": "orders refused or cancelled by the VEU rule (no review: automatic)",
-    "rejections_ban": "orders refused or cancelled because of a destination ban",
-    "review_days": "mean time from application to decision, reviewed applications",
-    "queue_wait_days": "mean time an application waits for a reviewer",
-    "revocations": "licences revoked",
-    "queue_length": "time-average number of applications waiting for a reviewer",
-}
-ALL_ONLY = ("revocations", "queue_length")
 TIMESERIES_COLUMNS = ("demand_kg", "shortfall_kg", "delivered_kg", "exported_kg")
 
 
@@ -76,7 +44,8 @@ def layout(scenario: Scenario) -> Layout:
         + tuple(f"material:{m}" for m in scenario.materials)
         + tuple(f"buyer:{g}" for g in scenario.buyers)
     )
-    keys = tuple((metric, group) for metric in METRICS for group in groups if group == "all" or metric not in ALL_ONLY)
+    keys = tuple((name, group) for name, metric in METRICS.items() for group in groups
+                 if group == "all" or not metric.all_only)
     destinations = tuple(dict.fromkeys(b.destination for b in buyers))
     return Layout(keys, groups, months, tuple(scenario.materials), destinations)
 

@@ -10,8 +10,8 @@ import pytest
 from scipy import stats
 
 from sim.analysis.calibrate import CalibrationError, Target, check_parameters, choose_targets, fit
+from sim.analysis.parameters import Parameter
 from sim.analysis.replay import read_observed
-from sim.analysis.sweep import Parameter
 from tests.conftest import ROOT, MemoryStore
 
 OBSERVED = ROOT / "data" / "observed_2025.csv"

@@ -4,22 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import typing
 
 import numpy as np
 import pytest
 
-from sim.analysis.sweep import (
-    Parameter,
-    Sweep,
-    SweepError,
-    check,
-    crossings,
-    design,
-    indices,
-    parse_param,
-    points_table,
-    run_sweep,
-)
+from sim.analysis.designs import DESIGNS
+from sim.analysis.parameters import Parameter, SweepError, parse_param
+from sim.analysis.sweep import Sweep, check, crossings, points_table, run_sweep
+from sim.scenario.schema import SweepDefinition
 from tests.conftest import MemoryStore, small
 
 
@@ -84,13 +77,17 @@ def test_too_few_samples_or_unknown_method(method, samples, message):
         check(Sweep((parameter,), method, samples))
 
 
+def test_every_method_the_schema_allows_has_a_design():
+    assert set(DESIGNS) == set(typing.get_args(SweepDefinition.model_fields["method"].annotation))
+
+
 def test_grid_and_oat_designs():
     scenario = small(authority={"reviewers": 3})
     a = parse_param("authority.reviewers=2:4:3", scenario)
     b = parse_param("licence_types.per_shipment.approval_probability=0.5,0.9", scenario)
-    grid = design(Sweep((a, b), "grid"), scenario)
+    grid = Sweep((a, b), "grid").points(scenario)
     assert len(grid) == 6 and grid[0] == {a.path: 2, b.path: 0.5}
-    oat = design(Sweep((a, b), "oat"), scenario)
+    oat = Sweep((a, b), "oat").points(scenario)
     assert oat[0] == {a.path: 3, b.path: 0.9}  # the base scenario first
     assert len(oat) == 1 + 2 + 1  # reviewers 2 and 4; approval 0.5 (0.9 is the base)
 
@@ -106,8 +103,8 @@ def unit_params(names):
 def test_sobol_indices_of_the_ishigami_function_contain_the_known_values():
     """Known: S1 = 0.314, 0.442, 0; ST = 0.558, 0.442, 0.244 (Ishigami and Homma, a=7, b=0.1)."""
     sweep = Sweep(unit_params(["x1", "x2", "x3"]), "sobol", samples=2048, seed=3)
-    outcomes = np.array([ishigami(*p.values()) for p in design(sweep, small())])
-    found = indices(sweep, outcomes).set_index("parameter")
+    outcomes = np.array([ishigami(*p.values()) for p in sweep.points(small())])
+    found = sweep.indices(outcomes).set_index("parameter")
     for name, s1, st in (("x1", 0.3139, 0.5576), ("x2", 0.4424, 0.4424), ("x3", 0.0, 0.2437)):
         row = found.loc[name]
         assert abs(row["S1"] - s1) <= row["S1_conf"]
@@ -116,11 +113,11 @@ def test_sobol_indices_of_the_ishigami_function_contain_the_known_values():
 
 def test_morris_ranks_the_ishigami_inputs():
     sweep = Sweep(unit_params(["x1", "x2", "x3"]), "morris", samples=60, seed=3)
-    outcomes = np.array([ishigami(*p.values()) for p in design(sweep, small())])
-    found = indices(sweep, outcomes).set_index("parameter")
+    outcomes = np.array([ishigami(*p.values()) for p in sweep.points(small())])
+    found = sweep.indices(outcomes).set_index("parameter")
     assert (found["mu_star"] > 0).all()
     linear = Sweep(unit_params(["x", "y"]), "morris", samples=20, seed=1)
-    effects = indices(linear, np.array([3 * p["x"] + 0 * p["y"] for p in design(linear, small())]))
+    effects = linear.indices(np.array([3 * p["x"] + 0 * p["y"] for p in linear.points(small())]))
     # a linear function: every elementary effect of x is 3 per unit, i.e. 3 * 2pi over the full range
     assert effects.set_index("parameter").loc["x", "mu_star"] == pytest.approx(3 * 2 * math.pi)
     assert effects.set_index("parameter").loc["y", "mu_star"] == 0

@@ -10,20 +10,37 @@ from sim.model.buyers import Consumption, Firm, Stock, interval_totals
 from sim.scenario.schema import BuyerGroup
 
 
-def group(**inventory) -> BuyerGroup:
-    return BuyerGroup.model_validate({
-        "count": 1, "sector": "automotive", "destination": "EU",
-        "demand": {"Dy": {"mean_kg_per_day": 2}},
-        "inventory": {"initial_days": 10, "reorder_point_days": 5, "order_up_to_days": 20, **inventory},
-        "retry_days": 3,
-    })
+class Shelf:
+    """A firm's stock of Dy in a fresh environment, and every order it places as (day, kg).
+
+    By default: 2 kg a day, 20 kg on hand, reorder at 10 kg (5 days), up to 40 kg (20 days), retry after 3 days.
+    """
+
+    def __init__(self, consumption: Consumption | None = None, **inventory: float) -> None:
+        self.env = simpy.Environment()
+        self.orders: list[tuple[float, float]] = []
+        group = BuyerGroup.model_validate({
+            "count": 1, "sector": "automotive", "destination": "EU", "demand": {"Dy": {"mean_kg_per_day": 2}},
+            "inventory": {"initial_days": 10, "reorder_point_days": 5, "order_up_to_days": 20, **inventory},
+            "retry_days": 3,
+        })
+        self.stock = Stock(self.env, 0, Firm(0, "g", 0, group, flagged=False), "Dy",
+                           consumption or Consumption([0.0], [2.0]), 2.0, group,
+                           lambda stock, kg: self.orders.append((self.env.now, kg)))
+
+    def run(self, until: float) -> Stock:
+        """Run to ``until`` and bring the stock up to date."""
+        self.env.run(until=until)
+        self.stock.advance()
+        return self.stock
 
 
-def make_stock(env: simpy.Environment, orders: list, consumption: Consumption | None = None, **inventory) -> Stock:
-    g = group(**inventory)
-    firm = Firm(0, "g", 0, g, flagged=False)
-    consumption = consumption or Consumption([0.0], [2.0])
-    return Stock(env, 0, firm, "Dy", consumption, 2.0, g, lambda stock, kg: orders.append((env.now, kg)))
+@pytest.fixture
+def shelf() -> Shelf:
+    """The default shelf, reviewing its stock from day 0."""
+    shelf = Shelf()
+    shelf.stock.review()
+    return shelf
 
 
 def test_consumption_and_the_day_it_reaches_an_amount_are_inverse():
@@ -35,31 +52,22 @@ def test_consumption_and_the_day_it_reaches_an_amount_are_inverse():
 
 
 def test_reorders_exactly_at_the_reorder_point_when_the_rate_changes_on_the_way():
-    env, orders = simpy.Environment(), []
-    stock = make_stock(env, orders, Consumption([0.0, 2.0], [2.0, 1.0]))
-    stock.review()
-    env.run(until=20)
+    shelf = Shelf(Consumption([0.0, 2.0], [2.0, 1.0]))
+    shelf.stock.review()
+    shelf.run(until=20)
     # 20 kg: 4 kg by day 2, then 1 kg/day reaches the 10 kg reorder point on day 8.
-    assert orders[0] == (8.0, pytest.approx(30.0))
+    assert shelf.orders[0] == (8.0, pytest.approx(30.0))
 
 
-def test_orders_exactly_when_the_position_reaches_the_reorder_point():
-    env, orders = simpy.Environment(), []
-    stock = make_stock(env, orders)
-    stock.review()
-    env.run(until=6)
+def test_orders_exactly_when_the_position_reaches_the_reorder_point(shelf):
+    stock = shelf.run(until=6)
     # 20 kg at 2 kg/day reaches the 10 kg reorder point on day 5; order up to 40 kg.
-    assert orders == [(5.0, pytest.approx(30.0))]
-    stock.advance()
+    assert shelf.orders == [(5.0, pytest.approx(30.0))]
     assert stock.position == pytest.approx(40 - 2)
 
 
-def test_demand_on_an_empty_shelf_is_lost_and_counted():
-    env, orders = simpy.Environment(), []
-    stock = make_stock(env, orders)
-    stock.review()
-    env.run(until=15)
-    stock.advance()
+def test_demand_on_an_empty_shelf_is_lost_and_counted(shelf):
+    stock = shelf.run(until=15)
     assert stock.level == 0
     assert stock.episodes() == [(pytest.approx(10.0), 15.0)]  # 20 kg at 2 kg/day, nothing delivered
     demand, unmet, stockout = interval_totals(np.array([[2.0]]), np.array([0.0, 15.0]), np.array([0]), [stock])
@@ -67,14 +75,10 @@ def test_demand_on_an_empty_shelf_is_lost_and_counted():
 
 
 def test_stock_outs_are_booked_to_the_intervals_they_fall_in_at_each_month_rate():
-    env, orders = simpy.Environment(), []
-    stock = make_stock(env, orders, Consumption([0.0, 12.0], [2.0, 3.0]))
-    stock.advance()
-    env.run(until=11)
-    stock.advance()  # empty since day 10
-    env.timeout(3).callbacks.append(lambda _e: stock.receive(3.0))  # restocked on day 14
-    env.run(until=18)
-    stock.advance()  # 3 kg last until day 15
+    shelf = Shelf(Consumption([0.0, 12.0], [2.0, 3.0]))
+    shelf.run(until=11)  # empty since day 10
+    shelf.env.timeout(3).callbacks.append(lambda _e: shelf.stock.receive(3.0))  # restocked on day 14
+    stock = shelf.run(until=18)  # 3 kg last until day 15
     assert stock.episodes() == [(pytest.approx(10.0), 14.0), (pytest.approx(15.0), 18.0)]
     rates, boundaries = np.array([[2.0, 3.0]]), np.array([0.0, 5.0, 12.0, 18.0])
     demand, unmet, stockout = interval_totals(rates, boundaries, np.array([0, 0, 1]), [stock])
@@ -83,33 +87,24 @@ def test_stock_outs_are_booked_to_the_intervals_they_fall_in_at_each_month_rate(
     np.testing.assert_allclose(unmet, [[0, 4, 15]])  # 2 days at 2 kg/day, 5 days at 3 kg/day
 
 
-def test_delivery_restocks_and_rearms_the_reorder_timer():
-    env, orders = simpy.Environment(), []
-    stock = make_stock(env, orders)
-    stock.review()
-    env.run(until=6)
-    env.timeout(1).callbacks.append(lambda _e: stock.receive(30.0))
-    env.run(until=20)
+def test_delivery_restocks_and_rearms_the_reorder_timer(shelf):
+    shelf.run(until=6)
+    shelf.env.timeout(1).callbacks.append(lambda _e: shelf.stock.receive(30.0))
+    shelf.run(until=20)
     # After the delivery at day 7 (level 6 + 30 = 36 kg), the position 36 falls to 10 kg at day 20.
-    assert len(orders) == 1
-    env.run(until=20.5)
-    assert orders[-1][0] == pytest.approx(20.0)
+    assert len(shelf.orders) == 1
+    shelf.run(until=20.5)
+    assert shelf.orders[-1][0] == pytest.approx(20.0)
 
 
-def test_lost_order_waits_the_retry_delay_before_ordering_again():
-    env, orders = simpy.Environment(), []
-    stock = make_stock(env, orders)
-    stock.review()
-    env.run(until=6)
-    env.timeout(0.5).callbacks.append(lambda _e: stock.lose(orders[0][1]))
-    env.run(until=10)
-    assert [t for t, _ in orders] == [5.0, 9.5]  # refused at 6.5, retry after 3 days
+def test_lost_order_waits_the_retry_delay_before_ordering_again(shelf):
+    shelf.run(until=6)
+    shelf.env.timeout(0.5).callbacks.append(lambda _e: shelf.stock.lose(shelf.orders[0][1]))
+    shelf.run(until=10)
+    assert [t for t, _ in shelf.orders] == [5.0, 9.5]  # refused at 6.5, retry after 3 days
 
 
-def test_new_targets_order_at_once_when_below_the_new_reorder_point():
-    env, orders = simpy.Environment(), []
-    stock = make_stock(env, orders)
-    stock.review()
-    env.run(until=2)
-    stock.set_targets(reorder_point_days=15, order_up_to_days=30)
-    assert orders == [(2.0, pytest.approx(60 - 16))]
+def test_new_targets_order_at_once_when_below_the_new_reorder_point(shelf):
+    shelf.run(until=2)
+    shelf.stock.set_targets(reorder_point_days=15, order_up_to_days=30)
+    assert shelf.orders == [(2.0, pytest.approx(60 - 16))]

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from sim.analysis.compare import compare
+from sim.catalogue import METRICS
 from sim.report import plots
 from tests.conftest import small
 
@@ -71,7 +72,7 @@ def test_group_bars_and_outcomes_show_every_group_with_error_bars(comparison):
     assert [t.get_text() for t in materials.get_xticklabels()] == ["Dy", "Ga"]
     assert len(sectors.containers) == 2 * 2  # bars and error bars for each variant
     outcomes = plots.licensing_outcomes(summaries).axes[0]
-    assert [t.get_text() for t in outcomes.get_xticklabels()] == list(plots.OUTCOMES.values())
+    assert [t.get_text() for t in outcomes.get_xticklabels()] == [METRICS[m].label for m in plots.OUTCOMES]
 
 
 def test_forest_plot_shows_each_variant_difference_with_its_interval(comparison):

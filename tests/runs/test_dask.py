@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sim.analysis.sweep import Sweep, parse_param, run_sweep
+from sim.analysis.parameters import parse_param
+from sim.analysis.sweep import Sweep, run_sweep
 from sim.runs.execute import check_scheduler
 from tests.conftest import MemoryStore, small
 

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sim.catalogue import METRICS
 from sim.runs.execute import run
-from sim.runs.metrics import METRICS
 from sim.runs.streams import streams
 from tests.conftest import small
 

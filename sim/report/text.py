@@ -1,0 +1,144 @@
+"""What the command line prints: results as plain text, from the tables the library returns."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from sim.catalogue import METRICS
+
+if TYPE_CHECKING:
+    from sim.analysis.calibrate import Calibration
+    from sim.analysis.compare import Comparison
+    from sim.analysis.sweep import SweepResult
+    from sim.runs.execute import RunResult
+    from sim.scenario.schema import Scenario
+
+HEADLINE = ("delay_days", "licence_wait_days", "vetting_days", "production_days", "transit_days", "censored_fraction",
+            "shortfall_fraction", "stockout_days", "applications", "approval_share", "rejections_veu", "review_days",
+            "queue_length")
+"""The metrics of the one-screen summary of a run, all buyers."""
+PARTS_OF_DELAY = ("licence_wait_days", "vetting_days", "production_days", "transit_days")
+COMPARED = ("delay_days", "licence_wait_days", "censored_fraction", "shortfall_fraction", "stockout_days",
+            "approval_share")
+"""The metrics of the one-screen summary of a comparison."""
+
+
+def describe(scenario: Scenario) -> str:
+    """One line saying what a scenario holds."""
+    firms = sum(group.count for group in scenario.buyers.values())
+    return (
+        f"scenario '{scenario.name}', {len(scenario.materials)} materials, {len(scenario.buyers)} buyer groups "
+        f"({firms} firms), {len(scenario.policy)} policy events, {scenario.calendar.start} + "
+        f"{scenario.calendar.horizon_days} days, {scenario.monte_carlo.replications} replications"
+    )
+
+
+def run_summary(result: RunResult) -> str:
+    """The headline metrics of a run with their 95 % CI and percentiles, then shortfall by sector and material."""
+    summary = result.summary.set_index(["metric", "group"])
+    lines = [
+        f"{result.scenario.name}: {result.replications} replications, seed {result.seed}, "
+        f"{result.events:,} events in {result.wall_seconds:.1f} s",
+        "",
+        f"{'all buyers':<44}{'mean':>12}  {'95% CI':>23}  {'p5':>10}{'p95':>10}",
+    ]
+    lines += [_row(_headline_label(metric), summary.loc[(metric, "all")]) for metric in HEADLINE]
+    for prefix, title in (("sector:", "shortfall fraction by sector"), ("material:", "shortfall fraction by material")):
+        lines += ["", title]
+        rows = summary.xs("shortfall_fraction", level="metric")
+        lines += [
+            _row(f"  {group.removeprefix(prefix)}", row) for group, row in rows.iterrows() if group.startswith(prefix)
+        ]
+    return "\n".join(lines)
+
+
+def comparison_summary(comparison: Comparison) -> str:
+    """Each variant's mean and its paired difference from the baseline, for the compared metrics."""
+    table = comparison.table[comparison.table["group"] == "all"].set_index(["metric", "variant"])
+    baseline = comparison.baseline
+    streams = "common random numbers" if comparison.common_random_numbers else "independent streams"
+    n = next(iter(comparison.results.values())).replications
+    lines = [f"{len(comparison.results)} variants, {n} replications each, {streams}; baseline: {baseline}"]
+    for metric in COMPARED:
+        lines += ["", METRICS[metric].label]
+        for variant in comparison.results:
+            row = table.loc[(metric, variant)]
+            line = f"  {variant:<34}{number(row['mean']):>10}"
+            if variant != baseline and not pd.isna(row["diff"]):
+                line += f"   diff {_signed(row['diff']):>9}"
+                if not pd.isna(row["diff_ci_low"]):
+                    line += f"  [{number(row['diff_ci_low'])}, {number(row['diff_ci_high'])}]"
+            lines.append(line)
+    return "\n".join(lines)
+
+
+def sweep_summary(result: SweepResult, out: Path) -> str:
+    """What a sweep ran, its indices and where its metric crosses the threshold."""
+    plan = result.plan
+    sweep = plan.sweep
+    lines = [f"{sweep.method} sweep of {len(sweep.params)} parameter(s): {len(result.table)} points x "
+             f"{sweep.replications} replications; results in {out}/"]
+    if result.indices is not None:
+        lines += ["", f"sensitivity of {plan.metric} ({sweep.method}, 95 % CI):", result.indices.to_string(index=False)]
+    if result.tipping is not None:
+        lines += ["", f"where {plan.metric} crosses {plan.threshold:g}:",
+                  result.tipping.to_string(index=False) if len(result.tipping) else "  nowhere in the swept ranges"]
+    return "\n".join(lines)
+
+
+def verification_summary(table: pd.DataFrame, out: Path) -> str:
+    """Every check of ``sim verify``, and how many passed."""
+    shown = table[["case", "quantity", "theory", "simulated", "ci_low", "ci_high", "passed", "replications"]]
+    failed = int((~table["passed"]).sum())
+    return (shown.to_string(index=False, float_format=lambda v: f"{v:.4g}")
+            + f"\n\n{len(table) - failed} passed, {failed} failed; table and plots in {out}/")
+
+
+def replay_summary(table: pd.DataFrame, name: str, replications: int, seed: int, out: Path) -> str:
+    """Every published figure beside the model's counterpart."""
+    shown = table[["quantity", "period", "compared_as", "observed", "model", "ci_low", "ci_high", "gap", "basis"]]
+    return (f"{name}: {replications} replications, seed {seed}; model 95 % CI\n\n"
+            + shown.to_string(index=False, float_format=lambda v: f"{v:.3g}", max_colwidth=44)
+            + f"\n\ntable and plot in {out}/ (replay.csv, replay.md, replay_index.png/.svg)")
+
+
+def calibration_summary(result: Calibration, out: Path) -> str:
+    """The fitted parameters and every figure before and after the fit."""
+    fit = result.fit
+    status = "converged" if fit.converged else "stopped before converging"
+    gaps = result.gaps[["quantity", "period", "fitted_to", "observed", "model_start", "model_fitted", "ci_low_fitted",
+                        "ci_high_fitted"]]
+    return "\n".join([
+        f"\n{status}: {fit.message}\n",
+        fit.parameters.to_string(index=False, float_format=lambda v: f"{v:.4g}"),
+        "",
+        gaps.to_string(index=False, float_format=lambda v: f"{v:.3g}"),
+        f"\nresults in {out}/ (calibration.csv, fit.csv, evaluations.csv, calibrated.yaml, calibration.md)",
+    ])
+
+
+def number(value: float) -> str:
+    """A number as the summaries show it: thousands separated above 1,000, three significant digits below 10."""
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    if abs(value) >= 10:
+        return f"{value:.1f}"
+    return f"{value:.3g}"
+
+
+def _headline_label(metric: str) -> str:
+    return f"  of which {METRICS[metric].label}" if metric in PARTS_OF_DELAY else METRICS[metric].label
+
+
+def _row(label: str, row: pd.Series) -> str:
+    if pd.isna(row["mean"]):
+        return f"{label:<44}{'n/a':>12}"
+    ci = "" if pd.isna(row["ci_low"]) else f"[{number(row['ci_low'])}, {number(row['ci_high'])}]"
+    return f"{label:<44}{number(row['mean']):>12}  {ci:>23}  {number(row['p5']):>10}{number(row['p95']):>10}"
+
+
+def _signed(value: float) -> str:
+    return ("+" if value > 0 else "") + number(value)
