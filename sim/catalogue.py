@@ -1,11 +1,14 @@
-"""What is measured: every metric's name, label, unit and definition, in one place.
+"""What is measured: every metric's name, label, unit, definition and the range it can take, in one place.
 
-The per-replication computation is ``sim.runs.metrics``; tables, plots, the report and the
-command line take their labels from here.
+A *need* is one firm's order of one material, from its first request to delivery: refused or
+cancelled attempts are tried again as the same need. The per-replication computation is
+``sim.runs.metrics``; tables, plots, the report and the command line take their labels from here,
+and confidence intervals are kept inside each metric's range.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 
@@ -21,32 +24,55 @@ class Metric:
     all_only: bool = False
     """Measured for all buyers together only (not per sector, destination, material or group)."""
 
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """The range the metric can take: shares within [0, 1], everything else non-negative."""
+        return (0.0, 1.0) if self.unit == "share" else (0.0, math.inf)
+
 
 METRICS: dict[str, Metric] = {m.name: m for m in (
-    Metric("orders", "orders placed", "orders", "orders placed after the warm-up"),
-    Metric("delivered_orders", "orders delivered", "orders", "orders delivered by the horizon"),
-    Metric("rejected_orders", "orders refused", "orders",
-           "orders refused before production (ban, VEU, no licence, discretionary, vetting)"),
-    Metric("cancelled_orders", "orders cancelled at export", "orders",
-           "orders stopped at export (revoked or expired licence, VEU or ban by then)"),
-    Metric("censored_orders", "orders undelivered at the horizon", "orders",
-           "orders still undelivered at the horizon (right-censored)"),
-    Metric("censored_fraction", "orders undelivered at the horizon (censored)", "share", "censored orders / orders"),
-    Metric("delay_days", "delivery delay, days (delivered orders)", "days",
-           "mean delay from order to delivery, delivered orders"),
+    Metric("orders", "needs", "needs", "needs placed with China after the warm-up, each once however often tried"),
+    Metric("attempts", "attempts", "attempts", "attempts at those needs: first tries and retries"),
+    Metric("delivered_orders", "needs delivered", "needs", "needs delivered by the horizon"),
+    Metric("withdrawn_orders", "needs withdrawn", "needs",
+           "needs the firm no longer needed at a retry (met by alternative supply, or folded into one order)"),
+    Metric("censored_orders", "needs undelivered at the horizon", "needs",
+           "needs still waiting, in production or in transit at the horizon (right-censored)"),
+    Metric("censored_fraction", "needs undelivered at the horizon (censored)", "share", "censored needs / needs"),
+    Metric("refused_attempts", "attempts refused", "attempts",
+           "attempts refused before production (ban, VEU, no licence, licence refused, vetting failed)"),
+    Metric("cancelled_attempts", "attempts cancelled at export", "attempts",
+           "attempts stopped at export (licence revoked or expired, VEU or a ban in force by then)"),
+    Metric("rejections_ban", "attempts refused by a ban", "attempts",
+           "attempts refused or cancelled because of a ban on the destination (the firm then waits for its end)"),
+    Metric("rejections_veu", "attempts refused by the VEU rule", "attempts",
+           "attempts refused or cancelled under the VEU rule (the firm then knows it is listed)"),
+    Metric("rejections_discretionary", "attempts whose licence was refused", "attempts",
+           "attempts that failed because the authority refused their licence application"),
+    Metric("delay_days", "delivery delay, days (delivered needs)", "days",
+           "mean time from a need's first request to its delivery, delivered needs"),
     Metric("delay_days_restricted", "delivery delay, days (censored at their age)", "days",
-           "mean delay counting censored orders at their age at the horizon (a lower bound)"),
+           "mean delay counting censored needs at their age at the horizon (a lower bound)"),
     Metric("delay_p95_days", "95th percentile of delivery delay, days", "days",
-           "95th percentile of delay, delivered orders"),
+           "95th percentile of delay, delivered needs"),
+    Metric("lost_days", "time lost to failed attempts, days", "days",
+           "mean time from first request to the last attempt, delivered needs that failed at least once"),
+    Metric("retried_share", "share of delivered needs tried more than once", "share",
+           "delivered needs that failed at least once / delivered needs"),
     Metric("licence_wait_days", "licence wait, days", "days",
-           "mean time from order to licence in hand, delivered orders"),
-    Metric("vetting_days", "vetting, days", "days",
-           "mean per-shipment vetting time (general licences), delivered orders"),
-    Metric("production_days", "production, days", "days", "mean time from authorisation to export, delivered orders"),
-    Metric("transit_days", "transit, days", "days", "mean time from export to delivery, delivered orders"),
-    Metric("demand_kg", "demand, kg", "kg", "demand after the warm-up (China-sourced and other)"),
+           "mean wait for a licence (before production and at customs), delivered needs that needed one"),
+    Metric("licensed_share", "share of delivered needs under a licence", "share",
+           "delivered needs that needed a licence / delivered needs"),
+    Metric("vetting_days", "vetting, days", "days", "mean per-shipment vetting time, delivered needs that were vetted"),
+    Metric("vetted_share", "share of delivered needs vetted", "share", "delivered needs that were vetted / delivered"),
+    Metric("production_days", "production, days", "days", "mean time from authorisation to goods ready, delivered"),
+    Metric("transit_days", "transit, days", "days", "mean time from export to delivery, delivered needs"),
+    Metric("demand_kg", "demand sourced from China, kg", "kg", "China-sourced demand after the warm-up"),
     Metric("shortfall_kg", "shortfall, kg", "kg", "demand that found the stock empty"),
-    Metric("shortfall_fraction", "supply shortfall fraction", "share", "shortfall_kg / demand_kg"),
+    Metric("shortfall_fraction", "supply shortfall, share of China-sourced demand", "share",
+           "shortfall / China-sourced demand; across materials weighted by price (kilograms if no prices)"),
+    Metric("shortfall_fraction_all_sources", "supply shortfall, share of all demand", "share",
+           "shortfall / all demand (China and other sources); across materials weighted by price"),
     Metric("stockout_days", "stock-out days per firm and material", "days",
            "mean days stocked out per firm and material"),
     Metric("stocked_out_share", "share of stocks that ran out", "share",
@@ -56,18 +82,23 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
            "kilograms delivered by alternative (non-China) supply"),
     Metric("applications", "licence applications", "applications", "licence applications filed"),
     Metric("approvals", "applications approved", "applications", "applications granted"),
-    Metric("approval_share", "approval share", "share", "approvals / applications decided"),
-    Metric("rejections_discretionary", "refused at the authority's discretion", "applications",
-           "applications refused at the authority's discretion"),
-    Metric("rejections_veu", "refused by the VEU rule", "orders",
-           "orders refused or cancelled by the VEU rule (no review: automatic)"),
-    Metric("rejections_ban", "refused by a ban", "orders", "orders refused or cancelled because of a destination ban"),
-    Metric("review_days", "time in review, days", "days",
-           "mean time from application to decision, reviewed applications"),
-    Metric("queue_wait_days", "wait for a reviewer, days", "days", "mean time an application waits for a reviewer"),
+    Metric("approval_share", "approval share", "share", "approvals / applications decided (not withdrawn)"),
+    Metric("applications_refused", "applications refused at discretion", "applications",
+           "applications the authority refused at its discretion"),
+    Metric("applications_withdrawn", "applications withdrawn", "applications",
+           "applications withdrawn because controls were lifted while they waited"),
+    Metric("applications_pending", "applications undecided at the horizon", "applications",
+           "applications still waiting or in review at the horizon (right-censored)"),
+    Metric("review_days", "time to a decision, days (decided)", "days",
+           "mean time from application to decision, applications reviewed and decided"),
+    Metric("review_days_restricted", "time to a decision, days (undecided at their age)", "days",
+           "mean time to decision counting undecided applications at their age at the horizon (a lower bound)"),
+    Metric("queue_wait_days", "wait for a reviewer, days (started)", "days",
+           "mean time an application waited for a reviewer, applications whose review started"),
+    Metric("queue_wait_days_restricted", "wait for a reviewer, days (waiting at their age)", "days",
+           "mean wait for a reviewer counting applications still waiting at their age at the horizon"),
     Metric("revocations", "licences revoked", "licences", "licences revoked", all_only=True),
     Metric("queue_length", "applications waiting (time average)", "applications",
            "time-average number of applications waiting for a reviewer", all_only=True),
 )}
 """Every metric, in the order of the results' tables."""
-

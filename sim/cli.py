@@ -14,11 +14,12 @@ from sim.analysis.compare import NotComparable, compare_folder
 from sim.analysis.designs import DESIGNS
 from sim.analysis.parameters import SweepError
 from sim.analysis.replay import ReplayError, read_observed, replay_folder
+from sim.analysis.run import run_folder
 from sim.analysis.sweep import plan, sweep_folder
 from sim.analysis.verify import QUICK_REPLICATIONS, CaseError, cases, verify_folder
-from sim.io import ResultsError, check_writable, write_run
+from sim.analysis.warmup import warmup
+from sim.io import ResultsError
 from sim.report import plot_run, report_run, text
-from sim.runs.execute import default_workers, run
 from sim.scenario.load import ScenarioError, load_scenario
 from sim.scenario.schema import Scenario
 
@@ -57,15 +58,12 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.overrides)
     out = args.out or Path("results") / scenario.name
-    check_writable(out)
-    n = args.replications or scenario.monte_carlo.replications
-    workers = args.workers or default_workers(n)
-    result = run(scenario, replications=n, seed=args.seed, workers=workers, progress=sys.stderr.isatty())
-    write_run(result, out, str(args.scenario), workers)
+    result, report = run_folder(out, scenario, str(args.scenario), args.replications, args.seed, args.workers,
+                                sys.stderr.isatty(), not args.no_report)
     print(text.run_summary(result))
     print(f"\nresults written to {out}/ (summary.csv, replications.parquet, timeseries.parquet, delays.csv, run.json)")
-    if not args.no_report:
-        print(f"report: {report_run(out)}")
+    if report:
+        print(f"report: {report}")
     return 0
 
 
@@ -115,6 +113,13 @@ def _calibrate(args: argparse.Namespace) -> int:
                               args.replications, seed, args.workers, args.max_steps)
     print(text.calibration_summary(result, out))
     return 0 if result.fit.converged else EXIT_FAILED
+
+
+def _warmup(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario, args.overrides)
+    print(text.warmup_summary(warmup(scenario, args.replications, args.seed, args.workers, sys.stderr.isatty()),
+                              scenario))
+    return 0
 
 
 def _plot(args: argparse.Namespace) -> int:
@@ -175,9 +180,9 @@ SET = _arg("--set", dest="overrides", action="append", default=[], metavar="KEY=
            help="override a parameter, e.g. --set authority.reviewers=4 (repeatable)")
 SEED = _arg("--seed", type=_non_negative, help="root seed (default: the scenario's)")
 WORKERS = _arg("--workers", type=_positive, help="worker processes (default: one per core)")
-POOL = _arg("--workers", type=_positive, default=default_workers(64), help="worker processes (default: one per core)")
 HISTORY = [_arg("scenario", type=Path, nargs="?", default=BASELINE, help=f"scenario (default: {BASELINE})"),
-           _arg("--target", type=Path, default=OBSERVED, help=f"published figures (default: {OBSERVED})"), SEED, POOL]
+           _arg("--target", type=Path, default=OBSERVED, help=f"published figures (default: {OBSERVED})"),
+           SEED, WORKERS]
 
 _COMMANDS = {
     "run": (_run, "run the Monte Carlo of a scenario and write its results", [
@@ -214,7 +219,7 @@ _COMMANDS = {
         _arg("--quick", action="store_true", help=f"at most {QUICK_REPLICATIONS} replications a case"),
         _arg("--folder", type=Path, default=Path("scenarios") / "verification",
              help="where the case files are (default: scenarios/verification)"),
-        POOL, _out(Path("results") / "verify")]),
+        WORKERS, _out(Path("results") / "verify")]),
     "replay": (_replay, "put the 2025 baseline beside the published figures", [
         *HISTORY, _replications("replications (50)", 50), _out(Path("results") / "replay")]),
     "calibrate": (_calibrate, "fit scenario parameters to the published figures (least squares over common random "
@@ -227,6 +232,8 @@ _COMMANDS = {
         _replications("replications per evaluation, the same for all (20)", 20),
         _arg("--max-steps", type=_positive, default=20, help="least-squares steps, each one to a few evaluations (20)"),
         _out("results/<scenario>-calibration"), SET]),
+    "warmup": (_warmup, "suggest a warm-up: MSER on the monthly shortfall of the scenario without its dated events", [
+        SCENARIO, _replications("replications (40)", 40), SEED, WORKERS, SET]),
     "plot": (_plot, "draw the plots and report.html of a sim run output folder", [
         _arg("folder", type=Path, help="a folder written by sim run")]),
     "validate": (_validate, "check a scenario file and say what it holds", [SCENARIO, SET]),

@@ -155,7 +155,8 @@ class RunTables:
     folder: Path
     summary: pd.DataFrame
     monthly: pd.DataFrame
-    """Demand and shortfall (kg) per replication and month, summed over materials and destinations."""
+    """China-sourced demand and shortfall per replication and month, over materials and destinations, each
+    material's kilograms weighted by its price (``Scenario.value_weights``)."""
     delays: pd.DataFrame
     provenance: dict[str, Any]
 
@@ -168,13 +169,22 @@ class ResultsError(ValueError):
     """A results folder that is missing or incomplete."""
 
 
-def monthly_totals(path: Path) -> pd.DataFrame:
-    """Demand and shortfall per replication and month from a ``timeseries.parquet``, read a batch of
-    rows at a time, so that the whole table is never in memory."""
-    parts = []
-    for batch in pq.ParquetFile(path).iter_batches(columns=["replication", "month", "demand_kg", "shortfall_kg"]):
-        parts.append(batch.to_pandas().groupby(["replication", "month"], as_index=False).sum())
+def monthly_totals(path: Path, weights: dict[str, float]) -> pd.DataFrame:
+    """Demand and shortfall per replication and month from a ``timeseries.parquet``, each material's kilograms
+    times its weight, read a batch of rows at a time, so that the whole table is never in memory."""
+    columns = ["replication", "month", "material", "demand_kg", "shortfall_kg"]
+    batches = pq.ParquetFile(path).iter_batches(columns=columns)
+    parts = [weighted_monthly(batch.to_pandas(), weights) for batch in batches]
     return pd.concat(parts).groupby(["replication", "month"], as_index=False).sum()
+
+
+def weighted_monthly(timeseries: pd.DataFrame, weights: dict[str, float]) -> pd.DataFrame:
+    """``demand`` and ``shortfall`` per replication and month of time-series rows, each material's kilograms
+    times its weight."""
+    weight = timeseries["material"].map(weights).to_numpy()
+    table = pd.DataFrame({"replication": timeseries["replication"], "month": timeseries["month"],
+                          "demand": timeseries["demand_kg"] * weight, "shortfall": timeseries["shortfall_kg"] * weight})
+    return table.groupby(["replication", "month"], as_index=False).sum()
 
 
 def read_run(folder: Path) -> RunTables:
@@ -182,12 +192,14 @@ def read_run(folder: Path) -> RunTables:
     missing = [name for name in (SUMMARY, TIMESERIES, DELAYS, PROVENANCE) if not (folder / name).is_file()]
     if missing:
         raise ResultsError(f"{folder} is not a complete run folder: missing {', '.join(missing)}")
+    provenance = json.loads((folder / PROVENANCE).read_text())
+    weights = Scenario.model_validate(provenance["scenario"]).value_weights()
     return RunTables(
         folder=folder,
         summary=pd.read_csv(folder / SUMMARY),
-        monthly=monthly_totals(folder / TIMESERIES),
+        monthly=monthly_totals(folder / TIMESERIES, weights),
         delays=pd.read_csv(folder / DELAYS),
-        provenance=json.loads((folder / PROVENANCE).read_text()),
+        provenance=provenance,
     )
 
 

@@ -42,7 +42,7 @@ def test_run_baseline_writes_every_table(tmp_path):
     replications = pd.read_parquet(out / "replications.parquet")
     assert sorted(replications.replication.unique()) == [0, 1]
     timeseries = pd.read_parquet(out / "timeseries.parquet")
-    assert timeseries.month.min() == "2024-10" and timeseries.month.max() == "2027-12"
+    assert timeseries.month.min() == "2024-08" and timeseries.month.max() == "2027-12"
     provenance = json.loads((out / "run.json").read_text())
     assert provenance["replications"] == 2 and provenance["seed"] == 20250404
     assert provenance["events_simulated"] > 0 and provenance["wall_seconds"] > 0
@@ -274,8 +274,8 @@ def test_verify_quick_passes_every_case(tmp_path):
     done = sim("verify", "--quick", "--out", str(out), cwd=ROOT)
     assert done.returncode == 0, done.stdout[-3000:]
     table = pd.read_csv(out / "verify.csv")
-    assert len(table) == 39 and table["passed"].all()
-    assert set(table["family"]) == {"mmc", "priority", "inventory", "semantics", "veu"}
+    assert len(table) == 46 and table["passed"].all()
+    assert set(table["family"]) == {"mmc", "priority", "inventory", "semantics", "veu", "retry", "thaw"}
     assert (out / "verification_mmc.png").is_file()
     assert sim("verify", "mmc_c7", "--out", str(tmp_path / "no"), cwd=ROOT).returncode == 2
 

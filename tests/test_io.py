@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
@@ -25,12 +26,15 @@ def test_long_tables_written_in_chunks_equal_the_whole_tables(tmp_path, monkeypa
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / io.REPLICATIONS), result.per_replication)
 
 
-def test_monthly_totals_sum_every_material_and_destination(tmp_path, result):
+def test_monthly_totals_sum_every_material_and_destination_at_their_weights(tmp_path, result):
     io.write_run(result, tmp_path, None, workers=1)
-    monthly = io.read_run(tmp_path).monthly
+    monthly = io.read_run(tmp_path).monthly  # the small scenario has no prices: kilograms as they are
     expected = result.timeseries.groupby(["replication", "month"], as_index=False)[["demand_kg", "shortfall_kg"]].sum()
-    pd.testing.assert_frame_equal(monthly, expected)
+    np.testing.assert_allclose(monthly[["demand", "shortfall"]], expected[["demand_kg", "shortfall_kg"]])
     assert len(monthly) == 5 * result.timeseries["month"].nunique()
+    priced = io.weighted_monthly(result.timeseries, {"Dy": 10.0, "Ga": 0.0})
+    dy = result.timeseries[result.timeseries["material"] == "Dy"].groupby(["replication", "month"])["demand_kg"].sum()
+    np.testing.assert_allclose(priced["demand"], 10 * dy.to_numpy())
 
 
 def test_a_failed_write_leaves_no_file(tmp_path):

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+import sim
 from tests.conftest import ROOT
 
 PACKAGE = ROOT / "sim"
@@ -42,10 +43,18 @@ def imported(module: str, for_typing: bool = True) -> set[str]:
             continue
         if isinstance(node, ast.Import):
             found |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            found |= {f"{node.module}.{alias.name}" if f"{node.module}.{alias.name}" in MODULES else node.module
-                      for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            assert node.level == 0 and node.module, f"{module}: relative imports hide where a name comes from"
+            found |= {_home(node.module, alias.name) for alias in node.names}
     return found
+
+
+def _home(module: str, name: str) -> str:
+    """The module a name imported from ``module`` lives in: a submodule, or for the package root's lazy
+    names (``from sim import run``) the module that defines them."""
+    if f"{module}.{name}" in MODULES:
+        return f"{module}.{name}"
+    return sim._HOMES.get(name, module) if module == "sim" else module
 
 
 def imports_of(module: str, for_typing: bool = True) -> set[str]:

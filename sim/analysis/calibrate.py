@@ -28,6 +28,7 @@ from sim.analysis.replay import INDEX_BASE, INPUTS, counterpart, figures, measur
 from sim.analysis.sweep import PointStore
 from sim.io import CALIBRATION_MANIFEST, PointFiles, check_writable, scenario_hash, write_calibration
 from sim.report.pages import calibration_page
+from sim.runs.execute import model_version
 from sim.scenario.schema import Scenario
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,11 @@ class Fit:
     fitted: pd.DataFrame  # ... and at the fitted values
     converged: bool
     message: str
+
+    @property
+    def status(self) -> str:
+        """Whether the fit converged, in words."""
+        return "converged" if self.converged else "stopped before converging"
 
 
 @dataclass(frozen=True)
@@ -121,11 +127,11 @@ def check_parameters(params: Sequence[Parameter], targets: Sequence[Target]) -> 
 
 def calibrate_folder(out: Path, scenario: Scenario, source: str, observed: pd.DataFrame, target: str,
                      params: Sequence[Parameter], targets: Sequence[Target], replications: int, seed: int,
-                     workers: int = 2, max_steps: int = 20) -> Calibration:
+                     workers: int | None = None, max_steps: int = 20) -> Calibration:
     """Calibrate (see ``calibrate``) into ``out``, resuming from the evaluations saved there: the tables,
     ``calibrated.yaml``, the page and its plot."""
     check_writable(out)
-    store = PointFiles(out, f"{scenario_hash(scenario)}:{replications}:{seed}",
+    store = PointFiles(out, f"{scenario_hash(scenario)}:{replications}:{seed}:{model_version()}",
                        {"scenario_file": source, "replications": replications, "seed": seed}, CALIBRATION_MANIFEST)
     log.info("fitting %s to %d figure(s), %d replications an evaluation, seed %d",
              ", ".join(p.path for p in params), len(targets), replications, seed)
@@ -137,7 +143,8 @@ def calibrate_folder(out: Path, scenario: Scenario, source: str, observed: pd.Da
 
 
 def calibrate(scenario: Scenario, observed: pd.DataFrame, params: Sequence[Parameter], targets: Sequence[Target],
-              replications: int, seed: int, store: PointStore, workers: int = 2, max_steps: int = 20) -> Calibration:
+              replications: int, seed: int, store: PointStore, workers: int | None = None,
+              max_steps: int = 20) -> Calibration:
     """Fit ``params`` to ``targets`` by replaying ``scenario`` (see the module's docstring)."""
     result = fit(lambda values: measure(variant(scenario, values), replications, seed, workers),
                  params, targets, _start(scenario, params), store, max_steps)

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.catalogue import METRICS
 from sim.io import check_writable, write_comparison
 from sim.report import report_comparison
 from sim.runs.execute import RunResult, default_workers, run, run_many
@@ -110,13 +111,16 @@ def independent_seed(seed: int, variant: int) -> int:
     return int(np.random.SeedSequence([seed, variant, 0xC0FFEE]).generate_state(1, np.uint64)[0] >> 1)
 
 
-def paired_difference(base: np.ndarray, other: np.ndarray) -> tuple[float, float, float, int]:
-    """Mean of ``other - base`` over replications that have both, with its Student-t 95 % interval."""
+def paired_difference(base: np.ndarray, other: np.ndarray,
+                      bounds: tuple[float, float] = (-np.inf, np.inf)) -> tuple[float, float, float, int]:
+    """Mean of ``other - base`` over replications that have both, with its Student-t 95 % interval, kept
+    within what a difference of two values in ``bounds`` can be."""
     both = ~np.isnan(base) & ~np.isnan(other)
     d = other[both] - base[both]
     if len(d) == 0:
         return np.nan, np.nan, np.nan, 0
-    return (*mean_interval(d), len(d))
+    low, high = bounds
+    return (*mean_interval(d, bounds=(low - high, high - low)), len(d))
 
 
 def comparison_table(results: dict[str, RunResult], baseline: str) -> pd.DataFrame:
@@ -130,7 +134,8 @@ def comparison_table(results: dict[str, RunResult], baseline: str) -> pd.DataFra
             if key not in base_column:
                 continue
             row = summary.loc[key]
-            diff = paired_difference(base.values[:, base_column[key]], result.values[:, column])
+            diff = paired_difference(base.values[:, base_column[key]], result.values[:, column],
+                                     METRICS[key[0]].bounds)
             rows.append((*key, name, row["mean"], row["ci_low"], row["ci_high"], row["n"], *diff))
     return pd.DataFrame(rows, columns=list(COMPARISON_COLUMNS))
 

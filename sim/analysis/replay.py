@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from sim.io import check_writable, write_table
-from sim.model.records import KIND_CODE, Records
+from sim.model.records import KIND_CODE, REASONS, Records
 from sim.model.world import simulate
 from sim.report.pages import replay_page
 from sim.runs.execute import parallel_map
@@ -57,7 +57,7 @@ def read_observed(path: Path) -> pd.DataFrame:
 
 
 def replay(scenario: Scenario, observed: pd.DataFrame, replications: int, seed: int,
-           workers: int = 2) -> tuple[pd.DataFrame, pd.DataFrame]:
+           workers: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One row per published figure (observed and model counterparts, the model's 95 % CI, the gap),
     and the per-replication model quantities behind them."""
     per_rep = measure(scenario, replications, seed, workers)
@@ -65,7 +65,7 @@ def replay(scenario: Scenario, observed: pd.DataFrame, replications: int, seed: 
 
 
 def replay_folder(out: Path, scenario: Scenario, source: str, observed: pd.DataFrame, replications: int, seed: int,
-                  workers: int = 2) -> pd.DataFrame:
+                  workers: int | None = None) -> pd.DataFrame:
     """Replay a scenario (see ``replay``) into ``out``: ``replay.csv``, its page and plot."""
     check_writable(out)
     table, per_rep = replay(scenario, observed, replications, seed, workers)
@@ -74,7 +74,7 @@ def replay_folder(out: Path, scenario: Scenario, source: str, observed: pd.DataF
     return table
 
 
-def measure(scenario: Scenario, replications: int, seed: int, workers: int = 2) -> pd.DataFrame:
+def measure(scenario: Scenario, replications: int, seed: int, workers: int | None = None) -> pd.DataFrame:
     """The model's quantities that published figures are compared with, one row per replication."""
     if MAGNETS not in scenario.materials or "US" not in {b.destination for b in scenario.buyers.values()}:
         raise ReplayError(f"scenario {scenario.name!r} has no {MAGNETS} material or no US buyers to replay 2025 with")
@@ -144,13 +144,13 @@ def _applications(scenario: Scenario, r: Records) -> dict[str, float]:
         day = scenario.calendar.day(dt.date.fromisoformat(date))
         filed = eu & (a["t_applied"] >= since) & (a["t_applied"] < day)
         granted = filed & a["approved"] & (a["t_decided"] < day)
-        refused = filed & ~a["approved"] & (a["t_decided"] < day)
+        refused = filed & ~a["approved"] & (a["t_decided"] < day) & (a["reason"] != REASONS.index("withdrawn"))
         out[f"granted_share_{date}"] = granted.sum() / filed.sum() if filed.any() else np.nan
         out[f"refused_share_{date}"] = refused.sum() / filed.sum() if filed.any() else np.nan
     year = (a["t_applied"] >= scenario.calendar.day(dt.date(2025, 1, 1))) & (
         a["t_applied"] < scenario.calendar.day(dt.date(2026, 1, 1)))
-    reviewed = year & (a["licence"] == KIND_CODE["per_shipment"]) & ~np.isnan(a["t_decided"]) & ~np.isnan(
-        a["t_started"])
+    reviewed = (year & (a["licence"] == KIND_CODE["per_shipment"]) & ~np.isnan(a["t_decided"])
+                & ~np.isnan(a["t_started"]) & (a["reason"] != REASONS.index("withdrawn")))
     review = (a["t_decided"] - a["t_applied"])[reviewed]
     for q in (5, 50, 95):
         out[f"review_p{q}"] = float(np.percentile(review, q)) if review.size else np.nan

@@ -25,7 +25,7 @@ from sim.analysis.parameters import Parameter, SweepError, parse_param, plain_va
 from sim.catalogue import METRICS
 from sim.io import PointFiles, check_writable, write_sweep
 from sim.report import report_sweep
-from sim.runs.execute import check_scheduler, run_many
+from sim.runs.execute import check_scheduler, model_version, run_many
 from sim.scenario.load import resolved_dict
 from sim.scenario.schema import Scenario, SweepDefinition
 
@@ -55,8 +55,9 @@ class Sweep:
         return self.design.indices(self.params, self.samples, self.seed, outcomes)
 
     def fingerprint(self, scenario: Scenario) -> str:
-        """Identifies the sweep and its base scenario, so that old points are never mixed with new ones."""
-        record = {"sweep": asdict(self), "scenario": resolved_dict(scenario)}
+        """Identifies the sweep, its base scenario and the model's code, so that old points are never mixed with
+        new ones."""
+        record = {"sweep": asdict(self), "scenario": resolved_dict(scenario), "model": model_version()}
         return hashlib.sha256(json.dumps(record, sort_keys=True, default=str).encode()).hexdigest()
 
 

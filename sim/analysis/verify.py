@@ -18,14 +18,14 @@ import pandas as pd
 from scipy import stats
 
 from sim.io import check_writable, write_table
-from sim.model.records import DELIVERED, KIND_CODE, Records
+from sim.model.records import DELIVERED, KIND_CODE, REASONS, Records
 from sim.model.world import simulate
 from sim.report.pages import verification_page
 from sim.runs.execute import parallel_map
 from sim.runs.streams import streams
 from sim.runs.summarise import mean_interval
 from sim.scenario.load import load_scenario
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import LICENCE_KINDS, Scenario
 
 CONFIDENCE = 0.99
 QUICK_REPLICATIONS = 8
@@ -64,7 +64,7 @@ def cases(folder: Path, names: Sequence[str] = ()) -> list[Case]:
     return found
 
 
-def verify(selected: Sequence[Case], quick: bool = False, workers: int = 2) -> pd.DataFrame:
+def verify(selected: Sequence[Case], quick: bool = False, workers: int | None = None) -> pd.DataFrame:
     """Run every case and compare with theory; one row per (case, quantity)."""
     tasks = [(i, rep) for i, case in enumerate(selected) for rep in range(_replications(case, quick))]
     measured = parallel_map(_measure, [(selected[i].scenario, selected[i].family, rep) for i, rep in tasks], workers)
@@ -79,7 +79,7 @@ def verify(selected: Sequence[Case], quick: bool = False, workers: int = 2) -> p
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
-def verify_folder(out: Path, selected: Sequence[Case], quick: bool = False, workers: int = 2) -> pd.DataFrame:
+def verify_folder(out: Path, selected: Sequence[Case], quick: bool = False, workers: int | None = None) -> pd.DataFrame:
     """Verify the cases (see ``verify``) into ``out``: ``verify.csv``, its page and plots."""
     check_writable(out)
     table = verify(selected, quick, workers)
@@ -220,19 +220,30 @@ def lost_sales_shortfall(scenario: Scenario) -> float:
     return lost / (policy.order_up_to_days - policy.reorder_point_days + lost)
 
 
-def _semantics_measure(scenario: Scenario, records: Records) -> dict[str, float]:
+def _stages(records: Records) -> dict[str, np.ndarray]:
+    """Each delivered need's delay and its parts: time lost to failed attempts, licence wait (before production
+    and at customs), vetting, production, transit."""
     o = records.orders
-    delivered = o["status"] == DELIVERED
+    d = o["status"] == DELIVERED
+
+    def span(start: str, end: str) -> np.ndarray:
+        return (o[end] - o[start])[d]
+
+    return {"delay": span("t_ordered", "t_delivered"), "lost": span("t_ordered", "t_attempt"),
+            "wait": span("t_attempt", "t_licensed") + span("t_produced", "t_exported"),
+            "vetting": span("t_licensed", "t_vetted"), "production": span("t_vetted", "t_produced"),
+            "transit": span("t_exported", "t_delivered"), "licence": o["licence"][d], "attempts": o["attempts"][d]}
+
+
+def _semantics_measure(scenario: Scenario, records: Records) -> dict[str, float]:
     kinds = scenario.licence_types
     supply = scenario.supply
     production, transit = supply.production_days.expected_value(), supply.transit_days.expected_value()
-    wait = (o["t_licensed"] - o["t_ordered"])[delivered]
-    vetting = (o["t_vetted"] - o["t_licensed"])[delivered]
-    licence = o["licence"][delivered]
-    delay = (o["t_delivered"] - o["t_ordered"])[delivered]
-    per_shipment = licence == KIND_CODE["per_shipment"]
-    six_month = licence == KIND_CODE["six_month"]
-    general = licence == KIND_CODE["general"]
+    s = _stages(records)
+    wait, delay = s["wait"], s["delay"]
+    per_shipment = s["licence"] == KIND_CODE["per_shipment"]
+    six_month = s["licence"] == KIND_CODE["six_month"]
+    general = s["licence"] == KIND_CODE["general"]
     stages = production + transit
     six_month_firms = scenario.buyers["trusted"].count
     return {
@@ -241,10 +252,11 @@ def _semantics_measure(scenario: Scenario, records: Records) -> dict[str, float]
         "six_month_waits": float((wait[six_month] > 0).sum() - six_month_firms),
         "six_month_error": float(np.abs(np.where(wait[six_month] > 0, wait[six_month] - kinds.six_month.review_days
                                                  .expected_value(), 0)).max(initial=0)),
-        "general_vetting_error": float(np.abs(vetting[general] - kinds.general.vetting_days.expected_value())
+        "general_vetting_error": float(np.abs(s["vetting"][general] - kinds.general.vetting_days.expected_value())
                                        .max(initial=0)),
-        "stages_error": float(np.abs(delay - wait - vetting - stages).max(initial=0)),
-        "kinds_seen": float(sum(int(kind.any()) for kind in (per_shipment, six_month, general))),
+        "stages_error": float(np.abs(delay - s["lost"] - wait - s["vetting"] - s["production"] - s["transit"])
+                              .max(initial=0)),
+        "kinds_seen": float(len(set(s["licence"].tolist()) - {-1})),
     }
 
 
@@ -256,10 +268,45 @@ def _semantics_judge(scenario: Scenario, sample: pd.DataFrame) -> list[dict[str,
               sample["six_month_waits"].abs().max()),
         exact("six-month first wait - review time, max |days|", 0.0, sample["six_month_error"].max()),
         exact("general-licence vetting - configured vetting, max |days|", 0.0, sample["general_vetting_error"].max()),
-        exact("delay - (licence wait + vetting + production + transit), max |days|", 0.0,
+        exact("delay - (lost + licence wait + vetting + production + transit), max |days|", 0.0,
               sample["stages_error"].max()),
-        exact("licence kinds delivered under", 3.0, sample["kinds_seen"].min()),
+        exact("licence kinds delivered under", float(len(LICENCE_KINDS)), sample["kinds_seen"].min()),
     ]
+
+
+def _retry_measure(scenario: Scenario, records: Records) -> dict[str, float]:
+    review = scenario.licence_types.per_shipment.review_days.expected_value()
+    retry = next(iter(scenario.buyers.values())).retry_days
+    once = review + scenario.supply.production_days.expected_value() + scenario.supply.transit_days.expected_value()
+    s = _stages(records)
+    failed = s["attempts"] - 1
+    return {"error": float(np.abs(s["delay"] - failed * (review + retry) - once).max(initial=0)),
+            "most_failures": float(failed.max(initial=0))}
+
+
+def _retry_judge(scenario: Scenario, sample: pd.DataFrame) -> list[dict[str, object]]:
+    return [exact("delay - (k (review + retry) + review + production + transit), max |days|", 0.0,
+                  sample["error"].max()),
+            exact("needs refused at least twice before delivery (some, so that k > 1 is tested)", 1.0,
+                  float(sample["most_failures"].max() >= 2))]
+
+
+def _thaw_measure(scenario: Scenario, records: Records) -> dict[str, float]:
+    thaw = scenario.calendar.day(next(iter(scenario.policy.values())).date)
+    o, a = records.orders, records.applications
+    review = scenario.licence_types.per_shipment.review_days.expected_value()
+    waiting = (o["t_attempt"] < thaw) & (o["t_attempt"] + review > thaw)  # still under review on the day
+    released = waiting & (o["t_licensed"] == thaw) & (o["licence"] == -1)
+    withdrawn = (a["reason"] == REASONS.index("withdrawn")) & (a["t_decided"] == thaw)
+    return {"waiting": float(waiting.sum()), "released": float(released.sum()), "withdrawn": float(withdrawn.sum())}
+
+
+def _thaw_judge(scenario: Scenario, sample: pd.DataFrame) -> list[dict[str, object]]:
+    waiting = float(sample["waiting"].sum())
+    return [exact("needs waiting for a licence on the day controls are lifted, released that day without one",
+                  waiting, float(sample["released"].sum())),
+            exact("their applications, withdrawn that day", waiting, float(sample["withdrawn"].sum())),
+            exact("needs waiting on the day (some, so that the release is tested)", 1.0, float(waiting > 0))]
 
 
 def _veu_measure(scenario: Scenario, records: Records) -> dict[str, float]:
@@ -268,8 +315,16 @@ def _veu_measure(scenario: Scenario, records: Records) -> dict[str, float]:
     o = records.orders
     firm = records.stock_firm[o["stock"]]
     after = (o["t_exported"] >= veu_day) & military[firm]
+    failures = records.failures
+    veu = failures["reason"] == REASONS.index("veu")
+    stock = o["stock"][failures["need"]]
+    first_listed = np.full(len(records.stock_firm), np.inf)
+    np.minimum.at(first_listed, stock[veu], failures["t_failed"][veu])
+    after_listed = (o["t_attempt"] > first_listed[o["stock"]]).sum() + (
+        failures["t_attempt"] > first_listed[stock]).sum()
     return {"civilian_flagged": float(records.firm_flagged[~military].sum()), "civilian": float((~military).sum()),
-            "military_exports_after": float(after.sum())}
+            "military_exports_after": float(after.sum()), "attempts_after_listed": float(after_listed),
+            "listed_stocks": float(np.isfinite(first_listed).sum())}
 
 
 def _veu_judge(scenario: Scenario, sample: pd.DataFrame) -> list[dict[str, object]]:
@@ -283,6 +338,10 @@ def _veu_judge(scenario: Scenario, sample: pd.DataFrame) -> list[dict[str, objec
          "tolerance": f"inside the {CONFIDENCE:.0%} binomial interval of the rate (n={n})",
          "passed": low <= share <= high},
         exact("exports to military firms after the VEU date", 0.0, sample["military_exports_after"].sum()),
+        exact("attempts by a firm after it was refused under the rule (it knows it is listed)", 0.0,
+              sample["attempts_after_listed"].sum()),
+        exact("firm-material stocks refused under the rule (some, so that the listing is tested)", 1.0,
+              float(sample["listed_stocks"].sum() > 0)),
     ]
 
 
@@ -294,4 +353,6 @@ FAMILIES: dict[str, tuple[Measure, Judge]] = {
     "inventory": (_inventory_measure, _inventory_judge),
     "semantics": (_semantics_measure, _semantics_judge),
     "veu": (_veu_measure, _veu_judge),
+    "retry": (_retry_measure, _retry_judge),
+    "thaw": (_thaw_measure, _thaw_judge),
 }

@@ -34,6 +34,7 @@ class Application:
         "t_decided",
         "approved",
         "reason",
+        "withdrawn",
         "decided",
     )
 
@@ -50,6 +51,7 @@ class Application:
         self.t_decided = math.nan
         self.approved = False
         self.reason = ""
+        self.withdrawn = False
         self.decided = env.event()
 
 
@@ -63,6 +65,7 @@ class Authority:
         self.busy = 0
         self.applications: list[Application] = []
         self._queue: list[tuple[int, int, Application]] = []
+        self._withdrawn_waiting = 0
         self._seq = 0
         self._working_days = {k: scenario.licence_types[k].review_in_working_days for k in LICENCE_KINDS}
         self._tension = scenario.authority.tension
@@ -85,6 +88,20 @@ class Authority:
             heapq.heappush(self._queue, (priority, self._seq, app))
             self._seq += 1
         return app
+
+    def withdraw(self, app: Application) -> None:
+        """The applicant no longer needs the licence: an application waiting leaves the queue, one in review
+        frees its reviewer; decided ones stay as they were."""
+        if not math.isnan(app.t_decided):
+            return
+        app.withdrawn = True
+        if math.isnan(app.t_started):
+            self._account_queue()
+            self._withdrawn_waiting += 1  # removed from the heap when it comes up
+        else:
+            self.busy -= 1
+        self._decide(app, approved=False, reason="withdrawn")
+        self._start_waiting()
 
     def set_reviewers(self, reviewers: int) -> None:
         """Change the number of reviewers; reviews under way finish either way."""
@@ -114,6 +131,8 @@ class Authority:
 
     def _finish(self, event: simpy.Event) -> None:
         app: Application = event.value
+        if app.withdrawn:  # its reviewer was freed when it was withdrawn
+            return
         self.busy -= 1
         if not self._veu_refuses(app):
             tension_factor = max(0.0, 1 - self._tension.approval_sensitivity * self.regime.tension)
@@ -125,7 +144,11 @@ class Authority:
     def _start_waiting(self) -> None:
         while self._queue and self.busy < self.reviewers:
             self._account_queue()
-            self._start(heapq.heappop(self._queue)[2])
+            app = heapq.heappop(self._queue)[2]
+            if app.withdrawn:
+                self._withdrawn_waiting -= 1
+            else:
+                self._start(app)
 
     def _decide(self, app: Application, approved: bool, reason: str) -> None:
         app.t_decided = self.env.now
@@ -136,7 +159,7 @@ class Authority:
     def _account_queue(self) -> None:
         now = self.env.now
         if now > self._area_since:
-            self.queue_area += len(self._queue) * (now - self._area_since)
+            self.queue_area += (len(self._queue) - self._withdrawn_waiting) * (now - self._area_since)
             self._area_since = now
 
 

@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Generator, Sequence
 from itertools import accumulate
+from typing import Any, Protocol
 
 import numpy as np
 import simpy
 
 from sim.model.sampling import Dice, Sampler
-from sim.scenario.schema import BuyerGroup, ReorderPoint
+from sim.scenario.schema import Adaptive, BuyerGroup, FixedInterval, Inventory, ReorderPoint
 
 
 class Firm:
@@ -65,11 +66,26 @@ class Consumption:
         return self.starts[month] + (kg - self.cumulative[month]) / rate if rate > 0 else math.inf
 
 
+class Supplier(Protocol):
+    """Where a stock's needs go (``sim.model.supply.Exports``): placed with China, retried, withdrawn, or asked
+    of alternative supply while the firm knows China will not sell to it."""
+
+    def place(self, stock: Stock, quantity_kg: float) -> None: ...
+
+    def retry(self, need: Any, quantity_kg: float) -> None: ...
+
+    def withdraw(self, need: Any) -> None: ...
+
+    def alternative(self, stock: Stock, quantity_kg: float) -> float: ...
+
+
 class Stock:
     """One firm's stock of one material, consumed continuously, with lost sales when empty.
 
     Each stock-out is kept as an episode (from, to) so that unmet demand and stock-out days can be
-    booked to accounting intervals after the run (``interval_totals``).
+    booked to accounting intervals after the run (``interval_totals``). A need that failed waits in
+    ``held`` for its retry; while ``blocks`` holds what the firm has learned bars it from China (a ban,
+    its VEU listing), it buys from alternative supply only.
     """
 
     __slots__ = (
@@ -89,8 +105,12 @@ class Stock:
         "reorder_point",
         "order_up_to",
         "continuous_review",
+        "adaptive",
+        "lead_estimate_days",
         "retry_days",
-        "place_order",
+        "supplier",
+        "held",
+        "blocks",
         "dice",
         "_due",
     )
@@ -103,8 +123,9 @@ class Stock:
         material: str,
         consumption: Consumption,
         mean_china_kg_per_day: float,
-        group: BuyerGroup,
-        place_order: Callable[[Stock, float], None],
+        policy: Inventory,
+        retry_days: float,
+        supplier: Supplier,
         dice: Dice | None = None,
     ) -> None:
         self.env = env
@@ -113,7 +134,6 @@ class Stock:
         self.material = material
         self.mean_rate = mean_china_kg_per_day
         self.consumption = consumption
-        policy = group.inventory
         self.level = policy.initial_days * mean_china_kg_per_day
         self.on_order = 0.0
         self.updated = env.now
@@ -122,13 +142,19 @@ class Stock:
         self.stockouts: list[tuple[float, float]] = []
         """Stock-out episodes that have ended: (first day empty, day restocked)."""
         self.hold_until = -math.inf
-        self.continuous_review = isinstance(policy, ReorderPoint)
+        self.continuous_review = not isinstance(policy, FixedInterval)
+        self.adaptive = policy if isinstance(policy, Adaptive) else None
         self.reorder_point = self.order_up_to = 0.0
-        if self.continuous_review:
+        self.lead_estimate_days = math.nan
+        if isinstance(policy, ReorderPoint):
             self.reorder_point = policy.reorder_point_days * mean_china_kg_per_day
             self.order_up_to = policy.order_up_to_days * mean_china_kg_per_day
-        self.retry_days = group.retry_days
-        self.place_order = place_order
+        elif self.adaptive is not None:
+            self._expect_lead_time(self.adaptive.lead_time_days)
+        self.retry_days = retry_days
+        self.supplier = supplier
+        self.held: list[Any] = []
+        self.blocks: set[tuple] = set()
         self.dice = dice
         self._due = math.inf
 
@@ -158,33 +184,78 @@ class Stock:
         return [*self.stockouts, (self.out_since, self.env.now)]
 
     def order(self, quantity_kg: float) -> None:
-        """Record an order placed with a supplier and hand it over."""
-        self.on_order += quantity_kg
-        self.place_order(self, quantity_kg)
+        """Ask for ``quantity_kg``: the retry of a need that failed, if one waits; alternative supply only,
+        if the firm knows China will not sell to it; else a new need."""
+        if self.held:
+            need, *merged = self.held
+            self.held = []
+            for other in merged:  # one order now covers every held need
+                self.supplier.withdraw(other)
+            self.on_order += quantity_kg
+            self.supplier.retry(need, quantity_kg)
+        elif self.blocks:
+            if self.supplier.alternative(self, quantity_kg) < quantity_kg:
+                self.hold_until = self.env.now + self.retry_days  # ask again later rather than at once
+        else:
+            self.on_order += quantity_kg
+            self.supplier.place(self, quantity_kg)
 
-    def receive(self, quantity_kg: float) -> None:
-        """Goods ordered earlier arrive."""
+    def receive(self, quantity_kg: float, lead_time_days: float | None = None) -> None:
+        """Goods arrive: from a need placed ``lead_time_days`` ago (which an adaptive policy learns from), or
+        from alternative supply."""
         self.advance()
         if not math.isnan(self.out_since):
             self.stockouts.append((self.out_since, self.env.now))
             self.out_since = math.nan
         self.level += quantity_kg
         self.on_order -= quantity_kg
+        if self.adaptive is not None and lead_time_days is not None:
+            smoothing = self.adaptive.smoothing
+            self._expect_lead_time((1 - smoothing) * self.lead_estimate_days + smoothing * lead_time_days)
         self.review()
 
     def expect(self, quantity_kg: float) -> None:
         """Goods are on their way from a supplier other than the order's (alternative supply)."""
         self.on_order += quantity_kg
 
-    def lose(self, quantity_kg: float) -> None:
-        """An order will not come (refused or cancelled): wait ``retry_days``, then order again."""
+    def hold(self, need: Any, quantity_kg: float) -> None:
+        """A need failed: it is no longer on order, and is retried (or withdrawn, if no longer needed) after
+        ``retry_days``; under a standing order, retried as it was."""
         self.on_order -= quantity_kg
-        self.hold_until = self.env.now + self.retry_days
+        if self.continuous_review:
+            self.held.append(need)
+            self.hold_until = self.env.now + self.retry_days
+            self.review()
+        else:
+            self.env.timeout(self.retry_days).callbacks.append(lambda _event: self._again(need))
+
+    def block(self, reason: tuple, quantity_kg: float) -> None:
+        """A need failed for a reason that bars the firm from China until it ends: the need waits, no longer
+        on order, and the firm buys from alternative supply meanwhile."""
+        self.on_order -= quantity_kg
+        self.blocks.add(reason)
         self.review()
 
-    def set_targets(self, reorder_point_days: float, order_up_to_days: float) -> None:
-        """New reorder point and order-up-to level, in days of mean demand (e.g. stockpiling)."""
+    def unblock(self, reason: tuple, waiting: list[Any]) -> None:
+        """What barred the firm has ended: the needs that waited are retried now, or withdrawn if no longer needed."""
+        self.blocks.discard(reason)
         if not self.continuous_review:
+            for need in waiting:
+                self._again(need)
+            return
+        self.held += waiting
+        self.hold_until = self.env.now
+        self.review()
+
+    def _again(self, need: Any) -> None:
+        """A standing order's need tried again as it was."""
+        self.on_order += need.quantity_kg
+        self.supplier.retry(need, need.quantity_kg)
+
+    def set_targets(self, reorder_point_days: float, order_up_to_days: float) -> None:
+        """New reorder point and order-up-to level, in days of mean demand (e.g. stockpiling); a stock under
+        a fixed-interval or adaptive policy keeps its own."""
+        if not self.continuous_review or self.adaptive is not None:
             return
         self.reorder_point = reorder_point_days * self.mean_rate
         self.order_up_to = order_up_to_days * self.mean_rate
@@ -193,8 +264,9 @@ class Stock:
     def review(self) -> None:
         """Order now if the position is at the reorder point, else make sure a timer wakes the stock by then.
 
-        A timer already set for an earlier moment is kept (it will review again when it fires), so
-        that most changes cost no new event.
+        A held need is withdrawn if, when its retry is due, the position no longer calls for an order. A
+        timer already set for an earlier moment is kept (it will review again when it fires), so that most
+        changes cost no new event.
         """
         if not self.continuous_review:
             return
@@ -203,6 +275,10 @@ class Stock:
         if wait == 0:
             self.order(self.order_up_to - self.position)
             wait = self._days_until_reorder()
+        elif self.held and self.env.now >= self.hold_until:
+            for need in self.held:
+                self.supplier.withdraw(need)
+            self.held = []
         due = self.env.now + wait
         if due < self._due:
             self._due = due
@@ -212,6 +288,12 @@ class Stock:
         if event.value == self._due:  # else an earlier timer superseded this one
             self._due = math.inf
             self.review()
+
+    def _expect_lead_time(self, days: float) -> None:
+        """An adaptive stock's new lead-time estimate, and the targets that cover it."""
+        self.lead_estimate_days = days
+        self.reorder_point = (days + self.adaptive.safety_days) * self.mean_rate
+        self.order_up_to = self.reorder_point + self.adaptive.order_days * self.mean_rate
 
     def _days_until_reorder(self) -> float:
         now = self.env.now

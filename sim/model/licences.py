@@ -99,6 +99,7 @@ class Licensing:
         A firm without a licence in force files for its preferred kind. While a first
         multi-shipment application is under review, orders go on under single-use licences
         where the firm may use them; they wait only for a renewal, or when they have no other way.
+        Interrupted (the need no longer needs a licence), it withdraws its own single-use application.
         """
         key = (firm.index, material)
         while True:
@@ -117,7 +118,11 @@ class Licensing:
                 yield pending.decided
                 continue
             app = self._apply(firm, material, single_use, renewal=False)
-            yield app.decided
+            try:
+                yield app.decided
+            except simpy.Interrupt:  # no longer needed (controls lifted): withdrawn, unless already decided
+                self.authority.withdraw(app)
+                raise
             if not app.approved:
                 return None, app.reason
             return self._grant(app, self.env.now), ""

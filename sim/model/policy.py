@@ -34,6 +34,10 @@ class Levers:
     set_reviewers: Callable[[int], None]
     revoke: Callable[[Collection[str], float, Callable[[Firm], bool]], int]
     firms: Sequence[Firm]
+    lift_controls: Callable[[Collection[str]], None]
+    """Release the needs waiting for a licence of these materials, and the firms listed for them."""
+    lift_ban: Callable[[str, Collection[str]], None]
+    """Release the needs that waited for a ban on these materials to this destination to end."""
 
 
 Change = Callable[[], None]
@@ -65,6 +69,7 @@ def _controls(event: ControlsEvent, levers: Levers) -> None:
         levers.regime.controlled.update(event.materials)
     else:
         levers.regime.controlled.difference_update(event.materials)
+        levers.lift_controls(event.materials)
 
 
 def _ban(event: BanEvent, levers: Levers) -> None:
@@ -73,6 +78,7 @@ def _ban(event: BanEvent, levers: Levers) -> None:
         levers.regime.bans.update(pairs)
     else:
         levers.regime.bans.difference_update(pairs)
+        levers.lift_ban(event.destination, event.materials)
 
 
 def _licence_type(event: LicenceTypeEvent, levers: Levers) -> None:

@@ -8,19 +8,25 @@ import numpy as np
 
 from sim.scenario.schema import LICENCE_KINDS
 
-PENDING, IN_TRANSIT, DELIVERED, REJECTED, CANCELLED = range(5)
-"""Order status codes."""
-STATUSES = ("pending", "in_transit", "delivered", "rejected", "cancelled")
-REASONS = ("", "ban", "veu", "discretionary", "vetting", "unavailable", "revoked", "expired")
-"""Why an order or application was refused or cancelled; "" if it was not."""
+STATUSES = ("pending", "in_transit", "delivered", "withdrawn")
+"""Where a need stands: waiting (for a licence, a retry, the end of a ban or listing), in production or
+transit, delivered, or withdrawn (no longer needed after a failed attempt)."""
+PENDING, IN_TRANSIT, DELIVERED, WITHDRAWN = range(len(STATUSES))
+REASONS = ("", "ban", "veu", "discretionary", "vetting", "unavailable", "revoked", "expired", "withdrawn")
+"""Why an attempt or an application failed; "" if it did not."""
 REASON_CODE = {reason: code for code, reason in enumerate(REASONS)}
 KIND_CODE = {kind: code for code, kind in enumerate(LICENCE_KINDS)}
 """Licence kind codes; -1 for an order that needed no licence."""
 
 ORDER_COLUMNS = {
-    "stock": "i8", "quantity_kg": "f8", "t_ordered": "f8", "t_licensed": "f8", "t_vetted": "f8",
-    "t_exported": "f8", "t_delivered": "f8", "t_closed": "f8", "status": "i1", "reason": "i1", "licence": "i1",
+    "stock": "i8", "quantity_kg": "f8", "t_ordered": "f8", "t_attempt": "f8", "attempts": "i4", "t_licensed": "f8",
+    "t_vetted": "f8", "t_produced": "f8", "t_exported": "f8", "t_delivered": "f8", "t_closed": "f8", "status": "i1",
+    "reason": "i1", "licence": "i1", "vetted": "?",
 }  # fmt: skip
+"""One row per need: its first request, its last attempt's stages (licence in hand, vetted, produced,
+exported, delivered), its status and the reason its last failed attempt failed."""
+FAILURE_COLUMNS = {"need": "i8", "t_attempt": "f8", "t_failed": "f8", "reason": "i1", "at_export": "?"}
+"""One row per failed attempt: refused before production, or cancelled at export."""
 APPLICATION_COLUMNS = {
     "firm": "i8", "material": "i2", "licence": "i1", "priority": "i1", "renewal": "?", "t_applied": "f8",
     "t_started": "f8", "t_decided": "f8", "approved": "?", "reason": "i1",
@@ -47,6 +53,7 @@ class Records:
     firm_flagged: np.ndarray
     stock_firm: np.ndarray
     stock_material: np.ndarray
+    stock_china_share: np.ndarray
     stock_initial_kg: np.ndarray
     stock_level_kg: np.ndarray
     stock_on_order_kg: np.ndarray
@@ -54,6 +61,7 @@ class Records:
     stock_unmet_kg: np.ndarray
     stock_stockout_days: np.ndarray
     orders: dict[str, np.ndarray]
+    failures: dict[str, np.ndarray]
     applications: dict[str, np.ndarray]
     alternative: dict[str, np.ndarray]
     revocations: int

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Protocol
@@ -56,7 +57,8 @@ class Dice:
     """One stock's own random draws for its applications and orders (common random numbers).
 
     Each source has a stream per stock; sources that depend on the licence kind (review, approval,
-    vetting) have a substream per kind, numbered as in ``LICENCE_KINDS``.
+    vetting) have a substream per kind, numbered from the kind's name (``substream``), so that adding a
+    kind leaves every other kind's draws as they were.
     """
 
     __slots__ = ("review", "approval", "vetting_days", "vetting_pass", "production_days", "transit_days")
@@ -65,8 +67,8 @@ class Dice:
         kinds, supply = scenario.licence_types, scenario.supply
 
         def per_kind(source: str, spec: Callable[[str], object]) -> dict[str, Sampler]:
-            return {kind: sampler(spec(kind), partial(streams.entity, source, index, code))
-                    for code, kind in enumerate(LICENCE_KINDS)}
+            return {kind: sampler(spec(kind), partial(streams.entity, source, index, substream(kind)))
+                    for kind in LICENCE_KINDS}
 
         self.review = per_kind("review", lambda kind: kinds[kind].review_days)
         self.approval = per_kind("approval", lambda kind: UNIT)
@@ -75,6 +77,11 @@ class Dice:
         self.production_days = sampler(supply.production_days, partial(streams.entity, "production", index))
         transit = supply.transit_days_by_destination.get(destination, supply.transit_days)
         self.transit_days = sampler(transit, partial(streams.entity, "transit", index))
+
+
+def substream(name: str) -> int:
+    """A stable substream number for a name (a licence kind): the first 32 bits of its SHA-256."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "little")
 
 
 def _batch_function(spec: object, rng: np.random.Generator):

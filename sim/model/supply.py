@@ -1,20 +1,24 @@
-"""From an order to a delivery: licence, vetting, production, export and transit; alternative supply.
+"""From a need to a delivery: attempts, licence, vetting, production, export and transit; alternative supply.
 
-An order is refused before production (ban, VEU, no licence, failed vetting) or cancelled at
-export (licence revoked or expired, VEU or a ban in force by then); either way the firm turns to
-alternative supply for what it lost and orders again after its retry delay.
+A need is one firm's order of one material, from its first request to delivery (or the horizon). An
+attempt at it is refused before production (ban, VEU, no licence, a licence refused, failed vetting)
+or cancelled at export (licence revoked or expired, VEU or a ban in force by then); either way the
+firm asks alternative supply for the quantity, and the need tries again: after the firm's retry
+delay, or, if the refusal bars the firm from China (a ban on its destination, its listing under the
+VEU rule), when that bar ends, the firm buying from alternative supply only meanwhile. Lifting
+controls releases every need waiting for a licence of the material at once.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Collection, Generator
 
 import simpy
 
 from sim.model.buyers import Stock
 from sim.model.licences import Licence, Licensing
-from sim.model.records import CANCELLED, DELIVERED, IN_TRANSIT, PENDING, REJECTED
+from sim.model.records import DELIVERED, IN_TRANSIT, PENDING, REASON_CODE, WITHDRAWN
 from sim.model.regime import Regime
 from sim.model.sampling import Sampler
 from sim.scenario.schema import AlternativeSupply as AlternativeSpec
@@ -22,37 +26,52 @@ from sim.scenario.schema import LicenceTypes
 
 NO_LICENCE = "none"
 
+Bar = tuple[str, str, object]
+"""What bars a firm from China for one material, and until when: ("ban", material, destination) until the
+ban is lifted, ("veu", material, firm index) while the material is controlled (or for the VEU rule's
+``listed_days``)."""
 
-class Order:
-    """One order of one firm for one material, and the times it passed each stage."""
+
+class Need:
+    """One firm's need of one material, from its first request to delivery, and the stages of its last attempt."""
 
     __slots__ = (
+        "index",
         "stock",
         "quantity_kg",
         "t_ordered",
+        "t_attempt",
+        "attempts",
         "t_licensed",
         "t_vetted",
+        "t_produced",
         "t_exported",
         "t_delivered",
         "t_closed",
         "status",
         "reason",
         "licence_kind",
+        "vetted",
     )
 
-    def __init__(self, stock: Stock, quantity_kg: float, now: float) -> None:
+    def __init__(self, index: int, stock: Stock, quantity_kg: float, now: float) -> None:
+        self.index = index
         self.stock = stock
         self.quantity_kg = quantity_kg
         self.t_ordered = now
-        self.t_licensed = self.t_vetted = self.t_exported = self.t_delivered = self.t_closed = math.nan
+        self.t_attempt = now
+        self.attempts = 0
+        self.t_licensed = self.t_vetted = self.t_produced = self.t_exported = math.nan
+        self.t_delivered = self.t_closed = math.nan
         self.status = PENDING
         self.reason = ""
         self.licence_kind = NO_LICENCE
+        self.vetted = False
 
 
 class Exports:
-    """China's side of every order: the rules at placement, the licence, the check at export, and what
-    a refused or cancelled order sends the firm to (alternative supply, a retry)."""
+    """China's side of every need: the rules at each attempt, the licence, the check at export, and where a
+    failed attempt sends the firm (alternative supply, a retry, a wait for a bar to end)."""
 
     def __init__(
         self,
@@ -61,44 +80,110 @@ class Exports:
         licensing: Licensing,
         licence_types: LicenceTypes,
         alternatives: dict[str, AlternativeSupply],
+        listed_days: float | None = None,
     ) -> None:
         self.env = env
         self.regime = regime
         self.licensing = licensing
         self.licence_types = licence_types
         self.alternatives = alternatives
-        self.orders: list[Order] = []
+        self.listed_days = listed_days
+        self.needs: list[Need] = []
+        self.failures: list[tuple[int, float, float, int, bool]] = []
+        """One row per failed attempt: need index, attempt started, failed, reason code, at export."""
+        self._barred: dict[Bar, list[Need]] = {}
+        self._awaiting: dict[str, dict[Need, simpy.Process]] = {}
+
+    # --- what a stock asks for (``sim.model.buyers.Supplier``) ---------------------------------
 
     def place(self, stock: Stock, quantity_kg: float) -> None:
-        """Take a firm's order: refuse it if the rules refuse it outright (a ban, the VEU rule), ship it if
-        it needs no new licence, else start a process that waits for one."""
-        order = Order(stock, quantity_kg, self.env.now)
-        self.orders.append(order)
-        regime, firm, material = self.regime, stock.firm, stock.material
+        """A new need, attempted at once."""
+        need = Need(len(self.needs), stock, quantity_kg, self.env.now)
+        self.needs.append(need)
+        self._attempt(need)
+
+    def retry(self, need: Need, quantity_kg: float) -> None:
+        """A need that failed, attempted again for what the firm needs now."""
+        need.quantity_kg = quantity_kg
+        self._attempt(need)
+
+    def withdraw(self, need: Need) -> None:
+        """A need that failed and is no longer needed (alternative supply met it, or a later order covers it)."""
+        need.status = WITHDRAWN
+        need.t_closed = self.env.now
+
+    def alternative(self, stock: Stock, quantity_kg: float) -> float:
+        """Ask alternative supply for ``quantity_kg``; returns what it granted."""
+        return self.alternatives[stock.material].request(stock, quantity_kg)
+
+    # --- what dated events release (``sim.model.policy.Levers``) --------------------------------
+
+    def lift_controls(self, materials: Collection[str]) -> None:
+        """Controls lifted: needs waiting for a licence of these materials go on without one (their pending
+        single-use applications withdrawn), and firms listed under the VEU rule for them may buy again."""
+        for material in materials:
+            for process in list(self._awaiting.get(material, {}).values()):
+                process.interrupt("controls lifted")
+            for bar in [bar for bar in self._barred if bar[0] == "veu" and bar[1] == material]:
+                self._release(bar)
+
+    def lift_ban(self, destination: str, materials: Collection[str]) -> None:
+        """A ban lifted: needs that waited for it are tried again."""
+        for material in materials:
+            if ("ban", material, destination) in self._barred:
+                self._release(("ban", material, destination))
+
+    # --- one attempt ----------------------------------------------------------------------------
+
+    def _attempt(self, need: Need) -> None:
+        """Try a need: refused at once if the rules refuse it (a ban, the VEU rule where a licence is needed),
+        shipped if it needs no new licence, else wait for one."""
+        need.attempts += 1
+        need.t_attempt = self.env.now
+        need.status = PENDING
+        need.t_licensed = need.t_vetted = need.t_produced = need.t_exported = math.nan
+        need.licence_kind, need.vetted = NO_LICENCE, False
+        regime, firm, material = self.regime, need.stock.firm, need.stock.material
         if regime.banned(firm.group.destination, material):
-            self.lose(order, REJECTED, "ban")
+            self.fail(need, "ban", at_export=False)
         elif material not in regime.controlled:
-            Shipment(self, order, None)
+            Shipment(self, need, None)
         elif regime.veu_active and firm.flagged:
-            self.lose(order, REJECTED, "veu")
+            self.fail(need, "veu", at_export=False)
         elif (licence := self.licensing.current((firm.index, material))) is not None:
-            Shipment(self, order, licence)
+            Shipment(self, need, licence)
         else:
-            self.env.process(self._licensed(order))
+            self.await_licence(need, lambda licence: Shipment(self, need, licence), at_export=False)
 
-    def _licensed(self, order: Order) -> Generator[simpy.Event, object, None]:
-        """SimPy process: obtain a licence for an order (see ``Licensing.obtain``), then ship it."""
-        licence, reason = yield from self.licensing.obtain(order.stock.firm, order.stock.material)
-        if licence is None:
-            self.lose(order, REJECTED, reason)
+    def await_licence(self, need: Need, then: Callable[[Licence | None], object], at_export: bool) -> None:
+        """Obtain a licence for a need (``Licensing.obtain``), then go on with ``then``; lifting the
+        material's controls meanwhile releases it without one."""
+        material = need.stock.material
+        process = self.env.process(self._licensed(need, then, at_export))
+        self._awaiting.setdefault(material, {})[need] = process
+
+    def _licensed(self, need: Need, then: Callable[[Licence | None], object],
+                  at_export: bool) -> Generator[simpy.Event, object, None]:
+        firm, material = need.stock.firm, need.stock.material
+        try:
+            licence, reason = yield from self.licensing.obtain(firm, material)
+        except simpy.Interrupt:  # controls lifted: no licence needed any more
+            licence, reason = None, ""
+        finally:
+            del self._awaiting[material][need]
+        if reason:
+            self.fail(need, reason, at_export)
         else:
-            Shipment(self, order, licence)
+            then(licence)
 
-    def export_refusal(self, order: Order, licence: Licence | None) -> str:
-        """Why goods ready for export may not leave, or "" if they may."""
-        firm, material = order.stock.firm, order.stock.material
+    def export_refusal(self, need: Need, licence: Licence | None) -> str:
+        """Why goods ready for export may not leave, or "" if they may (where no licence is needed now, only
+        a ban stops them)."""
+        firm, material = need.stock.firm, need.stock.material
         if self.regime.banned(firm.group.destination, material):
             return "ban"
+        if material not in self.regime.controlled:
+            return ""
         if self.regime.veu_active and firm.flagged:
             return "veu"
         if licence is None:
@@ -109,30 +194,56 @@ class Exports:
             return "expired"
         return ""
 
-    def lose(self, order: Order, status: int, reason: str) -> None:
-        """An order refused or cancelled: the firm asks alternative supply for it and will order again."""
-        order.status = status
-        order.reason = reason
-        order.t_closed = self.env.now
-        stock = order.stock
-        stock.lose(order.quantity_kg)
-        self.alternatives[stock.material].request(stock, order.quantity_kg)
+    def fail(self, need: Need, reason: str, at_export: bool) -> None:
+        """An attempt refused (or cancelled at export): the firm asks alternative supply for the quantity, and
+        the need waits for its retry, or for the end of what bars the firm from China."""
+        now, stock = self.env.now, need.stock
+        self.failures.append((need.index, need.t_attempt, now, REASON_CODE[reason], at_export))
+        need.status, need.reason = PENDING, reason
+        self.alternative(stock, need.quantity_kg)
+        bar = self._bar(need, reason)
+        if bar is None:
+            stock.hold(need, need.quantity_kg)
+            return
+        waiting = self._barred.setdefault(bar, [])
+        waiting.append(need)
+        stock.block(bar, need.quantity_kg)
+        if bar[0] == "veu" and self.listed_days is not None:  # unless a later listing replaced this one
+            self.env.timeout(self.listed_days).callbacks.append(
+                lambda _event: self._release(bar) if self._barred.get(bar) is waiting else None)
+
+    def _bar(self, need: Need, reason: str) -> Bar | None:
+        stock = need.stock
+        if reason == "ban":
+            return ("ban", stock.material, stock.firm.group.destination)
+        if reason == "veu":
+            return ("veu", stock.material, stock.firm.index)
+        return None
+
+    def _release(self, bar: Bar) -> None:
+        """Every need waiting for ``bar`` to end is tried again, each stock's together."""
+        by_stock: dict[Stock, list[Need]] = {}
+        for need in self._barred.pop(bar, []):
+            by_stock.setdefault(need.stock, []).append(need)
+        for stock, waiting in by_stock.items():
+            stock.unblock(bar, waiting)
 
 
 class Shipment:
-    """An order the rules let through, from the licence to delivery: timed stages, each the callback
-    of the timeout before it (vetting where the licence's kind vets shipments, production, export checks,
-    transit)."""
+    """A need's attempt that the rules let through, from the licence to delivery: timed stages, each the
+    callback of the timeout before it (vetting where the licence's kind vets shipments, production, the
+    check at export, transit)."""
 
-    __slots__ = ("exports", "order", "licence")
+    __slots__ = ("exports", "need", "licence")
 
-    def __init__(self, exports: Exports, order: Order, licence: Licence | None) -> None:
-        self.exports, self.order, self.licence = exports, order, licence
-        order.t_licensed = exports.env.now
+    def __init__(self, exports: Exports, need: Need, licence: Licence | None) -> None:
+        self.exports, self.need, self.licence = exports, need, licence
+        need.t_licensed = exports.env.now
         if licence is not None:
-            order.licence_kind = licence.kind
+            need.licence_kind = licence.kind
         if licence is not None and licence.rules.vetted:
-            self._after(order.stock.dice.vetting_days[licence.kind](), self._vetted)
+            need.vetted = True
+            self._after(need.stock.dice.vetting_days[licence.kind](), self._vetted)
         else:
             self._produce()
 
@@ -141,33 +252,44 @@ class Shipment:
 
     def _vetted(self, _event: simpy.Event) -> None:
         pass_probability = self.exports.licence_types[self.licence.kind].vetting_pass_probability
-        if self.order.stock.dice.vetting_pass[self.licence.kind]() >= pass_probability:
-            self.exports.lose(self.order, REJECTED, "vetting")
+        if self.need.stock.dice.vetting_pass[self.licence.kind]() >= pass_probability:
+            self.exports.fail(self.need, "vetting", at_export=False)
         else:
             self._produce()
 
     def _produce(self, _event: simpy.Event | None = None) -> None:
-        order = self.order
-        order.t_vetted = self.exports.env.now
-        order.status = IN_TRANSIT
-        self._after(order.stock.dice.production_days(), self._export)
+        need = self.need
+        need.t_vetted = self.exports.env.now
+        need.status = IN_TRANSIT
+        self._after(need.stock.dice.production_days(), self._export)
 
     def _export(self, _event: simpy.Event) -> None:
-        exports, order, licence = self.exports, self.order, self.licence
-        reason = exports.export_refusal(order, licence)
+        exports, need, licence = self.exports, self.need, self.licence
+        need.t_produced = exports.env.now
+        reason = exports.export_refusal(need, licence)
         if reason:
-            exports.lose(order, CANCELLED, reason)
-            return
-        order.t_exported = exports.env.now
-        if licence is not None and licence.rules.single_use:
-            licence.used = True
-        self._after(order.stock.dice.transit_days(), self._deliver)
+            exports.fail(need, reason, at_export=True)
+        elif licence is None and need.stock.material in exports.regime.controlled:
+            need.status = PENDING  # controls began during production: the goods wait at customs for a licence
+            exports.await_licence(need, self._cleared, at_export=True)
+        else:
+            self._cleared(licence)
+
+    def _cleared(self, licence: Licence | None) -> None:
+        exports, need = self.exports, self.need
+        need.t_exported = exports.env.now
+        need.status = IN_TRANSIT
+        if licence is not None:
+            need.licence_kind = licence.kind
+            if licence.rules.single_use:
+                licence.used = True
+        self._after(need.stock.dice.transit_days(), self._deliver)
 
     def _deliver(self, _event: simpy.Event) -> None:
-        order = self.order
-        order.t_delivered = order.t_closed = self.exports.env.now
-        order.status = DELIVERED
-        order.stock.receive(order.quantity_kg)
+        need = self.need
+        need.t_delivered = need.t_closed = self.exports.env.now
+        need.status = DELIVERED
+        need.stock.receive(need.quantity_kg, need.t_delivered - need.t_ordered)
 
 
 class AlternativeSupply:

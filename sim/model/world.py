@@ -18,6 +18,7 @@ from sim.model.policy import Levers, schedule, timeline
 from sim.model.records import (
     ALTERNATIVE_COLUMNS,
     APPLICATION_COLUMNS,
+    FAILURE_COLUMNS,
     KIND_CODE,
     ORDER_COLUMNS,
     REASON_CODE,
@@ -27,7 +28,7 @@ from sim.model.records import (
 from sim.model.regime import Regime
 from sim.model.sampling import Dice, RandomStreams, gamma_rates, sampler
 from sim.model.supply import AlternativeSupply, Exports
-from sim.scenario.schema import FixedInterval, Scenario
+from sim.scenario.schema import FixedInterval, Inventory, Scenario
 
 SOURCES = ("demand", "review", "approval", "vetting", "production", "transit", "veu", "revocation", "alternative",
            "vetting_pass")
@@ -67,7 +68,8 @@ class World:
             )
             for name, m in scenario.materials.items()
         }
-        self.exports = Exports(self.env, self.regime, self.licensing, scenario.licence_types, alternatives)
+        self.exports = Exports(self.env, self.regime, self.licensing, scenario.licence_types, alternatives,
+                               scenario.veu.listed_days)
         self.boundaries, self.interval_month, self.months = accounting_intervals(
             calendar.start, calendar.horizon_days, calendar.warmup_days
         )
@@ -109,23 +111,24 @@ class World:
                     index = len(stocks)
                     dice = Dice(self.scenario, streams, index, group.destination)
                     consumption = Consumption(month_starts, self.rates[index].tolist())
-                    stock = Stock(self.env, index, firm, material, consumption, demand.mean_kg_per_day * share, group,
-                                  self.exports.place, dice)
+                    stock = Stock(self.env, index, firm, material, consumption, demand.mean_kg_per_day * share,
+                                  demand.inventory or group.inventory, group.retry_days, self.exports, dice)
                     firm.stocks[material] = stock
                     stocks.append(stock)
         return firms, stocks
 
     @property
-    def orders(self) -> list:
-        """Every order placed so far (``sim.model.supply.Order``)."""
-        return self.exports.orders
+    def needs(self) -> list:
+        """Every need placed so far (``sim.model.supply.Need``)."""
+        return self.exports.needs
 
     def run(self) -> Records:
         """Simulate the whole horizon and collect the records."""
-        levers = Levers(self.regime, self.authority.set_reviewers, self.licensing.revoke, self.firms)
+        levers = Levers(self.regime, self.authority.set_reviewers, self.licensing.revoke, self.firms,
+                        self.exports.lift_controls, self.exports.lift_ban)
         self.env.process(timeline(self.env, schedule(self.scenario, levers)))
         for stock in self.stocks:
-            policy = stock.firm.group.inventory
+            policy = self._policy(stock)
             if isinstance(policy, FixedInterval):
                 interval_days = sampler(policy.interval_days, partial(self._streams.entity, "demand", stock.index))
                 self.env.process(fixed_interval_orders(stock, interval_days, policy.order_days * stock.mean_rate))
@@ -136,6 +139,11 @@ class World:
             stock.advance()
         return self._records()
 
+    def _policy(self, stock: Stock) -> Inventory:
+        """The inventory policy of a stock: its material's own, or its group's."""
+        group = stock.firm.group
+        return group.demand[stock.material].inventory or group.inventory
+
     def _records(self) -> Records:
         materials = tuple(self.scenario.materials)
         demand_kg, unmet_kg, stockout_days = interval_totals(
@@ -144,9 +152,10 @@ class World:
         china_share = np.array([self.scenario.materials[stock.material].china_share for stock in self.stocks])
         material_code = {m: i for i, m in enumerate(materials)}
         orders = columns(
-            [(o.stock.index, o.quantity_kg, o.t_ordered, o.t_licensed, o.t_vetted, o.t_exported, o.t_delivered,
-              o.t_closed, o.status, REASON_CODE[o.reason], KIND_CODE.get(o.licence_kind, -1))
-             for o in self.exports.orders],  # fmt: skip
+            [(n.stock.index, n.quantity_kg, n.t_ordered, n.t_attempt, n.attempts, n.t_licensed, n.t_vetted,
+              n.t_produced, n.t_exported, n.t_delivered, n.t_closed, n.status, REASON_CODE[n.reason],
+              KIND_CODE.get(n.licence_kind, -1), n.vetted)
+             for n in self.exports.needs],  # fmt: skip
             ORDER_COLUMNS,
         )
         applications = columns(
@@ -160,7 +169,7 @@ class World:
             ALTERNATIVE_COLUMNS,
         )
         stocks = self.stocks
-        policy = [s.firm.group.inventory for s in stocks]
+        policy = [self._policy(s) for s in stocks]
         return Records(
             horizon_days=float(self.scenario.calendar.horizon_days),
             warmup_days=float(self.scenario.calendar.warmup_days),
@@ -173,13 +182,15 @@ class World:
             firm_flagged=np.array([f.flagged for f in self.firms], dtype="?"),
             stock_firm=np.array([s.firm.index for s in stocks], dtype="i8"),
             stock_material=np.array([material_code[s.material] for s in stocks], dtype="i2"),
+            stock_china_share=china_share,
             stock_initial_kg=np.array([p.initial_days * s.mean_rate for p, s in zip(policy, stocks, strict=False)]),
             stock_level_kg=np.array([s.level for s in stocks]),
             stock_on_order_kg=np.array([s.on_order for s in stocks]),
-            stock_demand_kg=demand_kg / china_share[:, None],
+            stock_demand_kg=demand_kg,
             stock_unmet_kg=unmet_kg,
             stock_stockout_days=stockout_days,
             orders=orders,
+            failures=columns(self.exports.failures, FAILURE_COLUMNS),
             applications=applications,
             alternative=alternative,
             revocations=self.licensing.revocations,

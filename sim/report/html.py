@@ -14,8 +14,9 @@ from sim.catalogue import METRICS
 from sim.io import RunTables, atomic_write
 from sim.scenario.load import leaves
 
-HEADLINE = ("delay_days", "licence_wait_days", "censored_fraction", "shortfall_fraction", "stockout_days",
-            "applications", "approval_share", "rejections_veu", "revocations")
+HEADLINE = ("delay_days", "delay_p95_days", "licence_wait_days", "censored_fraction", "shortfall_fraction",
+            "shortfall_fraction_all_sources", "stockout_days", "orders", "attempts", "applications", "approval_share",
+            "applications_pending", "rejections_veu", "rejections_ban", "revocations")
 CAPTIONS = {
     "delay_ecdf": "Share of orders delivered within a given delay, all replications pooled.",
     "shortfall_fan": "Monthly supply shortfall: median across replications, with the p25-p75 and p5-p95 bands; "

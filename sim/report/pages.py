@@ -46,10 +46,9 @@ def calibration_page(out: Path, result: Calibration, source: str, target: str, r
     """``calibration.md`` and the gap plot: fitted values with their standard errors, every figure's gap."""
     fit = result.fit
     save({"calibration_gaps": plots.calibration_gaps(result.gaps)}, out)
-    status = "converged" if fit.converged else "stopped before converging"
     write_markdown(out / "calibration.md", "Calibration",
                    f"`sim calibrate` of `{source}` to `{target}`: {len(fit.evaluations)} evaluations of "
-                   f"{replications} replications (seed {seed}), {status} ({fit.message}). Fitted values "
+                   f"{replications} replications (seed {seed}), {fit.status} ({fit.message}). Fitted values "
                    "with standard errors and 95 % intervals:\n\n" + markdown_table(fit.parameters)
                    + "\nGaps before and after (relative gaps in the plot); `fitted_to` marks the figures fitted:",
                    result.gaps, ["calibration_gaps.png"])

@@ -15,8 +15,10 @@ from matplotlib.figure import Figure
 
 from sim.catalogue import METRICS
 
-HEADLINE_DIFFERENCES = ("delay_days", "licence_wait_days", "shortfall_fraction", "stockout_days", "approval_share")
-OUTCOMES = ("approvals", "rejections_discretionary", "rejections_veu", "rejections_ban", "revocations")
+HEADLINE_DIFFERENCES = ("delay_days", "delay_p95_days", "licence_wait_days", "shortfall_fraction", "stockout_days",
+                        "approval_share")
+OUTCOMES = ("approvals", "applications_refused", "applications_withdrawn", "revocations", "rejections_discretionary",
+            "rejections_ban", "rejections_veu", "cancelled_attempts")
 
 
 def delay_ecdf(delays: dict[str, pd.DataFrame]) -> Figure:
@@ -40,10 +42,11 @@ def delay_ecdf(delays: dict[str, pd.DataFrame]) -> Figure:
 def monthly_shortfall_quantiles(timeseries: pd.DataFrame) -> pd.DataFrame:
     """Per month: p5, p25, p50, p75, p95 across replications of the shortfall fraction (all materials).
 
-    ``timeseries`` has a row per replication and month (or finer: rows are summed per both).
+    ``timeseries`` has a row per replication and month (or finer: rows are summed per both) with
+    ``demand`` and ``shortfall`` (value-weighted, as ``sim.io.RunTables.monthly``).
     """
-    per_rep = timeseries.groupby(["replication", "month"])[["demand_kg", "shortfall_kg"]].sum()
-    fraction = (per_rep["shortfall_kg"] / per_rep["demand_kg"].where(per_rep["demand_kg"] > 0)).unstack("replication")
+    per_rep = timeseries.groupby(["replication", "month"])[["demand", "shortfall"]].sum()
+    fraction = (per_rep["shortfall"] / per_rep["demand"].where(per_rep["demand"] > 0)).unstack("replication")
     quantiles = fraction.quantile([0.05, 0.25, 0.5, 0.75, 0.95], axis=1).T
     quantiles.columns = ["p5", "p25", "p50", "p75", "p95"]
     quantiles.index = pd.to_datetime(quantiles.index)
@@ -67,8 +70,8 @@ def shortfall_fan(timeseries: dict[str, pd.DataFrame], events: dict[str, list[tu
         ax.step(q.index, q["p50"], where="post", color="C0", label="median")
         if warmup_end is not None:
             ax.axvspan(q.index.min(), pd.Timestamp(warmup_end), color="0.85", label="warm-up (not in metrics)")
-        ax.set_ylabel("shortfall fraction")
-        ax.set_title(f"{name}: monthly supply shortfall across replications")
+        ax.set_ylabel("shortfall, share of China-sourced demand")
+        ax.set_title(f"{name}: monthly supply shortfall across replications (materials weighted as the headline)")
         ax.set_ylim(bottom=0)
         ax.grid(alpha=0.3)
         ax.legend(loc="upper right", fontsize="small")
@@ -149,20 +152,24 @@ def shortfall_by_group(summaries: dict[str, pd.DataFrame]) -> Figure:
 
 
 def licensing_outcomes(summaries: dict[str, pd.DataFrame]) -> Figure:
-    """Approvals, refusals by reason and revocations per variant (mean per replication, 95 % CI)."""
-    fig = Figure(figsize=(9, 4.5), layout="constrained")
-    ax = fig.add_subplot()
+    """Decisions on applications, licences revoked, and attempts refused by reason, per variant (mean per
+    replication, 95 % CI): one panel per unit, so that applications and attempts are never added up."""
+    units = list(dict.fromkeys(METRICS[m].unit for m in OUTCOMES))
+    panels = [[m for m in OUTCOMES if METRICS[m].unit == unit] for unit in units]
+    fig = Figure(figsize=(11, 4.8), layout="constrained")
+    axes = fig.subplots(1, len(units), width_ratios=[len(p) for p in panels], squeeze=False)[0]
     width = 0.8 / len(summaries)
-    for k, (name, summary) in enumerate(summaries.items()):
-        rows = summary[(summary["group"] == "all")].set_index("metric").reindex(list(OUTCOMES))
-        x = np.arange(len(OUTCOMES)) + (k - (len(summaries) - 1) / 2) * width
-        ax.bar(x, rows["mean"], width, label=name,
-               yerr=_error_bars(rows), capsize=3)
-    ax.set_xticks(np.arange(len(OUTCOMES)), [METRICS[m].label for m in OUTCOMES], rotation=15, ha="right")
-    ax.set_ylabel("per replication (95 % CI)")
-    ax.set_title("Licensing outcomes")
-    ax.legend(title="variant")
-    ax.grid(axis="y", alpha=0.3)
+    for ax, unit, metrics in zip(axes, units, panels, strict=True):
+        for k, (name, summary) in enumerate(summaries.items()):
+            rows = summary[(summary["group"] == "all")].set_index("metric").reindex(metrics)
+            x = np.arange(len(metrics)) + (k - (len(summaries) - 1) / 2) * width
+            ax.bar(x, rows["mean"], width, label=name, yerr=_error_bars(rows), capsize=3)
+        ax.set_xticks(np.arange(len(metrics)), [METRICS[m].label for m in metrics], rotation=20, ha="right",
+                      fontsize="small")
+        ax.set_ylabel(f"{unit} per replication (95 % CI)")
+        ax.grid(axis="y", alpha=0.3)
+    axes[0].legend(title="variant")
+    fig.suptitle("Licensing outcomes")
     return fig
 
 

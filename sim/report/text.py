@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,16 +14,20 @@ if TYPE_CHECKING:
     from sim.analysis.calibrate import Calibration
     from sim.analysis.compare import Comparison
     from sim.analysis.sweep import SweepResult
+    from sim.analysis.warmup import Warmup
     from sim.runs.execute import RunResult
     from sim.scenario.schema import Scenario
 
-HEADLINE = ("delay_days", "licence_wait_days", "vetting_days", "production_days", "transit_days", "censored_fraction",
-            "shortfall_fraction", "stockout_days", "applications", "approval_share", "rejections_veu", "review_days",
-            "queue_length")
+HEADLINE = ("delay_days", "lost_days", "licence_wait_days", "vetting_days", "production_days", "transit_days",
+            "delay_p95_days", "censored_fraction", "shortfall_fraction", "shortfall_fraction_all_sources",
+            "stockout_days", "orders", "attempts", "applications", "approval_share", "applications_pending",
+            "rejections_veu", "rejections_ban", "review_days", "review_days_restricted", "queue_length")
 """The metrics of the one-screen summary of a run, all buyers."""
-PARTS_OF_DELAY = ("licence_wait_days", "vetting_days", "production_days", "transit_days")
-COMPARED = ("delay_days", "licence_wait_days", "censored_fraction", "shortfall_fraction", "stockout_days",
-            "approval_share")
+PARTS_OF_DELAY = {"lost_days": "retried_share", "licence_wait_days": "licensed_share", "vetting_days": "vetted_share",
+                  "production_days": None, "transit_days": None}
+"""The parts of the delay, each with the share of delivered needs that had it (None: every need)."""
+COMPARED = ("delay_days", "delay_p95_days", "licence_wait_days", "censored_fraction", "shortfall_fraction",
+            "stockout_days", "approval_share")
 """The metrics of the one-screen summary of a comparison."""
 
 
@@ -45,13 +50,17 @@ def run_summary(result: RunResult) -> str:
         "",
         f"{'all buyers':<44}{'mean':>12}  {'95% CI':>23}  {'p5':>10}{'p95':>10}",
     ]
-    lines += [_row(_headline_label(metric), summary.loc[(metric, "all")]) for metric in HEADLINE]
+    lines += [_row(_headline_label(metric, summary), summary.loc[(metric, "all")]) for metric in HEADLINE]
     for prefix, title in (("sector:", "shortfall fraction by sector"), ("material:", "shortfall fraction by material")):
         lines += ["", title]
         rows = summary.xs("shortfall_fraction", level="metric")
         lines += [
             _row(f"  {group.removeprefix(prefix)}", row) for group, row in rows.iterrows() if group.startswith(prefix)
         ]
+    priced = any(m.price_usd_per_kg for m in result.scenario.materials.values())
+    lines += ["", "shortfall fractions across materials weigh each material by "
+              + ("its price (USD/kg)" if priced else "kilograms (the scenario gives no prices)")
+              + "; delays run from a need's first request to its delivery, across refused attempts"]
     return "\n".join(lines)
 
 
@@ -108,15 +117,35 @@ def replay_summary(table: pd.DataFrame, name: str, replications: int, seed: int,
 def calibration_summary(result: Calibration, out: Path) -> str:
     """The fitted parameters and every figure before and after the fit."""
     fit = result.fit
-    status = "converged" if fit.converged else "stopped before converging"
     gaps = result.gaps[["quantity", "period", "fitted_to", "observed", "model_start", "model_fitted", "ci_low_fitted",
                         "ci_high_fitted"]]
     return "\n".join([
-        f"\n{status}: {fit.message}\n",
+        f"\n{fit.status}: {fit.message}\n",
         fit.parameters.to_string(index=False, float_format=lambda v: f"{v:.4g}"),
         "",
         gaps.to_string(index=False, float_format=lambda v: f"{v:.3g}"),
         f"\nresults in {out}/ (calibration.csv, fit.csv, evaluations.csv, calibrated.yaml, calibration.md)",
+    ])
+
+
+def warmup_summary(found: Warmup, scenario: Scenario) -> str:
+    """The monthly shortfall of a scenario's quiet variant, and the warm-up MSER suggests."""
+    table = found.table.assign(kept=["" if i < found.months_cut else "measured" for i in range(len(found.table))])
+    start = scenario.calendar.start
+    suggested = start + dt.timedelta(days=found.days)
+    low, high = found.months_range
+    advice = ("the scenario's warm-up covers it" if found.scenario_days >= found.days else
+              f"the scenario's {found.scenario_days} days are too short: start {found.days - found.scenario_days} "
+              "days earlier to keep the measured period")
+    return "\n".join([
+        f"{scenario.name} without its dated events: {found.replications} replications; monthly shortfall fraction "
+        "(mean across replications) and the MSER statistic of truncating before each month",
+        "",
+        table.to_string(index=False, float_format=lambda v: f"{v:.4g}"),
+        "",
+        f"suggested warm-up: {found.days} days ({found.months_cut} months, metrics from {suggested}); over bootstrap "
+        f"resamples of the replications the truncation falls between months {low} and {high} (10th-90th "
+        f"percentiles); {advice}",
     ])
 
 
@@ -129,8 +158,13 @@ def number(value: float) -> str:
     return f"{value:.3g}"
 
 
-def _headline_label(metric: str) -> str:
-    return f"  of which {METRICS[metric].label}" if metric in PARTS_OF_DELAY else METRICS[metric].label
+def _headline_label(metric: str, summary: pd.DataFrame) -> str:
+    """A headline metric's label; a part of the delay says so, and in what share of needs it occurred."""
+    if metric not in PARTS_OF_DELAY:
+        return METRICS[metric].label
+    share = PARTS_OF_DELAY[metric]
+    occurred = "" if share is None else f" ({summary.loc[(share, 'all'), 'mean']:.0%} of needs)"
+    return f"  of which {METRICS[metric].label.removesuffix(', days')}{occurred}"
 
 
 def _row(label: str, row: pd.Series) -> str:

@@ -6,12 +6,15 @@ where it runs, so results are identical whatever the number of workers.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import multiprocessing
 import os
 import signal
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
@@ -190,6 +193,19 @@ class _Accumulator:
         )
 
 
+@functools.cache
+def model_version() -> str:
+    """A digest of the code that turns a scenario and a seed into per-replication values (the model, the random
+    streams, the metrics), so that saved sweep points or calibration evaluations of other code are not reused."""
+    package = Path(__file__).resolve().parent.parent
+    files = sorted((package / "model").glob("*.py")) + [package / "runs" / "streams.py",
+                                                       package / "runs" / "metrics.py", package / "catalogue.py"]
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def default_workers(tasks: int) -> int:
     """One worker per core, no more than there are replications to run."""
     return max(1, min(os.cpu_count() or 1, tasks))
@@ -258,9 +274,9 @@ class _ProgressBar(tqdm):
     monitor_interval = 0
 
 
-def parallel_map(function: Callable[[T], R], items: Sequence[T], workers: int) -> list[R]:
-    """``[function(item) for item in items]`` on a pool of worker processes, in order."""
-    with _CONTEXT.Pool(workers) as pool:
+def parallel_map(function: Callable[[T], R], items: Sequence[T], workers: int | None = None) -> list[R]:
+    """``[function(item) for item in items]`` on a pool of worker processes (one per core by default), in order."""
+    with _CONTEXT.Pool(workers or default_workers(len(items))) as pool:
         return pool.map(function, items)
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.catalogue import METRICS
-from sim.model.records import CANCELLED, DELIVERED, IN_TRANSIT, PENDING, REASONS, REJECTED, Records
+from sim.model.records import DELIVERED, IN_TRANSIT, PENDING, REASONS, WITHDRAWN, Records
 from sim.model.world import accounting_intervals
 from sim.scenario.schema import Scenario
 
@@ -55,8 +55,9 @@ class Measurement:
     """What is kept of one replication.
 
     ``values`` aligns with ``Layout.keys``; ``timeseries`` has shape (months, materials,
-    destinations, len(TIMESERIES_COLUMNS)); ``delay_counts[d]`` counts the orders placed after the
-    warm-up and delivered after d to d+1 days, its last entry those undelivered at the horizon.
+    destinations, len(TIMESERIES_COLUMNS)); ``delay_counts[d]`` counts the needs placed after the
+    warm-up and delivered d to d+1 days after their first request, its last entry those undelivered at
+    the horizon.
     """
 
     values: np.ndarray
@@ -67,9 +68,10 @@ class Measurement:
 def measure(scenario: Scenario, records: Records, shape: Layout) -> Measurement:
     """Measure one replication."""
     selectors = _selectors(scenario, records)
+    weight = np.array(list(scenario.value_weights().values()))[records.stock_material]
     values = {}
     for group in shape.groups:
-        for metric, value in _group_metrics(records, *selectors[group]).items():
+        for metric, value in _group_metrics(records, weight, *selectors[group]).items():
             values[(metric, group)] = value
     values[("revocations", "all")] = float(records.revocations)
     values[("queue_length", "all")] = records.queue_length_mean
@@ -116,54 +118,89 @@ def _selectors(scenario: Scenario, r: Records) -> dict[str, tuple[np.ndarray, np
     return selectors
 
 
-def _group_metrics(r: Records, stocks: np.ndarray, orders: np.ndarray, apps: np.ndarray) -> dict[str, float]:
-    o, a = r.orders, r.applications
-    orders = orders & (o["t_ordered"] >= r.warmup_days)
-    status = o["status"][orders]
+def _group_metrics(r: Records, weight: np.ndarray, stocks: np.ndarray, needs: np.ndarray,
+                   apps: np.ndarray) -> dict[str, float]:
+    """Every metric of ``sim.catalogue`` but those for all buyers only, for the stocks, needs and applications
+    of one group; ``weight`` is the value of a kilogram of each stock's material."""
+    o, f, a = r.orders, r.failures, r.applications
+    needs = needs & (o["t_ordered"] >= r.warmup_days)
+    status = o["status"][needs]
     delivered = status == DELIVERED
     censored = (status == PENDING) | (status == IN_TRANSIT)
-    delay = (o["t_delivered"] - o["t_ordered"])[orders]
-    age = r.horizon_days - o["t_ordered"][orders]
+    n_needs = int(needs.sum())
+
+    def stage(start: str, end: str) -> np.ndarray:
+        return (o[end] - o[start])[needs][delivered]
+
+    delay = stage("t_ordered", "t_delivered")
+    lost = stage("t_ordered", "t_attempt")
+    licence_wait = stage("t_attempt", "t_licensed") + stage("t_produced", "t_exported")
+    retried = (o["attempts"][needs] > 1)[delivered]
+    licensed = (o["licence"][needs] >= 0)[delivered]
+    vetted = o["vetted"][needs][delivered]
+    age = r.horizon_days - o["t_ordered"][needs]
+    failed = needs[f["need"]]
+    reason = f["reason"][failed]
+    at_export = f["at_export"][failed]
+
     counted = r.interval_start_days >= r.warmup_days
-    demand = r.stock_demand_kg[stocks][:, counted].sum()
-    shortfall = r.stock_unmet_kg[stocks][:, counted].sum()
+    china_kg = r.stock_demand_kg[stocks][:, counted].sum(axis=1)
+    short_kg = r.stock_unmet_kg[stocks][:, counted].sum(axis=1)
+    value = weight[stocks]
     stockout = r.stock_stockout_days[stocks][:, counted].sum(axis=1)
-    apps = apps & (a["t_applied"] >= r.warmup_days)
-    decided = apps & ~np.isnan(a["t_decided"])
-    reviewed = decided & ~np.isnan(a["t_started"])
-    reason = o["reason"][orders]
     after_warmup = o["t_delivered"] >= r.warmup_days
     alternative_stock = stocks[r.alternative["stock"]] & (r.alternative["t_delivered"] >= r.warmup_days)
-    n_orders = int(orders.sum())
+
+    apps = apps & (a["t_applied"] >= r.warmup_days)
+    withdrawn = a["reason"] == REASONS.index("withdrawn")
+    decided = apps & ~np.isnan(a["t_decided"])
+    judged = decided & ~withdrawn
+    queued = apps & ~((a["reason"] == REASONS.index("veu")) & np.isnan(a["t_started"]))  # not refused at filing
+    reviewed = judged & ~np.isnan(a["t_started"])
+    to_decision = np.where(np.isnan(a["t_decided"]), r.horizon_days, a["t_decided"]) - a["t_applied"]
+    left_queue = np.fmin(a["t_started"], np.where(withdrawn, a["t_decided"], r.horizon_days))
     return {
-        "orders": float(n_orders),
+        "orders": float(n_needs),
+        "attempts": float(o["attempts"][needs].sum()),
         "delivered_orders": float(delivered.sum()),
-        "rejected_orders": float((status == REJECTED).sum()),
-        "cancelled_orders": float((status == CANCELLED).sum()),
+        "withdrawn_orders": float((status == WITHDRAWN).sum()),
         "censored_orders": float(censored.sum()),
-        "censored_fraction": _ratio(censored.sum(), n_orders),
-        "delay_days": _mean(delay[delivered]),
-        "delay_days_restricted": _mean(np.where(delivered, delay, age)[delivered | censored]),
-        "delay_p95_days": float(np.percentile(delay[delivered], 95)) if delivered.any() else np.nan,
-        "licence_wait_days": _mean((o["t_licensed"] - o["t_ordered"])[orders][delivered]),
-        "vetting_days": _mean((o["t_vetted"] - o["t_licensed"])[orders][delivered]),
-        "production_days": _mean((o["t_exported"] - o["t_vetted"])[orders][delivered]),
-        "transit_days": _mean((o["t_delivered"] - o["t_exported"])[orders][delivered]),
-        "demand_kg": float(demand),
-        "shortfall_kg": float(shortfall),
-        "shortfall_fraction": _ratio(shortfall, demand),
+        "censored_fraction": _ratio(censored.sum(), n_needs),
+        "refused_attempts": float((~at_export).sum()),
+        "cancelled_attempts": float(at_export.sum()),
+        "rejections_ban": float((reason == REASONS.index("ban")).sum()),
+        "rejections_veu": float((reason == REASONS.index("veu")).sum()),
+        "rejections_discretionary": float((reason == REASONS.index("discretionary")).sum()),
+        "delay_days": _mean(delay),
+        "delay_days_restricted": _mean(np.concatenate([delay, age[censored]])),
+        "delay_p95_days": float(np.percentile(delay, 95)) if delay.size else np.nan,
+        "lost_days": _mean(lost[retried]),
+        "retried_share": _mean(retried),
+        "licence_wait_days": _mean(licence_wait[licensed]),
+        "licensed_share": _mean(licensed),
+        "vetting_days": _mean(stage("t_licensed", "t_vetted")[vetted]),
+        "vetted_share": _mean(vetted),
+        "production_days": _mean(stage("t_vetted", "t_produced")),
+        "transit_days": _mean(stage("t_exported", "t_delivered")),
+        "demand_kg": float(china_kg.sum()),
+        "shortfall_kg": float(short_kg.sum()),
+        "shortfall_fraction": _ratio((value * short_kg).sum(), (value * china_kg).sum()),
+        "shortfall_fraction_all_sources": _ratio((value * short_kg).sum(),
+                                                 (value * china_kg / r.stock_china_share[stocks]).sum()),
         "stockout_days": _mean(stockout),
         "stocked_out_share": _mean(stockout > 0),
         "delivered_kg": float(o["quantity_kg"][stocks[o["stock"]] & after_warmup & (o["status"] == DELIVERED)].sum()),
         "alternative_kg": float(r.alternative["quantity_kg"][alternative_stock].sum()),
         "applications": float(apps.sum()),
         "approvals": float((apps & a["approved"]).sum()),
-        "approval_share": _ratio((decided & a["approved"]).sum(), decided.sum()),
-        "rejections_discretionary": float((decided & (a["reason"] == REASONS.index("discretionary"))).sum()),
-        "rejections_veu": float((reason == REASONS.index("veu")).sum()),
-        "rejections_ban": float((reason == REASONS.index("ban")).sum()),
-        "review_days": _mean((a["t_decided"] - a["t_applied"])[reviewed]),
-        "queue_wait_days": _mean((a["t_started"] - a["t_applied"])[reviewed]),
+        "approval_share": _ratio((judged & a["approved"]).sum(), judged.sum()),
+        "applications_refused": float((judged & (a["reason"] == REASONS.index("discretionary"))).sum()),
+        "applications_withdrawn": float((apps & withdrawn).sum()),
+        "applications_pending": float((apps & np.isnan(a["t_decided"])).sum()),
+        "review_days": _mean(to_decision[reviewed]),
+        "review_days_restricted": _mean(to_decision[queued & ~withdrawn]),
+        "queue_wait_days": _mean((a["t_started"] - a["t_applied"])[apps & ~np.isnan(a["t_started"])]),
+        "queue_wait_days_restricted": _mean((left_queue - a["t_applied"])[queued]),
     }
 
 

@@ -142,7 +142,7 @@ def _construct(loader: yaml.SafeLoader, node: yaml.Node, path: KeyPath, lines: d
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
+            key = _scalar(loader, key_node, path, name)
             if not isinstance(key, (str, int, float, bool)) and key is not None:
                 raise yaml.MarkedYAMLError(None, None, "keys must be plain scalars", key_node.start_mark)
             key = str(key) if not isinstance(key, str) else key
@@ -157,6 +157,11 @@ def _construct(loader: yaml.SafeLoader, node: yaml.Node, path: KeyPath, lines: d
             lines[path + (index,)] = (name, item.start_mark.line + 1)
             items.append(_construct(loader, item, path + (index,), lines, name))
         return items
+    return _scalar(loader, node, path, name)
+
+
+def _scalar(loader: yaml.SafeLoader, node: yaml.Node, path: KeyPath, name: str) -> Any:
+    """A key or value the YAML layer builds, or a problem naming where it stands if it cannot."""
     try:
         return loader.construct_object(node, deep=True)
     except yaml.MarkedYAMLError:
@@ -394,7 +399,7 @@ def _member_for(members: list, node: Any) -> Any:
     for member in members:
         if not (isinstance(member, type) and issubclass(member, BaseModel)):
             continue
-        for tag in ("event", "dist", "policy"):
+        for tag in _DISCRIMINATORS:
             field = member.model_fields.get(tag)
             if field is not None and node.get(tag) in typing.get_args(field.annotation):
                 return member

@@ -20,6 +20,10 @@ Probability = Annotated[float, Field(ge=0, le=1)]
 Name = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$", max_length=64)]
 
 
+LAST_START_OF_MONTH = dt.date(9999, 12, 1)
+"""The last first of a month Python's dates can follow with another (they end in 9999)."""
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, allow_inf_nan=False)
 
@@ -37,8 +41,8 @@ class Calendar(_Strict):
     def _warmup_inside(self) -> Calendar:
         if self.warmup_days >= self.horizon_days:
             raise ValueError("warmup_days must be shorter than horizon_days")
-        if (dt.date.max - self.start).days < self.horizon_days:
-            raise ValueError(f"the simulated period would end after {dt.date.max}: start earlier or shorten it")
+        if (LAST_START_OF_MONTH - self.start).days <= self.horizon_days:  # months are counted to the horizon's
+            raise ValueError(f"the simulated period must end before {LAST_START_OF_MONTH}: start earlier or shorten it")
         return self
 
     @property
@@ -69,68 +73,11 @@ class Material(_Strict):
     )
     controlled: bool = Field(default=True, description="Whether exports need a licence at the start of the run.")
     alternative: AlternativeSupply = Field(default_factory=AlternativeSupply, description="Non-China supply.")
-
-
-class Demand(_Strict):
-    """One firm's consumption of one material."""
-
-    mean_kg_per_day: float = Field(gt=0, description="Mean consumption rate of one firm.")
-    cv: float = Field(
-        default=0.0, ge=0, le=5, description="Coefficient of variation of the monthly rate (gamma-distributed)."
+    price_usd_per_kg: float | None = Field(
+        default=None, gt=0,
+        description="Price per kilogram (USD), to weigh materials by value in shortfall fractions that span several; "
+        "give it for every material or for none (then kilograms are added as they are).",
     )
-
-
-class LicenceType(_Strict):
-    """How one kind of licence is reviewed, granted and used."""
-
-    open: bool = Field(default=True, description="Whether the authority accepts applications at the start.")
-    review_days: Distribution = Field(default=20, description="Time a reviewer spends on one application.")
-    review_in_working_days: bool = Field(
-        default=False, description="Review time counts working days (Monday to Friday) rather than calendar days."
-    )
-    approval_probability: Probability = Field(default=0.9, description="Chance an application is granted.")
-    validity_days: float = Field(default=180, gt=0, description="Days a granted licence can be used.")
-    renewal_lead_days: float = Field(
-        default=30, ge=0, description="Days before expiry a holder applies for renewal (multi-shipment kinds)."
-    )
-    track_record: int = Field(
-        default=0, ge=0, description="Approved per-shipment licences a firm needs before it may apply (general kind)."
-    )
-    vetting_days: Distribution = Field(default=0, description="Per-shipment vetting under this licence (general kind).")
-    vetting_pass_probability: Probability = Field(default=1.0, description="Chance a shipment passes vetting.")
-    cooldown_days: float = Field(
-        default=90, ge=0, description="Days after a refusal before the firm applies for this kind again."
-    )
-    excluded_materials: list[Name] = Field(
-        default_factory=list, description="Materials this kind never covers (e.g. samarium under six-month licences)."
-    )
-
-
-class LicenceTypes(_Strict):
-    """The licence kinds of the regime, each with its parameters; their rules are in ``sim.model.licences.KINDS``.
-
-    A field here is a kind: adding one (and its rules) is all a new kind needs.
-    """
-
-    per_shipment: LicenceType = Field(
-        default_factory=lambda: LicenceType(validity_days=90), description="One licence per shipment."
-    )
-    six_month: LicenceType = Field(
-        default_factory=lambda: LicenceType(open=False, validity_days=180),
-        description="Many shipments for 180 days; trusted, non-military buyers only.",
-    )
-    general: LicenceType = Field(
-        default_factory=lambda: LicenceType(open=False, validity_days=1095, track_record=3),
-        description="Many shipments for up to three years; buyers with a track record; each shipment vetted.",
-    )
-
-    def __getitem__(self, kind: str) -> LicenceType:
-        return getattr(self, kind)
-
-
-LICENCE_KINDS: tuple[str, ...] = tuple(LicenceTypes.model_fields)
-"""Every licence kind, in the order of ``LicenceTypes``."""
-LicenceKind = Literal[LICENCE_KINDS]  # type: ignore[valid-type]
 
 
 def _levels_ordered(targets: Any) -> Any:
@@ -162,6 +109,26 @@ class FixedInterval(_Strict):
     order_days: float = Field(gt=0, description="Size of each order, in days of mean demand.")
 
 
+class Adaptive(_Strict):
+    """Continuous review whose reorder point follows experience: cover for the lead time the firm has seen (an
+    exponentially smoothed estimate of its needs' delays, from first request to delivery) plus a safety margin."""
+
+    policy: Literal["adaptive"]
+    initial_days: float = Field(ge=0, description="Stock on hand at the start, in days of mean demand.")
+    lead_time_days: float = Field(
+        gt=0, description="The firm's estimate of its lead time at the start: what it has lived through before the run."
+    )
+    smoothing: float = Field(
+        gt=0, le=1, description="Weight of each delivered need's delay in the new estimate (exponential smoothing)."
+    )
+    safety_days: float = Field(
+        default=0, ge=0, description="Cover beyond the estimated lead time at the reorder point, days of mean demand."
+    )
+    order_days: float = Field(
+        gt=0, description="An order restores the position to the reorder point plus this many days of mean demand."
+    )
+
+
 def _inventory_policy(value: object) -> str:
     if isinstance(value, dict):
         return value.get("policy", "reorder_point")
@@ -169,10 +136,80 @@ def _inventory_policy(value: object) -> str:
 
 
 Inventory = Annotated[
-    Annotated[ReorderPoint, Tag("reorder_point")] | Annotated[FixedInterval, Tag("fixed_interval")],
+    Annotated[ReorderPoint, Tag("reorder_point")]
+    | Annotated[FixedInterval, Tag("fixed_interval")]
+    | Annotated[Adaptive, Tag("adaptive")],
     Discriminator(_inventory_policy),
 ]
 """An inventory policy, chosen by its ``policy`` key (``reorder_point`` if absent)."""
+
+
+class Demand(_Strict):
+    """One firm's consumption of one material."""
+
+    mean_kg_per_day: float = Field(gt=0, description="Mean consumption rate of one firm.")
+    cv: float = Field(
+        default=0.0, ge=0, le=5, description="Coefficient of variation of the monthly rate (gamma-distributed)."
+    )
+    inventory: Inventory | None = Field(
+        default=None, description="How the firm stocks this material, if not as its group's inventory says."
+    )
+
+
+class LicenceType(_Strict):
+    """How one kind of licence is reviewed, granted and used."""
+
+    open: bool = Field(default=True, description="Whether the authority accepts applications at the start.")
+    review_days: Distribution = Field(default=20, description="Time a reviewer spends on one application.")
+    review_in_working_days: bool = Field(
+        default=False, description="Review time counts working days (Monday to Friday) rather than calendar days."
+    )
+    approval_probability: Probability = Field(default=0.9, description="Chance an application is granted.")
+    validity_days: float = Field(default=180, gt=0, description="Days a granted licence can be used.")
+    renewal_lead_days: float = Field(
+        default=30, ge=0, description="Days before expiry a holder applies for renewal (multi-shipment kinds)."
+    )
+    track_record: int = Field(
+        default=0, ge=0,
+        description="Approved licences that build a track record (per-shipment ones) a firm needs before it may "
+        "apply for this kind (the general kind).",
+    )
+    vetting_days: Distribution = Field(
+        default=0, description="Vetting of each shipment, for kinds whose shipments are vetted (the general kind)."
+    )
+    vetting_pass_probability: Probability = Field(default=1.0, description="Chance a shipment passes vetting.")
+    cooldown_days: float = Field(
+        default=90, ge=0, description="Days after a refusal before the firm applies for this kind again."
+    )
+    excluded_materials: list[Name] = Field(
+        default_factory=list, description="Materials this kind never covers (e.g. samarium under six-month licences)."
+    )
+
+
+# A field of LicenceTypes is a licence kind: its rules are in sim.model.licences.KINDS, and adding a
+# field and its rules is all a new kind needs.
+class LicenceTypes(_Strict):
+    """The licence kinds of the regime, each with its parameters."""
+
+    per_shipment: LicenceType = Field(
+        default_factory=lambda: LicenceType(validity_days=90), description="One licence per shipment."
+    )
+    six_month: LicenceType = Field(
+        default_factory=lambda: LicenceType(open=False, validity_days=180),
+        description="Many shipments for 180 days; trusted, non-military buyers only.",
+    )
+    general: LicenceType = Field(
+        default_factory=lambda: LicenceType(open=False, validity_days=1095, track_record=3),
+        description="Many shipments for up to three years; buyers with a track record; each shipment vetted.",
+    )
+
+    def __getitem__(self, kind: str) -> LicenceType:
+        return getattr(self, kind)
+
+
+LICENCE_KINDS: tuple[str, ...] = tuple(LicenceTypes.model_fields)
+"""Every licence kind, in the order of ``LicenceTypes``."""
+LicenceKind = Literal[LICENCE_KINDS]  # type: ignore[valid-type]
 
 
 class BuyerGroup(_Strict):
@@ -190,9 +227,10 @@ class BuyerGroup(_Strict):
     trusted: bool = Field(default=False, description="Counted as a trusted buyer (may hold six-month licences).")
     green_channel: bool = Field(default=False, description="Applications go through the priority channel when open.")
     licences: list[LicenceKind] = Field(
-        default=["general", "six_month", "per_shipment"],
+        default_factory=lambda: list(reversed(LICENCE_KINDS)),
         min_length=1,
-        description="Licence kinds the firm applies for, in order of preference, when eligible and open.",
+        description="Licence kinds the firm applies for, in order of preference, when eligible and open (default: "
+        "every kind, the last of licence_types first: general, six_month, per_shipment).",
     )
     demand: dict[Name, Demand] = Field(min_length=1, description="Consumption per material.")
     inventory: Inventory = Field(description="How the firm decides when and how much to order.")
@@ -235,6 +273,11 @@ class VEU(_Strict):
     date: dt.date | None = Field(default=None, description="Day the rule takes effect; never if absent.")
     false_positive_rate: Probability = Field(
         default=0.0, description="Chance a civilian firm is wrongly flagged as military-affiliated."
+    )
+    listed_days: float | None = Field(
+        default=None, gt=0,
+        description="Days a firm refused under the rule stops asking China for that material before it tries again; "
+        "absent: for as long as the material is controlled.",
     )
 
 
@@ -317,7 +360,8 @@ class TensionEvent(_Event):
 
 
 class InventoryEvent(_Event):
-    """Firms change their stock targets, e.g. stockpiling in response to controls."""
+    """Firms change their stock targets, e.g. stockpiling in response to controls (stocks under a
+    ``reorder_point`` policy; adaptive ones set their own)."""
 
     event: Literal["inventory"]
     buyers: BuyerFilter = Field(default_factory=BuyerFilter, description="Firms concerned.")
@@ -401,6 +445,11 @@ class Scenario(_Strict):
                 for field, defined in (("groups", self.buyers), ("sectors", sectors), ("destinations", destinations)):
                     for value in getattr(buyers, field) or []:
                         _known(value, defined, f"{where}.buyers.{field}")
+        priced = [name for name, m in self.materials.items() if m.price_usd_per_kg is not None]
+        if priced and len(priced) < len(self.materials):
+            missing = next(name for name in self.materials if name not in priced)
+            raise ValueError(f"materials.{missing}.price_usd_per_kg: missing, while {', '.join(priced)} have a price; "
+                             "give every material a price or none")
         if self.veu.date is not None:
             self._inside_horizon(self.veu.date, "veu.date")
         for name, material in self.materials.items():
@@ -408,6 +457,11 @@ class Scenario(_Strict):
             if first_day is not None:
                 self._inside_horizon(first_day, f"materials.{name}.alternative.available_from")
         return self
+
+    def value_weights(self) -> dict[str, float]:
+        """What a kilogram of each material weighs in fractions that span materials: its price, or 1 for every
+        material when the scenario gives no prices (then kilograms add up as they are)."""
+        return {name: m.price_usd_per_kg or 1.0 for name, m in self.materials.items()}
 
     def _inside_horizon(self, date: dt.date, where: str) -> None:
         if not self.calendar.start <= date < self.calendar.end:

@@ -11,22 +11,42 @@ from sim.scenario.schema import BuyerGroup
 
 
 class Shelf:
-    """A firm's stock of Dy in a fresh environment, and every order it places as (day, kg).
+    """A firm's stock of Dy in a fresh environment, and what it asks its supplier for: new needs and retries
+    as (day, kg) in ``orders``, what it withdraws, and what it asks of alternative supply (which grants
+    ``alternative_kg`` at most).
 
     By default: 2 kg a day, 20 kg on hand, reorder at 10 kg (5 days), up to 40 kg (20 days), retry after 3 days.
     """
 
-    def __init__(self, consumption: Consumption | None = None, **inventory: float) -> None:
+    def __init__(self, consumption: Consumption | None = None, alternative_kg: float = 0.0, **inventory: float) -> None:
         self.env = simpy.Environment()
         self.orders: list[tuple[float, float]] = []
+        self.retried: list[tuple[float, str, float]] = []
+        self.withdrawn: list[str] = []
+        self.asked: list[tuple[float, float]] = []
+        self.alternative_kg = alternative_kg
         group = BuyerGroup.model_validate({
             "count": 1, "sector": "automotive", "destination": "EU", "demand": {"Dy": {"mean_kg_per_day": 2}},
-            "inventory": {"initial_days": 10, "reorder_point_days": 5, "order_up_to_days": 20, **inventory},
+            "inventory": inventory or {"initial_days": 10, "reorder_point_days": 5, "order_up_to_days": 20},
             "retry_days": 3,
         })
         self.stock = Stock(self.env, 0, Firm(0, "g", 0, group, flagged=False), "Dy",
-                           consumption or Consumption([0.0], [2.0]), 2.0, group,
-                           lambda stock, kg: self.orders.append((self.env.now, kg)))
+                           consumption or Consumption([0.0], [2.0]), 2.0, group.inventory, group.retry_days, self)
+
+    def place(self, stock: Stock, quantity_kg: float) -> None:
+        self.orders.append((self.env.now, quantity_kg))
+
+    def retry(self, need: str, quantity_kg: float) -> None:
+        self.retried.append((self.env.now, need, quantity_kg))
+
+    def withdraw(self, need: str) -> None:
+        self.withdrawn.append(need)
+
+    def alternative(self, stock: Stock, quantity_kg: float) -> float:
+        self.asked.append((self.env.now, quantity_kg))
+        granted = min(quantity_kg, self.alternative_kg)
+        stock.expect(granted)
+        return granted
 
     def run(self, until: float) -> Stock:
         """Run to ``until`` and bring the stock up to date."""
@@ -97,11 +117,50 @@ def test_delivery_restocks_and_rearms_the_reorder_timer(shelf):
     assert shelf.orders[-1][0] == pytest.approx(20.0)
 
 
-def test_lost_order_waits_the_retry_delay_before_ordering_again(shelf):
+def test_a_failed_need_is_retried_after_the_retry_delay_for_what_the_firm_needs_then(shelf):
     shelf.run(until=6)
-    shelf.env.timeout(0.5).callbacks.append(lambda _e: shelf.stock.lose(shelf.orders[0][1]))
+    shelf.env.timeout(0.5).callbacks.append(lambda _e: shelf.stock.hold("need", shelf.orders[0][1]))
     shelf.run(until=10)
-    assert [t for t, _ in shelf.orders] == [5.0, 9.5]  # refused at 6.5, retry after 3 days
+    # refused at 6.5, retried 3 days later as the same need, up to 40 kg from the 1 kg left at 9.5
+    assert shelf.orders == [(5.0, pytest.approx(30.0))]
+    assert shelf.retried == [(9.5, "need", pytest.approx(40 - 1))]
+
+
+def test_a_failed_need_no_longer_needed_at_its_retry_is_withdrawn(shelf):
+    shelf.run(until=6)
+    shelf.env.timeout(0.5).callbacks.append(lambda _e: shelf.stock.hold("need", shelf.orders[0][1]))
+    shelf.env.timeout(1).callbacks.append(lambda _e: shelf.stock.receive(30.0))  # alternative supply at 7
+    shelf.stock.expect(30.0)
+    shelf.run(until=10)
+    assert shelf.retried == [] and shelf.withdrawn == ["need"]
+    assert shelf.stock.held == []
+
+
+def test_a_barred_firm_buys_from_alternative_supply_only_until_the_bar_ends():
+    shelf = Shelf()  # alternative supply has nothing to give
+    shelf.stock.review()
+    shelf.run(until=6)
+    shelf.stock.block(("ban", "Dy", "EU"), shelf.orders[0][1])  # refused at 6: 8 kg left, nothing on order
+    shelf.run(until=12.5)
+    assert shelf.orders == [(5.0, pytest.approx(30.0))]  # no new need while barred
+    assert shelf.asked[0] == (6.0, pytest.approx(40 - 8))  # asked alternative supply for the rest
+    assert [t for t, _ in shelf.asked] == [6.0, 9.0, 12.0]  # granted nothing: asked again after each retry delay
+    shelf.stock.unblock(("ban", "Dy", "EU"), ["need"])
+    assert shelf.retried == [(12.5, "need", pytest.approx(40.0))] and not shelf.stock.blocks
+
+
+def test_an_adaptive_stock_covers_the_lead_time_it_has_seen():
+    shelf = Shelf(policy="adaptive", initial_days=10, lead_time_days=10, smoothing=0.5, safety_days=2, order_days=8)
+    stock = shelf.stock
+    assert (stock.reorder_point, stock.order_up_to) == (pytest.approx(24.0), pytest.approx(40.0))
+    stock.expect(20.0)
+    stock.receive(20.0, lead_time_days=30.0)  # a need that took 30 days: the estimate moves half-way, to 20
+    assert stock.lead_estimate_days == pytest.approx(20.0)
+    assert (stock.reorder_point, stock.order_up_to) == (pytest.approx(44.0), pytest.approx(60.0))
+    stock.receive(0.0)  # alternative supply teaches nothing about China's lead time
+    assert stock.lead_estimate_days == pytest.approx(20.0)
+    stock.set_targets(reorder_point_days=1, order_up_to_days=2)  # stockpiling events leave it to itself
+    assert stock.reorder_point == pytest.approx(44.0)
 
 
 def test_new_targets_order_at_once_when_below_the_new_reorder_point(shelf):

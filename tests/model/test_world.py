@@ -9,11 +9,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim.model.records import CANCELLED, DELIVERED, IN_TRANSIT, PENDING, REJECTED, Records
+from sim.model.records import DELIVERED, IN_TRANSIT, PENDING, WITHDRAWN, Records
 from sim.model.world import simulate
 from sim.runs.streams import streams
 from sim.scenario.load import load_scenario
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import ControlsEvent, Scenario
 from tests.conftest import SCENARIOS, SMALL, merged, small
 
 
@@ -24,18 +24,32 @@ def per_stock(stock: np.ndarray, kg: np.ndarray, n_stocks: int) -> np.ndarray:
     return total
 
 
+def controlled_on(scenario: Scenario, material: str, days: np.ndarray) -> np.ndarray:
+    """Whether a material needs a licence on each of ``days``, from the scenario and its controls events."""
+    changes = sorted(((scenario.calendar.day(e.date), e.active) for e in scenario.policy.values()
+                      if isinstance(e, ControlsEvent) and material in e.materials), key=lambda change: change[0])
+    state = np.full(days.shape, scenario.materials[material].controlled)
+    for day, active in changes:  # in date order; on a day, the later event of the file wins
+        state[days >= day] = active
+    return state
+
+
 def check_invariants(scenario: Scenario, records: Records) -> None:
     """What every replication of every scenario must respect (MODEL.md, 'What a credible model must respect')."""
-    o, alt = records.orders, records.alternative
+    o, f, alt = records.orders, records.failures, records.alternative
     status, qty = o["status"], o["quantity_kg"]
-    assert set(np.unique(status)) <= {PENDING, IN_TRANSIT, DELIVERED, REJECTED, CANCELLED}
+    assert set(np.unique(status)) <= {PENDING, IN_TRANSIT, DELIVERED, WITHDRAWN}
     assert (qty > 0).all()
 
-    # Every unit ordered is delivered, in transit, pending, rejected or cancelled, and the stocks agree:
-    # what is on order is exactly what is pending or in transit (plus alternative supply under way).
-    open_orders = (status == PENDING) | (status == IN_TRANSIT)
+    # Every need is delivered, withdrawn, in production or transit, or waiting (for a licence: on order; for a
+    # retry or the end of a ban or listing: not on order, its current attempt having failed), and the stocks
+    # agree: what is on order is exactly the needs on order plus alternative supply under way.
+    failed_now = np.zeros(len(status), dtype=bool)
+    failed_now[f["need"][f["t_attempt"] == o["t_attempt"][f["need"]]]] = True
+    on_order_needs = (status == IN_TRANSIT) | ((status == PENDING) & ~failed_now)
+    assert not (failed_now & (status == IN_TRANSIT)).any()
     n_stocks = len(records.stock_firm)
-    on_order = per_stock(o["stock"][open_orders], qty[open_orders], n_stocks)
+    on_order = per_stock(o["stock"][on_order_needs], qty[on_order_needs], n_stocks)
     alt_open = np.isnan(alt["t_delivered"])
     on_order += per_stock(alt["stock"][alt_open], alt["quantity_kg"][alt_open], n_stocks)
     np.testing.assert_allclose(records.stock_on_order_kg, on_order, atol=1e-6 * max(1.0, on_order.max(initial=0)))
@@ -44,26 +58,36 @@ def check_invariants(scenario: Scenario, records: Records) -> None:
     delivered = status == DELIVERED
     received = per_stock(o["stock"][delivered], qty[delivered], n_stocks)
     received += per_stock(alt["stock"][~alt_open], alt["quantity_kg"][~alt_open], n_stocks)
-    shares = np.array([scenario.materials[m].china_share for m in records.materials])[records.stock_material]
-    consumed = records.stock_demand_kg.sum(axis=1) * shares - records.stock_unmet_kg.sum(axis=1)
+    consumed = records.stock_demand_kg.sum(axis=1) - records.stock_unmet_kg.sum(axis=1)
     scale = max(1.0, records.stock_demand_kg.sum())
     np.testing.assert_allclose(records.stock_initial_kg + received - consumed, records.stock_level_kg,
                                atol=1e-9 * scale)
     assert (records.stock_level_kg >= 0).all()
     assert (records.stock_unmet_kg >= -1e-9).all()
-    assert (records.stock_unmet_kg <= records.stock_demand_kg * shares[:, None] + 1e-9 * scale).all()
+    assert (records.stock_unmet_kg <= records.stock_demand_kg + 1e-9 * scale).all()
 
-    # Stages happen in order, and only delivered orders have a delivery time.
-    times = np.column_stack([o["t_ordered"], o["t_licensed"], o["t_vetted"], o["t_exported"], o["t_delivered"]])
+    # Stages happen in order and add up to the delay; only delivered needs have a delivery time; failures
+    # belong to attempts of their need.
+    times = np.column_stack([o[c] for c in ("t_ordered", "t_attempt", "t_licensed", "t_vetted", "t_produced",
+                                            "t_exported", "t_delivered")])
     assert (np.diff(times[delivered], axis=1) >= 0).all()
     assert np.isnan(o["t_delivered"][~delivered]).all()
     assert (o["t_closed"][status >= DELIVERED] <= records.horizon_days).all()
+    assert (o["attempts"] >= 1).all()
+    np.testing.assert_array_equal(np.bincount(f["need"], minlength=len(status)) + 1 - failed_now, o["attempts"])
+    assert (f["t_attempt"] <= f["t_failed"]).all()
 
-    # After the VEU date nothing leaves for a flagged firm, hence nothing for a military end use.
+    # After the VEU date nothing leaves for a flagged firm while its material needs a licence, hence nothing
+    # for a military end use.
     if scenario.veu.date is not None:
         veu_day = scenario.calendar.day(scenario.veu.date)
         flagged = records.firm_flagged[records.stock_firm[o["stock"]]]
-        assert not (flagged & (o["t_exported"] >= veu_day)).any()
+        material = records.stock_material[o["stock"]]
+        for m, name in enumerate(records.materials):
+            mine = material == m
+            exported = o["t_exported"][mine]
+            controlled = controlled_on(scenario, name, np.nan_to_num(exported, nan=-1.0))
+            assert not (flagged[mine] & (exported >= veu_day) & controlled).any()
         military = np.array([g.military for g in scenario.buyers.values()])[records.firm_group]
         assert records.firm_flagged[military].all()
 
@@ -85,7 +109,7 @@ def test_without_licensing_delay_is_production_plus_transit():
     np.testing.assert_array_equal(o["t_licensed"][delivered], o["t_ordered"][delivered])
     np.testing.assert_allclose(o["t_delivered"] - o["t_ordered"],
                                (o["t_exported"] - o["t_ordered"]) + (o["t_delivered"] - o["t_exported"]))
-    assert not (o["status"] == REJECTED).any()
+    assert len(records.failures["need"]) == 0
 
 
 def test_fixed_lead_time_shorter_than_reorder_cover_never_runs_out():
@@ -138,11 +162,15 @@ def random_scenarios(draw) -> Scenario:
     buyers = {}
     for name, destination in (("a", "EU"), ("b", "US")):
         reorder = draw(st.floats(0, 60))
+        adaptive = {"policy": "adaptive", "initial_days": draw(st.floats(0, 90)),
+                    "lead_time_days": draw(st.floats(1, 90)), "smoothing": draw(st.floats(0.01, 1)),
+                    "safety_days": draw(st.floats(0, 30)), "order_days": draw(st.floats(1, 90))}
         buyers[name] = {
             "count": draw(st.integers(1, 4)), "sector": name, "destination": destination,
             "military": draw(st.booleans()), "trusted": draw(st.booleans()), "green_channel": draw(st.booleans()),
             "demand": {"Dy": {"mean_kg_per_day": draw(st.floats(0.1, 10)), "cv": draw(st.floats(0, 1))},
-                       "Ga": {"mean_kg_per_day": draw(st.floats(0.1, 10))}},
+                       "Ga": {"mean_kg_per_day": draw(st.floats(0.1, 10)),
+                              "inventory": draw(st.sampled_from([None, adaptive]))}},
             "inventory": {"initial_days": draw(st.floats(0, 90)), "reorder_point_days": reorder,
                           "order_up_to_days": reorder + draw(st.floats(1, 90))},
             "retry_days": draw(st.floats(1, 30)),
@@ -177,7 +205,8 @@ def random_scenarios(draw) -> Scenario:
         "authority": {"reviewers": draw(st.integers(1, 6)), "green_channel": draw(st.booleans()),
                       "tension": {"initial": draw(st.floats(0, 2)), "approval_sensitivity": draw(st.floats(0, 1)),
                                   "review_sensitivity": draw(st.floats(0, 1))}},
-        "veu": {"date": draw(st.one_of(st.none(), day)), "false_positive_rate": draw(probabilities)},
+        "veu": {"date": draw(st.one_of(st.none(), day)), "false_positive_rate": draw(probabilities),
+                "listed_days": draw(st.one_of(st.none(), st.floats(1, 200)))},
         "supply": {"production_days": draw(distributions), "transit_days": draw(distributions)},
     })
     data["buyers"] = buyers

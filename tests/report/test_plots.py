@@ -10,6 +10,7 @@ import pytest
 
 from sim.analysis.compare import compare
 from sim.catalogue import METRICS
+from sim.io import weighted_monthly
 from sim.report import plots
 from tests.conftest import small
 
@@ -35,14 +36,14 @@ def test_delay_ecdf_has_one_rising_line_per_variant(comparison):
 
 def test_fan_chart_has_bands_median_and_policy_strip(comparison):
     events = {"small": [(dt.date(2025, 3, 1), "ban")], "slow": [(dt.date(2025, 3, 1), "ban")]}
-    fig = plots.shortfall_fan({n: r.timeseries for n, r in comparison.results.items()}, events,
-                              warmup_end=dt.date(2025, 2, 5))
+    monthly = {n: weighted_monthly(r.timeseries, {"Dy": 1.0, "Ga": 1.0}) for n, r in comparison.results.items()}
+    fig = plots.shortfall_fan(monthly, events, warmup_end=dt.date(2025, 2, 5))
     panels, strip = fig.axes[:2], fig.axes[2]
     for ax, name in zip(panels, ["small", "slow"], strict=True):
         assert ax.get_title().startswith(name)
         labels = ax.get_legend_handles_labels()[1]
         assert labels == ["p5-p95", "p25-p75", "median", "warm-up (not in metrics)"]
-        assert ax.get_ylabel() == "shortfall fraction"
+        assert ax.get_ylabel() == "shortfall, share of China-sourced demand"
     assert [t.get_text() for t in strip.get_yticklabels()] == ["small", "slow"]
     assert [t.get_text() for t in strip.texts] == ["ban"]  # labelled once, the same event in both rows
 
@@ -59,7 +60,8 @@ def test_strip_labels_never_overlap_and_share_a_day():
 
 
 def test_monthly_quantiles_are_ordered(comparison):
-    q = plots.monthly_shortfall_quantiles(comparison.results["small"].timeseries).dropna()
+    monthly = weighted_monthly(comparison.results["small"].timeseries, {"Dy": 300.0, "Ga": 500.0})
+    q = plots.monthly_shortfall_quantiles(monthly).dropna()
     assert (q["p5"] <= q["p25"]).all() and (q["p25"] <= q["p50"]).all() and (q["p75"] <= q["p95"]).all()
     assert isinstance(q.index, pd.DatetimeIndex)
 
@@ -71,8 +73,10 @@ def test_group_bars_and_outcomes_show_every_group_with_error_bars(comparison):
     assert [t.get_text() for t in sectors.get_xticklabels()] == ["automotive", "defence"]
     assert [t.get_text() for t in materials.get_xticklabels()] == ["Dy", "Ga"]
     assert len(sectors.containers) == 2 * 2  # bars and error bars for each variant
-    outcomes = plots.licensing_outcomes(summaries).axes[0]
-    assert [t.get_text() for t in outcomes.get_xticklabels()] == [METRICS[m].label for m in plots.OUTCOMES]
+    panels = plots.licensing_outcomes(summaries).axes
+    assert [ax.get_ylabel().split(" per ")[0] for ax in panels] == ["applications", "licences", "attempts"]
+    shown = [t.get_text() for ax in panels for t in ax.get_xticklabels()]
+    assert shown == [METRICS[m].label for m in plots.OUTCOMES]  # each in the panel of its unit, in order
 
 
 def test_forest_plot_shows_each_variant_difference_with_its_interval(comparison):

@@ -77,12 +77,24 @@ def test_valid_scenario_loads_with_defaults(tmp_path):
         (VALID.replace("count: 2", "count: !!int two"), [":9: buyers.auto.count:", "cannot read 'two'"]),
         (VALID.replace("mean_kg_per_day: 1", "mean_kg_per_day: 1.0e999"),
          [":13: buyers.auto.demand.Dy.mean_kg_per_day:", "finite number"]),
-        (VALID.replace("2025-01-01", "9999-06-01"), [":2: calendar:", "would end after 9999-12-31"]),
+        (VALID.replace("2025-01-01", "9999-06-01"), [":2: calendar:", "must end before 9999-12-01"]),
+        (VALID.replace("2025-01-01", "9999-01-01").replace("horizon_days: 365", "horizon_days: 364"),
+         [":2: calendar:", "must end before 9999-12-01"]),
+        (VALID.replace("inventory: {initial_days: 30, reorder_point_days: 20, order_up_to_days: 60}",
+                       "inventory: {policy: adaptive, initial_days: 30, smoothing: 0.3, order_days: 30}"),
+         [":14: buyers.auto.inventory.lead_time_days:", "required key is missing"]),
+        (VALID.replace("  Dy: {}", "  Dy: {price_usd_per_kg: 300}\n  Ga: {}"),
+         ["materials.Ga.price_usd_per_kg: missing, while Dy have a price"]),
+        (VALID.replace("  horizon_days: 365", "  horizon_days: 365\n  warmup_days: 400"),
+         [":2: calendar:", "warmup_days must be shorter than horizon_days"]),
+        ("policy:\n  2025-02-30: {}\n", ["s.yaml:2: policy:", "cannot read '2025-02-30'"]),
     ],
     ids=["wrong-type", "unknown-key", "negative-rate", "probability", "date-outside", "undefined-material",
          "undefined-group", "unknown-distribution", "missing-parameter", "yaml-syntax", "top-level-list", "empty",
          "alias", "python-tag", "duplicate-key", "deep-nesting", "impossible-date", "impossible-month",
-         "unreadable-tagged-number", "infinite-number", "period-beyond-the-calendar"],
+         "unreadable-tagged-number", "infinite-number", "period-beyond-the-calendar", "period-ending-in-9999",
+         "adaptive-without-lead-time", "price-for-some-materials", "warm-up-longer-than-horizon",
+         "impossible-date-as-key"],
 )
 def test_bad_scenario_names_file_line_key_and_rule(tmp_path, text, expected):
     found = "\n".join(problems(write(tmp_path, "s.yaml", text)))
@@ -138,7 +150,8 @@ def test_set_overrides_any_parameter(tmp_path):
      ("name.x=3", "name is a single value"),
      ("veu.date=2025-13-01", "--set: veu.date: cannot read '2025-13-01'"),
      ("supply.transit_days={dist: uniform, low: 1, high: !!float x}", "--set: supply.transit_days.high: cannot read"),
-     ("authority.tension.initial=.inf", "--set: authority.tension.initial: Input should be a finite number")],
+     ("authority.tension.initial=.inf", "--set: authority.tension.initial: Input should be a finite number"),
+     ("policy={2025-02-30: 1}", "--set: policy: cannot read '2025-02-30'")],
 )
 def test_bad_override_is_refused(tmp_path, override, expected):
     path = write(tmp_path, "s.yaml", VALID)

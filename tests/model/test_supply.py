@@ -1,0 +1,89 @@
+"""Needs from first request to delivery: attempts, bars that wait for their end, releases, the check at export."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.model.records import DELIVERED, PENDING, REASONS
+from sim.model.world import simulate
+from sim.runs.streams import streams
+from tests.conftest import merged, small
+
+ONE_FIRM = {"auto": {"count": 1, "demand": {"Dy": {"mean_kg_per_day": 2}, "Ga": None}},
+            "defence": {"count": 1, "demand": {"Dy": {"mean_kg_per_day": 1}}}}
+FIXED = {"licence_types": {"per_shipment": {"review_days": 20, "approval_probability": 1}},
+         "supply": {"production_days": 10, "transit_days": 30}}
+
+
+def fixed(**changes):
+    """The small scenario with one firm in each group, fixed times, and ``changes``."""
+    return small(**merged({"buyers": ONE_FIRM, **FIXED}, changes))
+
+
+def needs_of(records, group: int) -> dict[str, np.ndarray]:
+    mine = records.firm_group[records.stock_firm[records.orders["stock"]]] == group
+    return {column: values[mine] for column, values in records.orders.items()}
+
+
+def test_goods_in_production_when_controls_begin_wait_at_customs_for_a_licence():
+    day = 20  # the first order, placed uncontrolled on day 15, is in production then
+    scenario = fixed(materials={"Dy": {"controlled": False}},
+                     policy={"controls": {"date": "2025-01-26", "event": "controls", "materials": ["Dy"],
+                                          "active": True}})
+    assert scenario.calendar.day(scenario.policy["controls"].date) == day
+    needs = needs_of(simulate(scenario, streams(1, 0)), 0)
+    caught = (needs["t_attempt"] < day) & (needs["t_produced"] >= day)
+    assert caught.any()
+    np.testing.assert_array_equal(needs["t_exported"][caught] - needs["t_produced"][caught], 20.0)  # one review
+    assert (needs["licence"][caught] == 0).all()  # exported under a per-shipment licence
+    before = needs["t_produced"] < day
+    np.testing.assert_array_equal(needs["t_exported"][before], needs["t_produced"][before])
+
+
+def test_a_need_refused_by_a_ban_waits_for_its_end_and_is_tried_once_more():
+    scenario = fixed(policy={
+        "ban": {"date": "2025-01-06", "event": "ban", "destination": "US", "materials": ["Dy"], "active": True},
+        "lifted": {"date": "2025-06-02", "event": "ban", "destination": "US", "materials": ["Dy"], "active": False}})
+    records = simulate(scenario, streams(1, 0))
+    needs, lifted = needs_of(records, 1), scenario.calendar.day(scenario.policy["lifted"].date)
+    assert (needs["t_ordered"] < lifted).sum() == 1  # one need while the ban stands: no polling
+    assert needs["attempts"][0] == 2 and needs["t_attempt"][0] == lifted and needs["status"][0] == DELIVERED
+    failures = records.failures
+    assert [REASONS[r] for r in failures["reason"]] == ["ban"]
+
+
+def test_a_firm_refused_under_the_veu_rule_stops_asking_until_it_may_ask_again():
+    listed = fixed(veu={"date": "2025-03-03"})
+    needs = needs_of(simulate(listed, streams(1, 0)), 1)  # the military firm
+    veu_day = listed.calendar.day(listed.veu.date)
+    assert (needs["t_ordered"] >= veu_day).sum() <= 1  # at most the need refused; no new ones
+    waiting = needs["status"] == PENDING
+    assert waiting.sum() == 1 and needs["attempts"][waiting][0] == 1
+    again = fixed(veu={"date": "2025-03-03", "listed_days": 60})
+    needs = needs_of(simulate(again, streams(1, 0)), 1)
+    tried = needs["attempts"] >= 2
+    assert tried.any() and (needs["t_attempt"][tried] >= veu_day + 60).all()
+
+
+def test_the_veu_rule_applies_only_where_a_licence_is_needed():
+    scenario = fixed(materials={"Dy": {"controlled": False}}, veu={"date": "2025-03-03"})
+    records = simulate(scenario, streams(1, 0))
+    needs = needs_of(records, 1)
+    veu_day = scenario.calendar.day(scenario.veu.date)
+    assert ((needs["t_exported"] > veu_day) & (needs["status"] == DELIVERED)).sum() > 3
+    assert len(records.failures["need"]) == 0
+
+
+def test_lifting_controls_releases_the_needs_waiting_for_a_licence_that_day():
+    scenario = fixed(licence_types={"per_shipment": {"review_days": 80, "approval_probability": 1}},
+                     policy={"thaw": {"date": "2025-02-03", "event": "controls", "materials": ["Dy"],
+                                      "active": False}})
+    records = simulate(scenario, streams(1, 0))
+    thaw = scenario.calendar.day(scenario.policy["thaw"].date)
+    o, a = records.orders, records.applications
+    waiting = o["t_attempt"] < thaw
+    assert waiting.any()
+    np.testing.assert_array_equal(o["t_licensed"][waiting], thaw)
+    assert (o["licence"][waiting] == -1).all()
+    withdrawn = a["reason"] == REASONS.index("withdrawn")
+    assert withdrawn.sum() == waiting.sum() and (a["t_decided"][withdrawn] == thaw).all()
