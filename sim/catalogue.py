@@ -32,7 +32,7 @@ class Metric:
 
 METRICS: dict[str, Metric] = {m.name: m for m in (
     Metric("orders", "needs", "needs", "needs placed with China after the warm-up, each once however often tried"),
-    Metric("attempts", "attempts", "attempts", "attempts at those needs: first tries and retries"),
+    Metric("attempts", "attempts", "attempts", "attempts begun after the warm-up: first tries and retries"),
     Metric("delivered_orders", "needs delivered", "needs", "needs delivered by the horizon"),
     Metric("withdrawn_orders", "needs withdrawn", "needs",
            "needs the firm no longer needed at a retry (met by alternative supply, or folded into one order)"),
@@ -40,9 +40,9 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
            "needs still waiting, in production or in transit at the horizon (right-censored)"),
     Metric("censored_fraction", "needs undelivered at the horizon (censored)", "share", "censored needs / needs"),
     Metric("refused_attempts", "attempts refused", "attempts",
-           "attempts refused before production (ban, VEU, no licence, licence refused, vetting failed)"),
+           "attempts refused before production after the warm-up (ban, VEU, no licence, licence refused, vetting)"),
     Metric("cancelled_attempts", "attempts cancelled at export", "attempts",
-           "attempts stopped at export (licence revoked or expired, VEU or a ban in force by then)"),
+           "attempts stopped at export after the warm-up (licence revoked or expired, VEU or a ban by then)"),
     Metric("rejections_ban", "attempts refused by a ban", "attempts",
            "attempts refused or cancelled because of a ban on the destination (the firm then waits for its end)"),
     Metric("rejections_veu", "attempts refused by the VEU rule", "attempts",

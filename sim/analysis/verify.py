@@ -297,7 +297,8 @@ def _thaw_measure(scenario: Scenario, records: Records) -> dict[str, float]:
     review = scenario.licence_types.per_shipment.review_days.expected_value()
     waiting = (o["t_attempt"] < thaw) & (o["t_attempt"] + review > thaw)  # still under review on the day
     released = waiting & (o["t_licensed"] == thaw) & (o["licence"] == -1)
-    withdrawn = (a["reason"] == REASONS.index("withdrawn")) & (a["t_decided"] == thaw)
+    withdrawn = ((a["reason"] == REASONS.index("withdrawn")) & (a["t_decided"] == thaw)
+                 & (a["licence"] == KIND_CODE["per_shipment"]))
     return {"waiting": float(waiting.sum()), "released": float(released.sum()), "withdrawn": float(withdrawn.sum())}
 
 

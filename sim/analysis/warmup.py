@@ -7,8 +7,9 @@ the mean of what is left is smallest, looking no further than its first half. Th
 monthly shortfall fraction (materials weighted as the headline), averaged over replications; each
 month is itself the mean of about thirty daily values, so this is MSER-m with a batch of one month
 (MSER-5 batches five observations). Where the series is flat the statistic's minimum wanders with the
-noise, so the truncation point is taken over bootstrap resamples of the replications: the suggestion
-is their median, and their 10th to 90th percentiles say how sure it is.
+noise, so the suggestion follows the one-standard-error rule: the earliest truncation whose statistic
+is within one bootstrap standard error (over resamples of the replications) of the minimum's. The
+10th to 90th percentiles of the resamples' own minima say how far the noise alone moves it.
 """
 
 from __future__ import annotations
@@ -61,13 +62,16 @@ def mser(series: np.ndarray) -> np.ndarray:
 
 
 def truncation(per_replication: np.ndarray, resamples: int = BOOTSTRAP, seed: int = 0) -> tuple[int, int, int]:
-    """MSER's truncation point of the replication mean of a (replications x periods) series: the median over
-    bootstrap resamples of the replications, and their 10th and 90th percentiles."""
+    """MSER's truncation point of the replication mean of a (replications x periods) series, by the
+    one-standard-error rule; and the 10th and 90th percentiles of the minima over bootstrap resamples."""
     rng = np.random.default_rng(seed)
     n = len(per_replication)
-    cuts = [int(np.nanargmin(mser(per_replication[rng.integers(0, n, n)].mean(axis=0)))) for _ in range(resamples)]
-    low, middle, high = np.percentile(cuts, [10, 50, 90])
-    return int(np.ceil(middle)), int(low), int(np.ceil(high))
+    statistic = mser(per_replication.mean(axis=0))
+    resampled = np.array([mser(per_replication[rng.integers(0, n, n)].mean(axis=0)) for _ in range(resamples)])
+    best = int(np.nanargmin(statistic))
+    within = statistic <= statistic[best] + np.nanstd(resampled[:, best])
+    low, high = np.percentile(np.nanargmin(resampled, axis=1), [10, 90])
+    return int(np.argmax(within)), int(low), int(np.ceil(high))
 
 
 def warmup(scenario: Scenario, replications: int, seed: int | None = None, workers: int | None = None,

@@ -78,6 +78,8 @@ class Supplier(Protocol):
 
     def alternative(self, stock: Stock, quantity_kg: float) -> float: ...
 
+    def alternative_from(self, stock: Stock) -> float: ...
+
 
 class Stock:
     """One firm's stock of one material, consumed continuously, with lost sales when empty.
@@ -184,18 +186,19 @@ class Stock:
         return [*self.stockouts, (self.out_since, self.env.now)]
 
     def order(self, quantity_kg: float) -> None:
-        """Ask for ``quantity_kg``: the retry of a need that failed, if one waits; alternative supply only,
-        if the firm knows China will not sell to it; else a new need."""
-        if self.held:
-            need, *merged = self.held
+        """Ask for ``quantity_kg``: alternative supply only, if the firm knows China will not sell to it; else
+        the retry of the oldest need that failed, if one waits; else a new need."""
+        if self.blocks:
+            if self.supplier.alternative(self, quantity_kg) < quantity_kg:  # ask again later, when it may give
+                self.hold_until = max(self.env.now + self.retry_days, self.supplier.alternative_from(self))
+        elif self.held:
+            need = min(self.held, key=lambda held: held.t_ordered)
+            for other in self.held:  # one order now covers every held need, dated from the oldest
+                if other is not need:
+                    self.supplier.withdraw(other)
             self.held = []
-            for other in merged:  # one order now covers every held need
-                self.supplier.withdraw(other)
             self.on_order += quantity_kg
             self.supplier.retry(need, quantity_kg)
-        elif self.blocks:
-            if self.supplier.alternative(self, quantity_kg) < quantity_kg:
-                self.hold_until = self.env.now + self.retry_days  # ask again later rather than at once
         else:
             self.on_order += quantity_kg
             self.supplier.place(self, quantity_kg)

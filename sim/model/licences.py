@@ -173,10 +173,20 @@ class Licensing:
             app.decided.callbacks.append(lambda _event: self._settle(app, key))
         return app
 
+    def withdraw_pending(self, material: str) -> None:
+        """Controls on the material lifted: pending multi-shipment applications for it are withdrawn (licences
+        already granted stay, should controls return)."""
+        for (_, pending_material), app in list(self._pending.items()):
+            if pending_material == material:
+                self.authority.withdraw(app)
+
     def _settle(self, app: Application, key: tuple[int, str]) -> None:
-        """A multi-shipment application is decided: hold the licence, or wait out the cooldown."""
+        """A multi-shipment application is decided: hold the licence, or wait out the cooldown (not after a
+        withdrawal)."""
         del self._pending[key]
         now = self.env.now
+        if app.withdrawn:
+            return
         if app.approved:
             previous = self.current(key) if app.renewal else None
             licence = self._grant(app, previous.expires if previous else now)
@@ -198,6 +208,7 @@ class Licensing:
         if apply_at > self.env.now:
             yield self.env.timeout(apply_at - self.env.now)
         key = (licence.firm.index, licence.material)
-        if licence.revoked or key in self._pending or not self.may_apply(licence.firm, licence.material, licence.kind):
+        if (licence.revoked or key in self._pending or licence.material not in self.regime.controlled
+                or not self.may_apply(licence.firm, licence.material, licence.kind)):
             return
         self._apply(licence.firm, licence.material, licence.kind, renewal=True)

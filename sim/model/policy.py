@@ -36,6 +36,8 @@ class Levers:
     firms: Sequence[Firm]
     lift_controls: Callable[[Collection[str]], None]
     """Release the needs waiting for a licence of these materials, and the firms listed for them."""
+    impose_ban: Callable[[str, Collection[str]], None]
+    """Fail the needs to this destination waiting for a licence of these materials: the ban is public."""
     lift_ban: Callable[[str, Collection[str]], None]
     """Release the needs that waited for a ban on these materials to this destination to end."""
 
@@ -76,6 +78,7 @@ def _ban(event: BanEvent, levers: Levers) -> None:
     pairs = {(event.destination, m) for m in event.materials}
     if event.active:
         levers.regime.bans.update(pairs)
+        levers.impose_ban(event.destination, event.materials)
     else:
         levers.regime.bans.difference_update(pairs)
         levers.lift_ban(event.destination, event.materials)

@@ -51,7 +51,10 @@ class Need:
         "status",
         "reason",
         "licence_kind",
+        "licensed",
         "vetted",
+        "t_barred",
+        "barred_days",
     )
 
     def __init__(self, index: int, stock: Stock, quantity_kg: float, now: float) -> None:
@@ -66,7 +69,10 @@ class Need:
         self.status = PENDING
         self.reason = ""
         self.licence_kind = NO_LICENCE
-        self.vetted = False
+        self.licensed = self.vetted = False
+        self.t_barred = math.nan
+        self.barred_days = 0.0
+        """Days spent waiting for a ban or a listing to end: not lead time the firm plans for."""
 
 
 class Exports:
@@ -89,8 +95,8 @@ class Exports:
         self.alternatives = alternatives
         self.listed_days = listed_days
         self.needs: list[Need] = []
-        self.failures: list[tuple[int, float, float, int, bool]] = []
-        """One row per failed attempt: need index, attempt started, failed, reason code, at export."""
+        self.failures: list[tuple[int, float, float, float, int, bool]] = []
+        """One row per failed attempt: need index, attempt started, failed, kilograms, reason code, at export."""
         self._barred: dict[Bar, list[Need]] = {}
         self._awaiting: dict[str, dict[Need, simpy.Process]] = {}
 
@@ -116,6 +122,10 @@ class Exports:
         """Ask alternative supply for ``quantity_kg``; returns what it granted."""
         return self.alternatives[stock.material].request(stock, quantity_kg)
 
+    def alternative_from(self, stock: Stock) -> float:
+        """The first day alternative supply of the stock's material can give anything (infinite if never)."""
+        return self.alternatives[stock.material].first_day
+
     # --- what dated events release (``sim.model.policy.Levers``) --------------------------------
 
     def lift_controls(self, materials: Collection[str]) -> None:
@@ -124,8 +134,17 @@ class Exports:
         for material in materials:
             for process in list(self._awaiting.get(material, {}).values()):
                 process.interrupt("controls lifted")
+            self.licensing.withdraw_pending(material)
             for bar in [bar for bar in self._barred if bar[0] == "veu" and bar[1] == material]:
                 self._release(bar)
+
+    def impose_ban(self, destination: str, materials: Collection[str]) -> None:
+        """A ban imposed is public: needs to the destination waiting for a licence of these materials fail at
+        once (their applications withdrawn); goods already in production are stopped at export."""
+        for material in materials:
+            for need, process in list(self._awaiting.get(material, {}).items()):
+                if need.stock.firm.group.destination == destination:
+                    process.interrupt("ban")
 
     def lift_ban(self, destination: str, materials: Collection[str]) -> None:
         """A ban lifted: needs that waited for it are tried again."""
@@ -142,7 +161,7 @@ class Exports:
         need.t_attempt = self.env.now
         need.status = PENDING
         need.t_licensed = need.t_vetted = need.t_produced = need.t_exported = math.nan
-        need.licence_kind, need.vetted = NO_LICENCE, False
+        need.licence_kind, need.licensed, need.vetted = NO_LICENCE, False, False
         regime, firm, material = self.regime, need.stock.firm, need.stock.material
         if regime.banned(firm.group.destination, material):
             self.fail(need, "ban", at_export=False)
@@ -158,17 +177,17 @@ class Exports:
     def await_licence(self, need: Need, then: Callable[[Licence | None], object], at_export: bool) -> None:
         """Obtain a licence for a need (``Licensing.obtain``), then go on with ``then``; lifting the
         material's controls meanwhile releases it without one."""
-        material = need.stock.material
+        need.licensed = True
         process = self.env.process(self._licensed(need, then, at_export))
-        self._awaiting.setdefault(material, {})[need] = process
+        self._awaiting.setdefault(need.stock.material, {})[need] = process
 
     def _licensed(self, need: Need, then: Callable[[Licence | None], object],
                   at_export: bool) -> Generator[simpy.Event, object, None]:
         firm, material = need.stock.firm, need.stock.material
         try:
             licence, reason = yield from self.licensing.obtain(firm, material)
-        except simpy.Interrupt:  # controls lifted: no licence needed any more
-            licence, reason = None, ""
+        except simpy.Interrupt as interruption:  # controls lifted (no licence needed any more), or a ban imposed
+            licence, reason = None, "ban" if interruption.cause == "ban" else ""
         finally:
             del self._awaiting[material][need]
         if reason:
@@ -198,7 +217,7 @@ class Exports:
         """An attempt refused (or cancelled at export): the firm asks alternative supply for the quantity, and
         the need waits for its retry, or for the end of what bars the firm from China."""
         now, stock = self.env.now, need.stock
-        self.failures.append((need.index, need.t_attempt, now, REASON_CODE[reason], at_export))
+        self.failures.append((need.index, need.t_attempt, now, need.quantity_kg, REASON_CODE[reason], at_export))
         need.status, need.reason = PENDING, reason
         self.alternative(stock, need.quantity_kg)
         bar = self._bar(need, reason)
@@ -207,6 +226,7 @@ class Exports:
             return
         waiting = self._barred.setdefault(bar, [])
         waiting.append(need)
+        need.t_barred = now
         stock.block(bar, need.quantity_kg)
         if bar[0] == "veu" and self.listed_days is not None:  # unless a later listing replaced this one
             self.env.timeout(self.listed_days).callbacks.append(
@@ -224,6 +244,7 @@ class Exports:
         """Every need waiting for ``bar`` to end is tried again, each stock's together."""
         by_stock: dict[Stock, list[Need]] = {}
         for need in self._barred.pop(bar, []):
+            need.barred_days += self.env.now - need.t_barred
             by_stock.setdefault(need.stock, []).append(need)
         for stock, waiting in by_stock.items():
             stock.unblock(bar, waiting)
@@ -241,6 +262,7 @@ class Shipment:
         need.t_licensed = exports.env.now
         if licence is not None:
             need.licence_kind = licence.kind
+            need.licensed = True
         if licence is not None and licence.rules.vetted:
             need.vetted = True
             self._after(need.stock.dice.vetting_days[licence.kind](), self._vetted)
@@ -252,7 +274,8 @@ class Shipment:
 
     def _vetted(self, _event: simpy.Event) -> None:
         pass_probability = self.exports.licence_types[self.licence.kind].vetting_pass_probability
-        if self.need.stock.dice.vetting_pass[self.licence.kind]() >= pass_probability:
+        controlled = self.need.stock.material in self.exports.regime.controlled  # no vetting once lifted
+        if controlled and self.need.stock.dice.vetting_pass[self.licence.kind]() >= pass_probability:
             self.exports.fail(self.need, "vetting", at_export=False)
         else:
             self._produce()
@@ -289,7 +312,7 @@ class Shipment:
         need = self.need
         need.t_delivered = need.t_closed = self.exports.env.now
         need.status = DELIVERED
-        need.stock.receive(need.quantity_kg, need.t_delivered - need.t_ordered)
+        need.stock.receive(need.quantity_kg, need.t_delivered - need.t_ordered - need.barred_days)
 
 
 class AlternativeSupply:
@@ -311,6 +334,11 @@ class AlternativeSupply:
         self.updated = available_from_day
         self.requests: list[list[float]] = []
         """One row per granted request: stock index, day requested, day delivered (NaN until then), kg."""
+
+    @property
+    def first_day(self) -> float:
+        """The first day anything can be granted (infinite if there is no capacity)."""
+        return self.available_from if self.rate_kg_per_day > 0 else math.inf
 
     def request(self, stock: Stock, quantity_kg: float) -> float:
         """Take up to ``quantity_kg`` for a firm; returns what was granted."""

@@ -125,7 +125,7 @@ class World:
     def run(self) -> Records:
         """Simulate the whole horizon and collect the records."""
         levers = Levers(self.regime, self.authority.set_reviewers, self.licensing.revoke, self.firms,
-                        self.exports.lift_controls, self.exports.lift_ban)
+                        self.exports.lift_controls, self.exports.impose_ban, self.exports.lift_ban)
         self.env.process(timeline(self.env, schedule(self.scenario, levers)))
         for stock in self.stocks:
             policy = self._policy(stock)
@@ -154,7 +154,7 @@ class World:
         orders = columns(
             [(n.stock.index, n.quantity_kg, n.t_ordered, n.t_attempt, n.attempts, n.t_licensed, n.t_vetted,
               n.t_produced, n.t_exported, n.t_delivered, n.t_closed, n.status, REASON_CODE[n.reason],
-              KIND_CODE.get(n.licence_kind, -1), n.vetted)
+              KIND_CODE.get(n.licence_kind, -1), n.licensed, n.vetted)
              for n in self.exports.needs],  # fmt: skip
             ORDER_COLUMNS,
         )

@@ -18,7 +18,7 @@ HEADLINE = ("delay_days", "delay_p95_days", "licence_wait_days", "censored_fract
             "shortfall_fraction_all_sources", "stockout_days", "orders", "attempts", "applications", "approval_share",
             "applications_pending", "rejections_veu", "rejections_ban", "revocations")
 CAPTIONS = {
-    "delay_ecdf": "Share of orders delivered within a given delay, all replications pooled.",
+    "delay_ecdf": "Share of needs delivered within a given delay of their first request, all replications pooled.",
     "shortfall_fan": "Monthly supply shortfall: median across replications, with the p25-p75 and p5-p95 bands; "
                      "policy events on the strip below.",
     "shortfall_by_group": "Shortfall fraction by sector and by material, mean with 95 % confidence interval.",

@@ -26,6 +26,7 @@ HEADLINE = ("delay_days", "lost_days", "licence_wait_days", "vetting_days", "pro
 PARTS_OF_DELAY = {"lost_days": "retried_share", "licence_wait_days": "licensed_share", "vetting_days": "vetted_share",
                   "production_days": None, "transit_days": None}
 """The parts of the delay, each with the share of delivered needs that had it (None: every need)."""
+LABEL_WIDTH = 56
 COMPARED = ("delay_days", "delay_p95_days", "licence_wait_days", "censored_fraction", "shortfall_fraction",
             "stockout_days", "approval_share")
 """The metrics of the one-screen summary of a comparison."""
@@ -48,7 +49,7 @@ def run_summary(result: RunResult) -> str:
         f"{result.scenario.name}: {result.replications} replications, seed {result.seed}, "
         f"{result.events:,} events in {result.wall_seconds:.1f} s",
         "",
-        f"{'all buyers':<44}{'mean':>12}  {'95% CI':>23}  {'p5':>10}{'p95':>10}",
+        f"{'all buyers':<{LABEL_WIDTH}}{'mean':>12}  {'95% CI':>23}  {'p5':>10}{'p95':>10}",
     ]
     lines += [_row(_headline_label(metric, summary), summary.loc[(metric, "all")]) for metric in HEADLINE]
     for prefix, title in (("sector:", "shortfall fraction by sector"), ("material:", "shortfall fraction by material")):
@@ -169,9 +170,9 @@ def _headline_label(metric: str, summary: pd.DataFrame) -> str:
 
 def _row(label: str, row: pd.Series) -> str:
     if pd.isna(row["mean"]):
-        return f"{label:<44}{'n/a':>12}"
+        return f"{label:<{LABEL_WIDTH}}{'n/a':>12}"
     ci = "" if pd.isna(row["ci_low"]) else f"[{number(row['ci_low'])}, {number(row['ci_high'])}]"
-    return f"{label:<44}{number(row['mean']):>12}  {ci:>23}  {number(row['p5']):>10}{number(row['p95']):>10}"
+    return f"{label:<{LABEL_WIDTH}}{number(row['mean']):>12}  {ci:>23}  {number(row['p5']):>10}{number(row['p95']):>10}"
 
 
 def _signed(value: float) -> str:

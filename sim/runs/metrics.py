@@ -123,7 +123,7 @@ def _group_metrics(r: Records, weight: np.ndarray, stocks: np.ndarray, needs: np
     """Every metric of ``sim.catalogue`` but those for all buyers only, for the stocks, needs and applications
     of one group; ``weight`` is the value of a kilogram of each stock's material."""
     o, f, a = r.orders, r.failures, r.applications
-    needs = needs & (o["t_ordered"] >= r.warmup_days)
+    group_needs, needs = needs, needs & (o["t_ordered"] >= r.warmup_days)
     status = o["status"][needs]
     delivered = status == DELIVERED
     censored = (status == PENDING) | (status == IN_TRANSIT)
@@ -136,12 +136,16 @@ def _group_metrics(r: Records, weight: np.ndarray, stocks: np.ndarray, needs: np
     lost = stage("t_ordered", "t_attempt")
     licence_wait = stage("t_attempt", "t_licensed") + stage("t_produced", "t_exported")
     retried = (o["attempts"][needs] > 1)[delivered]
-    licensed = (o["licence"][needs] >= 0)[delivered]
+    licensed = o["licensed"][needs][delivered]
     vetted = o["vetted"][needs][delivered]
     age = r.horizon_days - o["t_ordered"][needs]
-    failed = needs[f["need"]]
+    failed = group_needs[f["need"]] & (f["t_failed"] >= r.warmup_days)  # refusals when they happened
     reason = f["reason"][failed]
     at_export = f["at_export"][failed]
+    failed_now = np.zeros(len(o["status"]), dtype=bool)  # the need's current attempt has failed
+    failed_now[f["need"][f["t_attempt"] == o["t_attempt"][f["need"]]]] = True
+    started = (group_needs[f["need"]] & (f["t_attempt"] >= r.warmup_days)).sum() + (
+        group_needs & ~failed_now & (o["t_attempt"] >= r.warmup_days)).sum()
 
     counted = r.interval_start_days >= r.warmup_days
     china_kg = r.stock_demand_kg[stocks][:, counted].sum(axis=1)
@@ -161,7 +165,7 @@ def _group_metrics(r: Records, weight: np.ndarray, stocks: np.ndarray, needs: np
     left_queue = np.fmin(a["t_started"], np.where(withdrawn, a["t_decided"], r.horizon_days))
     return {
         "orders": float(n_needs),
-        "attempts": float(o["attempts"][needs].sum()),
+        "attempts": float(started),
         "delivered_orders": float(delivered.sum()),
         "withdrawn_orders": float((status == WITHDRAWN).sum()),
         "censored_orders": float(censored.sum()),

@@ -68,8 +68,8 @@ class AlternativeSupply(_Strict):
 class Material(_Strict):
     """A controlled material and where else it can come from."""
 
-    china_share: Probability = Field(
-        default=1.0, description="Share of buyers' demand for this material that is sourced from China."
+    china_share: float = Field(
+        default=1.0, gt=0, le=1, description="Share of buyers' demand for this material that is sourced from China."
     )
     controlled: bool = Field(default=True, description="Whether exports need a licence at the start of the run.")
     alternative: AlternativeSupply = Field(default_factory=AlternativeSupply, description="Non-China supply.")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 import simpy
@@ -36,11 +39,11 @@ class Shelf:
     def place(self, stock: Stock, quantity_kg: float) -> None:
         self.orders.append((self.env.now, quantity_kg))
 
-    def retry(self, need: str, quantity_kg: float) -> None:
-        self.retried.append((self.env.now, need, quantity_kg))
+    def retry(self, need: SimpleNamespace, quantity_kg: float) -> None:
+        self.retried.append((self.env.now, need.name, quantity_kg))
 
-    def withdraw(self, need: str) -> None:
-        self.withdrawn.append(need)
+    def withdraw(self, need: SimpleNamespace) -> None:
+        self.withdrawn.append(need.name)
 
     def alternative(self, stock: Stock, quantity_kg: float) -> float:
         self.asked.append((self.env.now, quantity_kg))
@@ -48,11 +51,20 @@ class Shelf:
         stock.expect(granted)
         return granted
 
+    def alternative_from(self, stock: Stock) -> float:
+        return 0.0 if self.alternative_kg else math.inf
+
+
     def run(self, until: float) -> Stock:
         """Run to ``until`` and bring the stock up to date."""
         self.env.run(until=until)
         self.stock.advance()
         return self.stock
+
+
+def need(name: str, t_ordered: float = 0.0) -> SimpleNamespace:
+    """A stand-in for a need: its name and the day it was first requested."""
+    return SimpleNamespace(name=name, t_ordered=t_ordered)
 
 
 @pytest.fixture
@@ -119,7 +131,7 @@ def test_delivery_restocks_and_rearms_the_reorder_timer(shelf):
 
 def test_a_failed_need_is_retried_after_the_retry_delay_for_what_the_firm_needs_then(shelf):
     shelf.run(until=6)
-    shelf.env.timeout(0.5).callbacks.append(lambda _e: shelf.stock.hold("need", shelf.orders[0][1]))
+    shelf.env.timeout(0.5).callbacks.append(lambda _e: shelf.stock.hold(need("need"), shelf.orders[0][1]))
     shelf.run(until=10)
     # refused at 6.5, retried 3 days later as the same need, up to 40 kg from the 1 kg left at 9.5
     assert shelf.orders == [(5.0, pytest.approx(30.0))]
@@ -128,7 +140,7 @@ def test_a_failed_need_is_retried_after_the_retry_delay_for_what_the_firm_needs_
 
 def test_a_failed_need_no_longer_needed_at_its_retry_is_withdrawn(shelf):
     shelf.run(until=6)
-    shelf.env.timeout(0.5).callbacks.append(lambda _e: shelf.stock.hold("need", shelf.orders[0][1]))
+    shelf.env.timeout(0.5).callbacks.append(lambda _e: shelf.stock.hold(need("need"), shelf.orders[0][1]))
     shelf.env.timeout(1).callbacks.append(lambda _e: shelf.stock.receive(30.0))  # alternative supply at 7
     shelf.stock.expect(30.0)
     shelf.run(until=10)
@@ -136,17 +148,36 @@ def test_a_failed_need_no_longer_needed_at_its_retry_is_withdrawn(shelf):
     assert shelf.stock.held == []
 
 
+def test_one_order_covers_every_held_need_and_keeps_the_oldest_request(shelf):
+    shelf.run(until=6)
+    shelf.stock.hold(need("newer", t_ordered=5.0), 30.0)
+    shelf.stock.hold(need("older", t_ordered=1.0), 0.0)  # failed later, at export, but asked for first
+    shelf.run(until=10)
+    assert [name for _, name, _ in shelf.retried] == ["older"] and shelf.withdrawn == ["newer"]
+
+
 def test_a_barred_firm_buys_from_alternative_supply_only_until_the_bar_ends():
-    shelf = Shelf()  # alternative supply has nothing to give
+    shelf = Shelf(alternative_kg=1.0)  # alternative supply has little to give
     shelf.stock.review()
     shelf.run(until=6)
     shelf.stock.block(("ban", "Dy", "EU"), shelf.orders[0][1])  # refused at 6: 8 kg left, nothing on order
     shelf.run(until=12.5)
     assert shelf.orders == [(5.0, pytest.approx(30.0))]  # no new need while barred
     assert shelf.asked[0] == (6.0, pytest.approx(40 - 8))  # asked alternative supply for the rest
-    assert [t for t, _ in shelf.asked] == [6.0, 9.0, 12.0]  # granted nothing: asked again after each retry delay
-    shelf.stock.unblock(("ban", "Dy", "EU"), ["need"])
-    assert shelf.retried == [(12.5, "need", pytest.approx(40.0))] and not shelf.stock.blocks
+    assert [t for t, _ in shelf.asked] == [6.0, 9.0, 12.0]  # granted too little: asked again after each delay
+    shelf.stock.unblock(("ban", "Dy", "EU"), [need("need")])
+    assert shelf.retried == [(12.5, "need", pytest.approx(40.0 - 3.0))] and not shelf.stock.blocks
+
+
+def test_a_barred_firm_with_no_alternative_supply_waits_for_the_bar_to_end_without_asking():
+    shelf = Shelf()  # no alternative capacity at all
+    shelf.stock.review()
+    shelf.run(until=6)
+    shelf.stock.block(("veu", "Dy", 0), shelf.orders[0][1])
+    shelf.run(until=200)
+    assert [t for t, _ in shelf.asked] == [6.0]  # asked once, then no polling
+    shelf.stock.unblock(("veu", "Dy", 0), [need("need")])
+    assert shelf.retried and shelf.retried[0][:2] == (200.0, "need")
 
 
 def test_an_adaptive_stock_covers_the_lead_time_it_has_seen():

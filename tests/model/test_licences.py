@@ -92,7 +92,7 @@ def test_revocation_stops_exactly_the_configured_share():
     assert len(in_force) >= 40
     assert len(revoked) == round(0.4 * len(in_force)) == world.licensing.revocations
     # Goods not yet exported under a revoked licence are stopped at export, on or after the revocation.
-    stopped = [(t_failed, at_export) for _, _, t_failed, reason, at_export in world.exports.failures
+    stopped = [(t_failed, at_export) for _, _, t_failed, _, reason, at_export in world.exports.failures
                if reason == REASON_CODE["revoked"]]
     assert stopped and all(t_failed >= day and at_export for t_failed, at_export in stopped)
 

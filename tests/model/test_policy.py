@@ -25,7 +25,8 @@ def test_changes_happen_on_their_dates_in_date_order_and_the_veu_rule_last_on_it
     regime = Regime(scenario)
     regime.controlled.clear()
     lifted: list[tuple[str, ...]] = []
-    levers = Levers(regime, print, lambda kinds, share, holder: 0, [], lambda m: lifted.append(tuple(m)), print)
+    levers = Levers(regime, print, lambda kinds, share, holder: 0, [], lambda m: lifted.append(tuple(m)), print,
+                    print)
     env = simpy.Environment()
     seen = []  # the regime after each change, in the order they are made
 
@@ -46,7 +47,7 @@ def test_changes_happen_on_their_dates_in_date_order_and_the_veu_rule_last_on_it
 def test_an_authority_event_changes_the_reviewers_through_its_lever():
     scenario = small(policy={"more": {"date": "2025-02-03", "event": "authority", "reviewers": 40}})
     reviewers: list[int] = []
-    levers = Levers(Regime(scenario), reviewers.append, lambda kinds, share, holder: 0, [], print, print)
+    levers = Levers(Regime(scenario), reviewers.append, lambda kinds, share, holder: 0, [], print, print, print)
     [(day, change)] = schedule(scenario, levers)
     change()
     assert (day, reviewers) == (scenario.calendar.day(scenario.policy["more"].date), [40])

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model.records import DELIVERED, PENDING, REASONS
-from sim.model.world import simulate
+from sim.model.records import DELIVERED, KIND_CODE, PENDING, REASONS
+from sim.model.world import World, simulate
 from sim.runs.streams import streams
 from tests.conftest import merged, small
 
@@ -85,5 +85,53 @@ def test_lifting_controls_releases_the_needs_waiting_for_a_licence_that_day():
     assert waiting.any()
     np.testing.assert_array_equal(o["t_licensed"][waiting], thaw)
     assert (o["licence"][waiting] == -1).all()
-    withdrawn = a["reason"] == REASONS.index("withdrawn")
+    withdrawn = (a["reason"] == REASONS.index("withdrawn")) & (a["licence"] == KIND_CODE["per_shipment"])
     assert withdrawn.sum() == waiting.sum() and (a["t_decided"][withdrawn] == thaw).all()
+
+
+def test_a_ban_is_public_needs_waiting_for_a_licence_to_the_destination_fail_that_day():
+    scenario = fixed(licence_types={"per_shipment": {"review_days": 80, "approval_probability": 1}},
+                     policy={"ban": {"date": "2025-02-03", "event": "ban", "destination": "US", "materials": ["Dy"],
+                                     "active": True}})
+    records = simulate(scenario, streams(1, 0))
+    ban = scenario.calendar.day(scenario.policy["ban"].date)
+    f = records.failures
+    us = records.firm_group[records.stock_firm[records.orders["stock"][f["need"]]]] == 1
+    assert us.any() and (f["t_failed"][us] == ban).all() and (f["reason"][us] == REASONS.index("ban")).all()
+    assert (needs_of(records, 0)["status"] == DELIVERED).any()  # the other destination goes on
+
+
+def test_released_needs_count_as_waiting_for_a_licence_in_the_stages():
+    scenario = fixed(licence_types={"per_shipment": {"review_days": 80, "approval_probability": 1}},
+                     policy={"thaw": {"date": "2025-02-03", "event": "controls", "materials": ["Dy"],
+                                      "active": False}})
+    o = simulate(scenario, streams(1, 0)).orders
+    released = o["t_attempt"] < scenario.calendar.day(scenario.policy["thaw"].date)
+    assert o["licensed"][released].all() and (o["licence"][released] == -1).all()
+
+
+def test_no_multi_shipment_renewal_once_the_material_needs_no_licence():
+    scenario = fixed(buyers={"auto": {"licences": ["six_month", "per_shipment"]}},
+                     licence_types={"six_month": {"open": True, "review_days": 5, "approval_probability": 1,
+                                                  "validity_days": 60, "renewal_lead_days": 10}},
+                     policy={"thaw": {"date": "2025-04-07", "event": "controls", "materials": ["Dy"],
+                                      "active": False}})
+    records = simulate(scenario, streams(1, 0))
+    thaw = scenario.calendar.day(scenario.policy["thaw"].date)
+    a = records.applications
+    assert (a["renewal"] & (a["t_applied"] < thaw)).any()
+    assert not (a["t_applied"] > thaw).any()
+
+
+def test_the_time_a_need_waited_for_a_ban_to_end_is_not_lead_time_an_adaptive_firm_plans_for():
+    adaptive = {"policy": "adaptive", "initial_days": 60, "lead_time_days": 50, "smoothing": 1.0,
+                "safety_days": 10, "order_days": 40}
+    scenario = fixed(buyers={"defence": {"demand": {"Dy": {"inventory": adaptive}}}}, policy={
+        "ban": {"date": "2025-01-06", "event": "ban", "destination": "US", "materials": ["Dy"], "active": True},
+        "lifted": {"date": "2025-06-02", "event": "ban", "destination": "US", "materials": ["Dy"], "active": False}})
+    world = World(scenario, streams(1, 0))
+    world.run()
+    stock = next(s for s in world.stocks if s.firm.group_name == "defence")
+    first = world.needs[[n.stock for n in world.needs].index(stock)]
+    assert first.barred_days > 100 and first.t_delivered - first.t_ordered > 100
+    assert stock.lead_estimate_days < 100  # learned from what the last delivery took, not the ban

@@ -25,8 +25,8 @@ def test_delay_ecdf_has_one_rising_line_per_variant(comparison):
     fig = plots.delay_ecdf({n: r.delays for n, r in comparison.results.items()})
     ax = fig.axes[0]
     assert [line.get_label() for line in ax.get_lines()] == ["small", "slow"]
-    assert ax.get_xlabel() == "delay from order to delivery (days)"
-    assert ax.get_ylabel() == "share of orders delivered within"
+    assert ax.get_xlabel() == "delay from first request to delivery (days)"
+    assert ax.get_ylabel() == "share of needs delivered within"
     for line in ax.get_lines():
         y = line.get_ydata()
         assert (np.diff(y) >= 0).all() and 0 < y[-1] <= 1
