@@ -60,7 +60,7 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
     Metric("retried_share", "share of delivered needs tried more than once", "share",
            "delivered needs that failed at least once / delivered needs"),
     Metric("licence_wait_days", "licence wait, days", "days",
-           "mean wait for a licence (before production and at customs), delivered needs that needed one"),
+           "mean wait for a licence, delivered needs whose last attempt needed one"),
     Metric("licensed_share", "share of delivered needs under a licence", "share",
            "delivered needs that needed a licence / delivered needs"),
     Metric("vetting_days", "vetting, days", "days", "mean per-shipment vetting time, delivered needs that were vetted"),

@@ -221,8 +221,8 @@ def lost_sales_shortfall(scenario: Scenario) -> float:
 
 
 def _stages(records: Records) -> dict[str, np.ndarray]:
-    """Each delivered need's delay and its parts: time lost to failed attempts, licence wait (before production
-    and at customs), vetting, production, transit."""
+    """Each delivered need's delay and its parts: time lost to failed attempts, licence wait, vetting,
+    production, transit."""
     o = records.orders
     d = o["status"] == DELIVERED
 
@@ -230,8 +230,8 @@ def _stages(records: Records) -> dict[str, np.ndarray]:
         return (o[end] - o[start])[d]
 
     return {"delay": span("t_ordered", "t_delivered"), "lost": span("t_ordered", "t_attempt"),
-            "wait": span("t_attempt", "t_licensed") + span("t_produced", "t_exported"),
-            "vetting": span("t_licensed", "t_vetted"), "production": span("t_vetted", "t_produced"),
+            "wait": span("t_attempt", "t_licensed"),
+            "vetting": span("t_licensed", "t_vetted"), "production": span("t_vetted", "t_exported"),
             "transit": span("t_exported", "t_delivered"), "licence": o["licence"][d], "attempts": o["attempts"][d]}
 
 

@@ -20,11 +20,11 @@ KIND_CODE = {kind: code for code, kind in enumerate(LICENCE_KINDS)}
 
 ORDER_COLUMNS = {
     "stock": "i8", "quantity_kg": "f8", "t_ordered": "f8", "t_attempt": "f8", "attempts": "i4", "t_licensed": "f8",
-    "t_vetted": "f8", "t_produced": "f8", "t_exported": "f8", "t_delivered": "f8", "t_closed": "f8", "status": "i1",
+    "t_vetted": "f8", "t_exported": "f8", "t_delivered": "f8", "t_closed": "f8", "status": "i1",
     "reason": "i1", "licence": "i1", "licensed": "?", "vetted": "?",
 }  # fmt: skip
-"""One row per need: its first request, its last attempt's stages (licence in hand, vetted, produced,
-exported, delivered), its status and the reason its last failed attempt failed."""
+"""One row per need: its first request, its last attempt's stages (licence in hand, vetted, exported,
+delivered), its status and the reason its last failed attempt failed."""
 FAILURE_COLUMNS = {
     "need": "i8", "t_attempt": "f8", "t_failed": "f8", "quantity_kg": "f8", "reason": "i1", "at_export": "?",
 }  # fmt: skip

@@ -7,6 +7,11 @@ firm asks alternative supply for the quantity, and the need tries again: after t
 delay, or, if the refusal bars the firm from China (a ban on its destination, its listing under the
 VEU rule), when that bar ends, the firm buying from alternative supply only meanwhile. Lifting
 controls releases every need waiting for a licence of the material at once.
+
+The rules of an attempt are those in force when it began: goods in production when controls begin
+leave without a licence (China's customs figures show magnet exports in April 2025 at 41 % of
+January's, not the near halt that holding them would give), and the VEU rule reaches only attempts
+that needed a licence. A ban, and a revoked or lapsed licence, still stop goods at export.
 """
 
 from __future__ import annotations
@@ -44,7 +49,6 @@ class Need:
         "attempts",
         "t_licensed",
         "t_vetted",
-        "t_produced",
         "t_exported",
         "t_delivered",
         "t_closed",
@@ -64,7 +68,7 @@ class Need:
         self.t_ordered = now
         self.t_attempt = now
         self.attempts = 0
-        self.t_licensed = self.t_vetted = self.t_produced = self.t_exported = math.nan
+        self.t_licensed = self.t_vetted = self.t_exported = math.nan
         self.t_delivered = self.t_closed = math.nan
         self.status = PENDING
         self.reason = ""
@@ -160,7 +164,7 @@ class Exports:
         need.attempts += 1
         need.t_attempt = self.env.now
         need.status = PENDING
-        need.t_licensed = need.t_vetted = need.t_produced = need.t_exported = math.nan
+        need.t_licensed = need.t_vetted = need.t_exported = math.nan
         need.licence_kind, need.licensed, need.vetted = NO_LICENCE, False, False
         regime, firm, material = self.regime, need.stock.firm, need.stock.material
         if regime.banned(firm.group.destination, material):
@@ -172,17 +176,12 @@ class Exports:
         elif (licence := self.licensing.current((firm.index, material))) is not None:
             Shipment(self, need, licence)
         else:
-            self.await_licence(need, lambda licence: Shipment(self, need, licence), at_export=False)
+            need.licensed = True
+            self._awaiting.setdefault(material, {})[need] = self.env.process(self._licensed(need))
 
-    def await_licence(self, need: Need, then: Callable[[Licence | None], object], at_export: bool) -> None:
-        """Obtain a licence for a need (``Licensing.obtain``), then go on with ``then``; lifting the
-        material's controls meanwhile releases it without one."""
-        need.licensed = True
-        process = self.env.process(self._licensed(need, then, at_export))
-        self._awaiting.setdefault(need.stock.material, {})[need] = process
-
-    def _licensed(self, need: Need, then: Callable[[Licence | None], object],
-                  at_export: bool) -> Generator[simpy.Event, object, None]:
+    def _licensed(self, need: Need) -> Generator[simpy.Event, object, None]:
+        """SimPy process: obtain a licence for a need (``Licensing.obtain``), then ship it; lifting the
+        material's controls meanwhile releases it without one, a ban on its destination fails it."""
         firm, material = need.stock.firm, need.stock.material
         try:
             licence, reason = yield from self.licensing.obtain(firm, material)
@@ -191,21 +190,21 @@ class Exports:
         finally:
             del self._awaiting[material][need]
         if reason:
-            self.fail(need, reason, at_export)
+            self.fail(need, reason, at_export=False)
         else:
-            then(licence)
+            Shipment(self, need, licence)
 
     def export_refusal(self, need: Need, licence: Licence | None) -> str:
-        """Why goods ready for export may not leave, or "" if they may (where no licence is needed now, only
-        a ban stops them)."""
+        """Why goods ready for export may not leave, or "" if they may: a ban; and, for an attempt that needed a
+        licence while the material still does, the VEU rule or a licence revoked or lapsed."""
         firm, material = need.stock.firm, need.stock.material
         if self.regime.banned(firm.group.destination, material):
             return "ban"
-        if material not in self.regime.controlled:
+        if not need.licensed or material not in self.regime.controlled:
             return ""
         if self.regime.veu_active and firm.flagged:
             return "veu"
-        if licence is None:
+        if licence is None:  # released when controls were lifted, and controlled again since
             return ""
         if licence.revoked:
             return "revoked"
@@ -288,24 +287,13 @@ class Shipment:
 
     def _export(self, _event: simpy.Event) -> None:
         exports, need, licence = self.exports, self.need, self.licence
-        need.t_produced = exports.env.now
         reason = exports.export_refusal(need, licence)
         if reason:
             exports.fail(need, reason, at_export=True)
-        elif licence is None and need.stock.material in exports.regime.controlled:
-            need.status = PENDING  # controls began during production: the goods wait at customs for a licence
-            exports.await_licence(need, self._cleared, at_export=True)
-        else:
-            self._cleared(licence)
-
-    def _cleared(self, licence: Licence | None) -> None:
-        exports, need = self.exports, self.need
+            return
         need.t_exported = exports.env.now
-        need.status = IN_TRANSIT
-        if licence is not None:
-            need.licence_kind = licence.kind
-            if licence.rules.single_use:
-                licence.used = True
+        if licence is not None and licence.rules.single_use:
+            licence.used = True
         self._after(need.stock.dice.transit_days(), self._deliver)
 
     def _deliver(self, _event: simpy.Event) -> None:

@@ -153,7 +153,7 @@ class World:
         material_code = {m: i for i, m in enumerate(materials)}
         orders = columns(
             [(n.stock.index, n.quantity_kg, n.t_ordered, n.t_attempt, n.attempts, n.t_licensed, n.t_vetted,
-              n.t_produced, n.t_exported, n.t_delivered, n.t_closed, n.status, REASON_CODE[n.reason],
+              n.t_exported, n.t_delivered, n.t_closed, n.status, REASON_CODE[n.reason],
               KIND_CODE.get(n.licence_kind, -1), n.licensed, n.vetted)
              for n in self.exports.needs],  # fmt: skip
             ORDER_COLUMNS,

@@ -134,7 +134,7 @@ def _group_metrics(r: Records, weight: np.ndarray, stocks: np.ndarray, needs: np
 
     delay = stage("t_ordered", "t_delivered")
     lost = stage("t_ordered", "t_attempt")
-    licence_wait = stage("t_attempt", "t_licensed") + stage("t_produced", "t_exported")
+    licence_wait = stage("t_attempt", "t_licensed")
     retried = (o["attempts"][needs] > 1)[delivered]
     licensed = o["licensed"][needs][delivered]
     vetted = o["vetted"][needs][delivered]
@@ -184,7 +184,7 @@ def _group_metrics(r: Records, weight: np.ndarray, stocks: np.ndarray, needs: np
         "licensed_share": _mean(licensed),
         "vetting_days": _mean(stage("t_licensed", "t_vetted")[vetted]),
         "vetted_share": _mean(vetted),
-        "production_days": _mean(stage("t_vetted", "t_produced")),
+        "production_days": _mean(stage("t_vetted", "t_exported")),
         "transit_days": _mean(stage("t_exported", "t_delivered")),
         "demand_kg": float(china_kg.sum()),
         "shortfall_kg": float(short_kg.sum()),

@@ -25,19 +25,19 @@ def needs_of(records, group: int) -> dict[str, np.ndarray]:
     return {column: values[mine] for column, values in records.orders.items()}
 
 
-def test_goods_in_production_when_controls_begin_wait_at_customs_for_a_licence():
+def test_goods_in_production_when_controls_begin_leave_without_a_licence_later_attempts_need_one():
     day = 20  # the first order, placed uncontrolled on day 15, is in production then
-    scenario = fixed(materials={"Dy": {"controlled": False}},
+    scenario = fixed(materials={"Dy": {"controlled": False}}, buyers={"auto": {"licences": ["per_shipment"]}},
                      policy={"controls": {"date": "2025-01-26", "event": "controls", "materials": ["Dy"],
                                           "active": True}})
     assert scenario.calendar.day(scenario.policy["controls"].date) == day
     needs = needs_of(simulate(scenario, streams(1, 0)), 0)
-    caught = (needs["t_attempt"] < day) & (needs["t_produced"] >= day)
-    assert caught.any()
-    np.testing.assert_array_equal(needs["t_exported"][caught] - needs["t_produced"][caught], 20.0)  # one review
-    assert (needs["licence"][caught] == 0).all()  # exported under a per-shipment licence
-    before = needs["t_produced"] < day
-    np.testing.assert_array_equal(needs["t_exported"][before], needs["t_produced"][before])
+    caught = (needs["t_attempt"] < day) & (needs["t_exported"] >= day)
+    assert caught.any() and (needs["licence"][caught] == -1).all() and not needs["licensed"][caught].any()
+    np.testing.assert_array_equal(needs["t_exported"][caught] - needs["t_attempt"][caught], 10.0)  # production only
+    later = needs["t_attempt"] >= day
+    assert later.any() and needs["licensed"][later].all()
+    np.testing.assert_allclose(needs["t_licensed"][later] - needs["t_attempt"][later], 20.0)  # one review each
 
 
 def test_a_need_refused_by_a_ban_waits_for_its_end_and_is_tried_once_more():

@@ -68,8 +68,8 @@ def check_invariants(scenario: Scenario, records: Records) -> None:
 
     # Stages happen in order and add up to the delay; only delivered needs have a delivery time; failures
     # belong to attempts of their need.
-    times = np.column_stack([o[c] for c in ("t_ordered", "t_attempt", "t_licensed", "t_vetted", "t_produced",
-                                            "t_exported", "t_delivered")])
+    times = np.column_stack([o[c] for c in ("t_ordered", "t_attempt", "t_licensed", "t_vetted", "t_exported",
+                                            "t_delivered")])
     assert (np.diff(times[delivered], axis=1) >= 0).all()
     assert np.isnan(o["t_delivered"][~delivered]).all()
     assert (o["t_closed"][status >= DELIVERED] <= records.horizon_days).all()
@@ -77,8 +77,8 @@ def check_invariants(scenario: Scenario, records: Records) -> None:
     np.testing.assert_array_equal(np.bincount(f["need"], minlength=len(status)) + 1 - failed_now, o["attempts"])
     assert (f["t_attempt"] <= f["t_failed"]).all()
 
-    # After the VEU date nothing leaves for a flagged firm while its material needs a licence, hence nothing
-    # for a military end use.
+    # After the VEU date nothing leaves for a flagged firm under an attempt that needed a licence while its
+    # material still needs one, hence nothing for a military end use.
     if scenario.veu.date is not None:
         veu_day = scenario.calendar.day(scenario.veu.date)
         flagged = records.firm_flagged[records.stock_firm[o["stock"]]]
@@ -87,7 +87,7 @@ def check_invariants(scenario: Scenario, records: Records) -> None:
             mine = material == m
             exported = o["t_exported"][mine]
             controlled = controlled_on(scenario, name, np.nan_to_num(exported, nan=-1.0))
-            assert not (flagged[mine] & (exported >= veu_day) & controlled).any()
+            assert not (flagged[mine] & o["licensed"][mine] & (exported >= veu_day) & controlled).any()
         military = np.array([g.military for g in scenario.buyers.values()])[records.firm_group]
         assert records.firm_flagged[military].all()
 
