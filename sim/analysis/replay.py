@@ -105,7 +105,8 @@ def _row(row, basis: str, target: float | None, sample: pd.Series | None, how: s
            "compared_as": how, "observed": target, "model": np.nan, "ci_low": np.nan, "ci_high": np.nan,
            "gap": np.nan, "basis": basis, "source": row.source}
     if sample is not None and sample.notna().sum() > 1:
-        mean, low, high = mean_interval(sample.dropna().to_numpy(dtype=float))
+        bounds = (0.0, 1.0) if "share" in str(sample.name) else (0.0, np.inf)  # shares; indices, days, counts
+        mean, low, high = mean_interval(sample.dropna().to_numpy(dtype=float), bounds=bounds)
         out.update(model=mean, ci_low=low, ci_high=high, gap=mean - target if target is not None else np.nan)
     return out
 

@@ -44,3 +44,16 @@ def test_replay_puts_a_model_value_beside_every_comparable_figure():
 def test_a_scenario_without_magnets_cannot_replay():
     with pytest.raises(ReplayError, match="no NdFeB"):
         replay(small(), read_observed(OBSERVED), replications=2, seed=1)
+
+
+def test_model_intervals_stay_inside_the_range_of_the_quantity():
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from sim.analysis.replay import _row
+    published = SimpleNamespace(quantity="approval_share_eu", period="2025-11-05", value="50", unit="%", source="s")
+    share = _row(published, "not fitted", 0.5, pd.Series([0.0, 0.0, 0.03], name="granted_share_2025-11-05"), "")
+    assert share["ci_low"] == 0.0 and 0 < share["ci_high"] < 1
+    index = _row(published, "fitted", 0.2, pd.Series([0.0, 0.001, 0.0], name="index_total_2025-05"), "")
+    assert index["ci_low"] == 0.0
