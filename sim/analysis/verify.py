@@ -8,11 +8,13 @@ the replications, so the tolerance comes from the estimate's own precision) or e
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import holidays
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -346,6 +348,30 @@ def _veu_judge(scenario: Scenario, sample: pd.DataFrame) -> list[dict[str, objec
     ]
 
 
+def _holiday_measure(scenario: Scenario, records: Records) -> dict[str, float]:
+    """Each reviewed application: whether its decision came at the midnight ending the n-th working day of the
+    authority's calendar after it started (n the review time), counted with the holidays package itself."""
+    a = records.applications
+    start, work = scenario.calendar.start, scenario.licence_types.per_shipment.review_days.expected_value()
+    calendar = holidays.country_holidays(scenario.authority.calendar, years=range(start.year, start.year + 2))
+    reviewed = ~np.isnan(a["t_decided"]) & ~np.isnan(a["t_started"])
+    wrong, over_days_off = 0, 0
+    for began, decided in zip(a["t_started"][reviewed], a["t_decided"][reviewed], strict=True):
+        first, end = start + dt.timedelta(days=int(began)), start + dt.timedelta(days=int(decided))
+        counted = calendar.get_working_days_count(first, end - dt.timedelta(days=1))
+        wrong += int(decided != int(decided) or began != int(began) or counted != work)
+        over_days_off += int(any(not calendar.is_working_day(first + dt.timedelta(days=d))
+                                 for d in range((end - first).days)))
+    return {"wrong": float(wrong), "over_days_off": float(over_days_off)}
+
+
+def _holiday_judge(scenario: Scenario, sample: pd.DataFrame) -> list[dict[str, object]]:
+    return [exact("reviews whose decision is not the midnight ending their n-th working day", 0.0,
+                  sample["wrong"].sum()),
+            exact("reviews that spanned a holiday or weekend (some, so that the calendar is tested)", 1.0,
+                  float(sample["over_days_off"].sum() > 0))]
+
+
 Measure = Callable[[Scenario, Records], dict[str, float]]
 Judge = Callable[[Scenario, pd.DataFrame], list[dict[str, object]]]
 FAMILIES: dict[str, tuple[Measure, Judge]] = {
@@ -356,4 +382,5 @@ FAMILIES: dict[str, tuple[Measure, Judge]] = {
     "veu": (_veu_measure, _veu_judge),
     "retry": (_retry_measure, _retry_judge),
     "thaw": (_thaw_measure, _thaw_judge),
+    "holiday": (_holiday_measure, _holiday_judge),
 }

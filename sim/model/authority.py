@@ -8,9 +8,13 @@ from flagged firms are refused at once, without review.
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import heapq
 import math
 
+import holidays
+import numpy as np
 import simpy
 
 from sim.model.buyers import Firm
@@ -18,6 +22,8 @@ from sim.model.regime import Regime
 from sim.scenario.schema import LICENCE_KINDS, Scenario
 
 GREEN, STANDARD = 0, 1
+CLOCK_MARGIN_DAYS = 3 * 365
+"""Days past the horizon the holiday calendar covers (reviews decided after the horizon); weekdays beyond."""
 
 
 class Application:
@@ -68,8 +74,11 @@ class Authority:
         self._withdrawn_waiting = 0
         self._seq = 0
         self._working_days = {k: scenario.licence_types[k].review_in_working_days for k in LICENCE_KINDS}
+        calendar = scenario.calendar
+        self._clock = WorkingClock(
+            working_days(calendar.start, calendar.horizon_days + CLOCK_MARGIN_DAYS, scenario.authority.calendar),
+            calendar.start.weekday())
         self._tension = scenario.authority.tension
-        self._start_weekday = scenario.calendar.start.weekday()
         self._warmup = warmup_days
         self._area_since = warmup_days
         self.queue_area = 0.0
@@ -126,7 +135,7 @@ class Authority:
         days = app.firm.stocks[app.material].dice.review[app.kind]() * self.regime.review_scale[app.kind]
         days *= 1 + self._tension.review_sensitivity * self.regime.tension
         if self._working_days[app.kind]:
-            days = calendar_days(self.env.now, days, self._start_weekday)
+            days = self._clock.calendar_days(self.env.now, days)
         self.env.timeout(days, app).callbacks.append(self._finish)
 
     def _finish(self, event: simpy.Event) -> None:
@@ -163,18 +172,81 @@ class Authority:
             self._area_since = now
 
 
-def calendar_days(now: float, working_days: float, start_weekday: int) -> float:
-    """Calendar days needed to put in ``working_days`` of work from ``now``, skipping weekends.
+class WorkingClock:
+    """Working time on the authority's calendar: weekdays, less public holidays, plus the weekend days declared
+    working days (China moves days to bridge its holidays).
 
-    ``start_weekday`` is the weekday of day 0 (Monday = 0). No work happens on Saturday or Sunday;
-    work started at a weekend starts on Monday, and work that ends with a week ends on Friday night.
+    ``working[d]`` says whether day ``d`` (days since the start) is a working day; past the end of the array,
+    Monday to Friday are. Work started on a day off starts with the next working day, and work that ends with a
+    working day ends at its midnight.
     """
-    week_time = now + start_weekday  # days since a Monday midnight
-    if week_time % 7 >= 5:
-        week_time = 7 * (week_time // 7 + 1)
-    started = 5 * (week_time // 7) + min(week_time % 7, 5)  # working days since that Monday
-    done = started + max(working_days, 0.0)  # equal to started if the work is below float resolution
-    weeks, rest = divmod(done, 5)
-    if rest == 0 and done > started:  # the work ends with a Friday
-        weeks, rest = weeks - 1, 5.0
-    return 7 * weeks + rest - start_weekday - now
+
+    __slots__ = ("working", "done_by", "first_weekday")
+
+    def __init__(self, working: np.ndarray, first_weekday: int) -> None:
+        self.working = working
+        self.done_by = np.concatenate([[0.0], np.cumsum(working)])
+        """Working days done by the start of each day."""
+        self.first_weekday = first_weekday
+
+    def calendar_days(self, now: float, working_days: float) -> float:
+        """Calendar days from ``now`` needed to put in ``working_days`` of work."""
+        start = self._next_working(now)
+        target = self._done(start) + max(working_days, 0.0)
+        return max(self._reached(target), start) - now  # never before it starts (work below float resolution)
+
+    def _next_working(self, t: float) -> float:
+        """``t`` if it falls in a working day, else the start of the next working day."""
+        day = int(t)
+        if day >= len(self.working):
+            while (day + self.first_weekday) % 7 >= 5:
+                day += 1
+            return max(t, float(day))
+        if self.working[day]:
+            return t
+        following = int(np.searchsorted(self.done_by, self.done_by[day] + 0.5)) - 1
+        return float(following) if following < len(self.working) else self._next_working(float(len(self.working)))
+
+    def _done(self, t: float) -> float:
+        """Working days done from day 0 to time ``t``."""
+        day = int(t)
+        if day >= len(self.working):
+            return self.done_by[-1] + self._weekdays(len(self.working), t)
+        return self.done_by[day] + (t - day) * self.working[day]
+
+    def _reached(self, target: float) -> float:
+        """The first moment by which ``target`` working days are done."""
+        if target > self.done_by[-1]:
+            return self._weekday_reached(len(self.working), target - self.done_by[-1])
+        day = int(np.searchsorted(self.done_by, target, side="left"))  # done_by[day] >= target
+        if day == 0:
+            return 0.0
+        return day - (self.done_by[day] - target)  # within day - 1, a working day
+
+    def _weekdays(self, start: int, t: float) -> float:
+        """Working days (Monday to Friday) from day ``start`` to time ``t``."""
+        whole, part = divmod(t - start, 1.0)
+        days = start + np.arange(int(whole) + 1)
+        weekday = (days + self.first_weekday) % 7 < 5
+        return float(weekday[:-1].sum() + part * weekday[-1])
+
+    def _weekday_reached(self, start: int, work: float) -> float:
+        """The first moment after day ``start`` by which ``work`` weekdays of work are done."""
+        day = start
+        while True:
+            if (day + self.first_weekday) % 7 < 5:
+                if work <= 1.0:
+                    return day + work
+                work -= 1.0
+            day += 1
+
+
+@functools.cache
+def working_days(start: dt.date, days: int, country: str | None) -> np.ndarray:
+    """Whether each day from ``start`` is a working day in ``country`` (by the ``holidays`` package: its public
+    holidays off, its declared weekend working days on); weekdays only without a country."""
+    dates = [start + dt.timedelta(days=d) for d in range(days)]
+    if country is None:
+        return np.array([date.weekday() < 5 for date in dates])
+    calendar = holidays.country_holidays(country, years=range(start.year, dates[-1].year + 1))
+    return np.array([calendar.is_working_day(date) for date in dates])

@@ -12,7 +12,8 @@ import datetime as dt
 import difflib
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+import holidays
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
 from sim.scenario.distributions import Distribution
 
@@ -162,7 +163,9 @@ class LicenceType(_Strict):
     open: bool = Field(default=True, description="Whether the authority accepts applications at the start.")
     review_days: Distribution = Field(default=20, description="Time a reviewer spends on one application.")
     review_in_working_days: bool = Field(
-        default=False, description="Review time counts working days (Monday to Friday) rather than calendar days."
+        default=False,
+        description="Review time counts working days (the authority's calendar: weekdays, less public holidays, plus "
+        "weekend days declared working days) rather than calendar days.",
     )
     approval_probability: Probability = Field(default=0.9, description="Chance an application is granted.")
     validity_days: float = Field(default=180, gt=0, description="Days a granted licence can be used.")
@@ -261,10 +264,25 @@ class Authority(_Strict):
     """The licensing authority's review capacity and queue."""
 
     reviewers: int = Field(default=10, ge=1, le=100_000, description="Applications reviewed in parallel.")
+    calendar: str | None = Field(
+        default="CN",
+        description="Country whose public holidays, and weekend days declared working days, the working-day clock "
+        "of reviews follows (ISO code, from the holidays package); null: Monday to Friday only.",
+    )
     green_channel: bool = Field(
         default=False, description="Whether the priority channel is open at the start (non-preemptive priority)."
     )
     tension: Tension = Field(default_factory=Tension, description="Political tension and its effects.")
+
+    @field_validator("calendar")
+    @classmethod
+    def _known_country(cls, country: str | None) -> str | None:
+        known = holidays.list_supported_countries()
+        if country is not None and country not in known:
+            close = difflib.get_close_matches(country, list(known), n=1)
+            raise ValueError(f"no holiday calendar for {country!r}" + (f"; did you mean {close[0]!r}?" if close else "")
+                             + "; give an ISO country code such as CN, or null for Monday to Friday")
+        return country
 
 
 class VEU(_Strict):

@@ -37,8 +37,8 @@ def test_statistical_and_exact_checks_say_what_they_tolerate():
 
 def test_exact_cases_pass():
     table = verify(cases(FOLDER, ["semantics_fixed_times", "inventory_fixed_lead", "veu_false_positives",
-                                  "retry_fixed_times", "thaw_controls"]), quick=True)
-    assert len(table) == 6 + 1 + 4 + 2 + 3 and table["passed"].all()
+                                  "retry_fixed_times", "thaw_controls", "holiday_clock"]), quick=True)
+    assert len(table) == 6 + 1 + 4 + 2 + 3 + 2 and table["passed"].all()
 
 
 def test_unknown_case_is_refused():

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
+import holidays
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from sim.model.authority import calendar_days
+from sim.model.authority import WorkingClock, working_days
 from sim.model.world import simulate
 from sim.runs.streams import streams
 from sim.scenario.schema import Scenario
@@ -31,7 +35,41 @@ from tests.conftest import SMALL, merged, small
     ],
 )
 def test_working_days_skip_weekends(now, working, expected):
-    assert calendar_days(now, working, start_weekday=0) == pytest.approx(expected)
+    clock = WorkingClock(working_days(dt.date(2025, 1, 6), 30, None), first_weekday=0)
+    assert clock.calendar_days(now, working) == pytest.approx(expected)
+    beyond = WorkingClock(working_days(dt.date(2025, 1, 6), 7, None), first_weekday=0)  # weekdays past the end
+    assert beyond.calendar_days(now, working) == pytest.approx(expected)
+
+
+@given(now=st.floats(0, 500), work=st.floats(0, 300))
+def test_the_clock_puts_in_exactly_the_work_asked_and_never_goes_back(now, work):
+    first = dt.date(2025, 1, 1)
+    clock = WorkingClock(working_days(first, 400, "CN"), first.weekday())
+    days = clock.calendar_days(now, work)
+    assert days >= 0
+    assert clock._done(now + days) - clock._done(now) == pytest.approx(work, abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("start", "working", "end"),
+    [
+        ("2025-01-27", 1, "2025-01-28"),  # the Monday before the Spring Festival: done by its midnight
+        ("2025-01-27", 2, "2025-02-06"),  # then eight days off (28 January to 4 February)
+        ("2025-01-27", 5, "2025-02-09"),  # ... and Saturday 8 February is a working day
+        ("2025-01-25", 1, "2025-01-27"),  # Sunday 26 January is a working day: Saturday's work starts then
+        ("2025-09-30", 2, "2025-10-10"),  # National Day and Mid-Autumn: 1 to 8 October off
+    ],
+)
+def test_the_working_day_clock_is_chinas(start, working, end):
+    """Spring Festival, National Day and the weekend days declared working days, as the holidays package has them."""
+    first = dt.date(2025, 1, 1)
+    clock = WorkingClock(working_days(first, 400, "CN"), first.weekday())
+    now = float((dt.date.fromisoformat(start) - first).days)
+    done = now + clock.calendar_days(now, working)
+    assert first + dt.timedelta(days=done) == dt.date.fromisoformat(end)
+    calendar = holidays.country_holidays("CN", years=2025)
+    last = dt.date.fromisoformat(end) - dt.timedelta(days=1)
+    assert calendar.is_working_day(last)  # work ends with a working day
 
 
 def erlang_c(servers: int, offered: float) -> float:
