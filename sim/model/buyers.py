@@ -24,10 +24,10 @@ from sim.scenario.schema import Adaptive, BuyerGroup, FixedInterval, Inventory, 
 
 
 class Firm:
-    """One buying firm: its group (sector, destination, end use, licences it applies for), its VEU flag,
-    its track record and its stocks."""
+    """One buying firm: its group (sector, destination, end use, licences it applies for), its VEU flag and its
+    stocks."""
 
-    __slots__ = ("index", "group_name", "group_index", "group", "flagged", "track_record", "stocks")
+    __slots__ = ("index", "group_name", "group_index", "group", "flagged", "stocks")
 
     def __init__(self, index: int, group_name: str, group_index: int, group: BuyerGroup, flagged: bool) -> None:
         self.index = index
@@ -35,7 +35,6 @@ class Firm:
         self.group_index = group_index
         self.group = group
         self.flagged = flagged
-        self.track_record = 0
         self.stocks: dict[str, Stock] = {}
 
 

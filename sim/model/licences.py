@@ -9,6 +9,7 @@ a renewal granted in time starts when the old licence ends, so there is no gap.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections.abc import Callable, Collection, Generator
 from dataclasses import dataclass
 
@@ -25,8 +26,8 @@ from sim.scenario.schema import Scenario
 class Kind:
     """The rules of one licence kind; its parameters (review, approval, validity...) are in the scenario.
 
-    Eligibility is always the kind's ``track_record`` (approved licences that build one) and, where
-    the kind says so, being a trusted civilian buyer.
+    Eligibility is always the kind's ``track_record`` (approved licences of the same material that build
+    one, within ``track_record_days``) and, where the kind says so, being a trusted civilian buyer.
     """
 
     single_use: bool
@@ -91,14 +92,17 @@ class Licensing:
         self._held: dict[tuple[int, str], list[Licence]] = {}
         self._pending: dict[tuple[int, str], Application] = {}
         self._cooldown: dict[tuple[int, str], float] = {}
+        self._record: dict[tuple[int, str], list[float]] = {}
+        """Days on which each (firm, material) was granted a licence that builds a track record."""
         self._rng = revocation_rng
 
     def obtain(self, firm: Firm, material: str) -> Generator[simpy.Event, Application, tuple[Licence | None, str]]:
         """Find or apply for a licence covering one shipment; returns (licence, "") or (None, reason).
 
         A firm without a licence in force files for its preferred kind. While a first
-        multi-shipment application is under review, orders go on under single-use licences
-        where the firm may use them; they wait only for a renewal, or when they have no other way.
+        multi-shipment application (a first one, or a renewal still undecided when the licence it renews
+        expires) is under review, orders go on under single-use licences where the firm may use them; they
+        wait for it only when they have no other way.
         Interrupted (the need no longer needs a licence), it withdraws its own single-use application.
         """
         key = (firm.index, material)
@@ -114,7 +118,7 @@ class Licensing:
                 if not KINDS[kind].single_use:
                     pending = self._apply(firm, material, kind, renewal=False)
             single_use = self.choose_kind(firm, material, single_use=True)
-            if pending is not None and (pending.renewal or single_use is None):
+            if pending is not None and single_use is None:  # else single-use licences meanwhile, renewal or not
                 yield pending.decided
                 continue
             app = self._apply(firm, material, single_use, renewal=False)
@@ -151,16 +155,29 @@ class Licensing:
             return False
         if KINDS[kind].trusted_civilian_only and not (firm.group.trusted and not firm.group.military):
             return False
-        return firm.track_record >= spec.track_record
+        if not spec.track_record:
+            return True
+        since = self.env.now - spec.track_record_days
+        record = self._record.get((firm.index, material), ())
+        return len(record) - bisect_left(record, since) >= spec.track_record
 
     def revoke(self, kinds: Collection[str], share: float, holder: Callable[[Firm], bool]) -> int:
-        """Revoke exactly round(share * n) of the n licences in force of these kinds whose holder matches."""
+        """Revoke exactly round(share * n) of the n licences in force of these kinds whose holder matches, with
+        the renewals granted to follow them and the renewals pending for them; the kind is barred for its
+        cooldown."""
         now = self.env.now
         in_force = [lic for lic in self.granted if lic.kind in kinds and lic.covers(now) and holder(lic.firm)]
         count = round(share * len(in_force))
         for index in sorted(self._rng.choice(len(in_force), size=count, replace=False)):
             licence = in_force[index]
             licence.revoked_at = now
+            key = (licence.firm.index, licence.material)
+            for successor in self._held.get(key, ()):
+                if successor.kind == licence.kind and successor.starts >= licence.starts and not successor.revoked:
+                    successor.revoked_at = now
+            pending = self._pending.get(key)
+            if pending is not None and pending.renewal and pending.kind == licence.kind:
+                self.authority.withdraw(pending)
             self._cooldown[(licence.firm.index, licence.kind)] = now + self.types[licence.kind].cooldown_days
         self.revocations += count
         return count
@@ -199,7 +216,7 @@ class Licensing:
         licence = Licence(app.kind, app.firm, app.material, starts, self.types[app.kind].validity_days)
         self.granted.append(licence)
         if licence.rules.builds_track_record:
-            app.firm.track_record += 1
+            self._record.setdefault((app.firm.index, app.material), []).append(self.env.now)
         return licence
 
     def _renew(self, licence: Licence) -> Generator[simpy.Event, None, None]:

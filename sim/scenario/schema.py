@@ -174,8 +174,11 @@ class LicenceType(_Strict):
     )
     track_record: int = Field(
         default=0, ge=0,
-        description="Approved licences that build a track record (per-shipment ones) a firm needs before it may "
-        "apply for this kind (the general kind).",
+        description="Approved licences that build a track record (per-shipment ones) of the same material, within "
+        "track_record_days, a firm needs before it may apply for this kind (the general kind).",
+    )
+    track_record_days: float = Field(
+        default=365, gt=0, description="How far back approvals count towards the track record, in days.",
     )
     vetting_days: Distribution = Field(
         default=0, description="Vetting of each shipment, for kinds whose shipments are vetted (the general kind)."

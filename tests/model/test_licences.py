@@ -61,21 +61,56 @@ def test_renewal_applied_before_expiry_leaves_no_gap():
             assert later.starts == earlier.expires
 
 
-def test_general_licence_needs_the_track_record():
+def test_general_licence_needs_a_track_record_of_the_same_material_within_the_window():
     scenario = small(
         licence_types={"per_shipment": FAST, "six_month": {"open": False},
-                       "general": {**FAST, "open": True, "track_record": 3}},
+                       "general": {**FAST, "open": True, "track_record": 3, "track_record_days": 200}},
         buyers={"auto": {"count": 2}},
     )
     world = run_world(scenario)
-    per_shipment_before = {}
-    for app in world.authority.applications:
-        firm = app.firm.index
+    granted: dict[tuple[int, str], list[float]] = {}
+    generals = 0
+    for app in sorted(world.authority.applications, key=lambda a: a.t_applied):
+        key = (app.firm.index, app.material)
         if app.kind == "per_shipment" and app.approved:
-            per_shipment_before[firm] = per_shipment_before.get(firm, 0) + 1
+            granted.setdefault(key, []).append(app.t_decided)
         if app.kind == "general" and not app.renewal:
-            assert per_shipment_before.get(firm, 0) >= 3
-    assert any(app.kind == "general" for app in world.authority.applications)
+            generals += 1
+            recent = [t for t in granted.get(key, []) if app.t_applied - 200 <= t <= app.t_applied]
+            assert len(recent) >= 3
+    assert generals > 0
+
+
+def test_a_renewal_undecided_at_expiry_lets_orders_go_on_under_single_use_licences():
+    scenario = small(licence_types={"per_shipment": FAST,
+                                    "six_month": {"open": True, "review_days": 30, "approval_probability": 1.0,
+                                                  "validity_days": 60, "renewal_lead_days": 5}},
+                     buyers={"auto": {"count": 3, "licences": ["six_month", "per_shipment"]}, "defence": None})
+    world = run_world(scenario)
+    renewals = [a for a in world.authority.applications if a.kind == "six_month" and a.renewal]
+    assert renewals
+    gaps = [(a.t_applied + 5, a.t_decided) for a in renewals]  # from the old licence's expiry to the decision
+    during = [n for n in world.needs for start, end in gaps
+              if start <= n.t_attempt < end and n.stock.firm is renewals[0].firm]
+    assert during and all(n.licence_kind == "per_shipment" for n in during if n.t_licensed == n.t_licensed)
+
+
+def test_a_revocation_reaches_renewals_granted_and_pending_and_bars_the_kind():
+    scenario = small(
+        buyers={"auto": {"count": 10, "licences": ["six_month", "per_shipment"]}},
+        licence_types={"six_month": {**FAST, "review_days": 30, "validity_days": 100, "renewal_lead_days": 40},
+                       "per_shipment": FAST},
+        policy={"cut": {"date": "2025-06-02", "event": "revoke", "licences": ["six_month"], "share": 1.0}},
+    )
+    world = run_world(scenario)
+    day = scenario.calendar.day(scenario.policy["cut"].date)
+    cooldown = scenario.licence_types.six_month.cooldown_days
+    assert not [a for a in world.authority.applications if a.kind == "six_month" and day < a.t_applied < day + cooldown]
+    later = [lic for lic in world.licensing.granted if lic.kind == "six_month" and day < lic.starts < day + cooldown]
+    assert later and all(lic.revoked_at == day for lic in later)  # granted before the cut, to start after it
+    pending = [a for a in world.authority.applications
+               if a.kind == "six_month" and a.renewal and a.t_applied < day and a.t_decided >= day]
+    assert pending and all(a.withdrawn and a.t_decided == day for a in pending)
 
 
 def test_revocation_stops_exactly_the_configured_share():
@@ -162,3 +197,20 @@ def test_a_new_licence_kind_needs_only_its_schema_entry_and_its_rules(tmp_path):
     assert set(found["plain_orders"]) == set(original)
     for column, values in original.items():
         np.testing.assert_array_equal(np.array(found["plain_orders"][column]), np.array(values))
+
+
+def test_after_a_refusal_the_kind_is_barred_for_its_cooldown_renewals_included():
+    scenario = small(
+        buyers={"auto": {"count": 5, "licences": ["six_month", "per_shipment"]}, "defence": None},
+        licence_types={"six_month": {**FAST, "validity_days": 60, "renewal_lead_days": 20, "cooldown_days": 100},
+                       "per_shipment": FAST},
+        policy={"no": {"date": "2025-04-07", "event": "authority", "licences": ["six_month"],
+                       "approval_probability": 0.0}},
+    )
+    world = run_world(scenario)
+    apps = sorted((a for a in world.authority.applications if a.kind == "six_month"), key=lambda a: a.t_applied)
+    refused = [a for a in apps if a.t_decided == a.t_decided and not a.approved and not a.withdrawn]
+    assert any(a.renewal for a in refused)
+    for a in refused:
+        assert not [b for b in apps if b.firm is a.firm and b.material == a.material
+                    and a.t_decided < b.t_applied < a.t_decided + 100]
