@@ -372,6 +372,29 @@ def _holiday_judge(scenario: Scenario, sample: pd.DataFrame) -> list[dict[str, o
                   float(sample["over_days_off"].sum() > 0))]
 
 
+def _treatment_measure(scenario: Scenario, records: Records) -> dict[str, float]:
+    """Each application's review time and decision against what the case's treatments say it must be."""
+    a = records.applications
+    groups = list(scenario.buyers)
+    group = np.array(groups)[records.firm_group[a["firm"]]]
+    material = np.array(records.materials)[a["material"]]
+    expedited = scenario.calendar.day(scenario.policy["us_expedited"].date)
+    review = scenario.licence_types.per_shipment.review_days.expected_value()
+    scale = np.where(group == "eu_green", 0.5, np.where((group == "us_civil") & (a["t_started"] >= expedited), 0.25, 1))
+    granted = (group != "us_military") & (material != "Sm")
+    decided = ~np.isnan(a["t_decided"])
+    return {"review_error": float(np.abs((a["t_decided"] - a["t_started"] - review * scale)[decided]).max(initial=0)),
+            "wrong_decisions": float((a["approved"] != granted)[decided].sum()),
+            "groups_seen": float(len(set(group[decided])))}
+
+
+def _treatment_judge(scenario: Scenario, sample: pd.DataFrame) -> list[dict[str, object]]:
+    return [exact("review time - 10 days x the treatment's scale, max |days|", 0.0, sample["review_error"].max()),
+            exact("decisions other than the treatments say (military and samarium refused)", 0.0,
+                  sample["wrong_decisions"].sum()),
+            exact("buyer groups with decided applications", 3.0, sample["groups_seen"].min())]
+
+
 Measure = Callable[[Scenario, Records], dict[str, float]]
 Judge = Callable[[Scenario, pd.DataFrame], list[dict[str, object]]]
 FAMILIES: dict[str, tuple[Measure, Judge]] = {
@@ -383,4 +406,5 @@ FAMILIES: dict[str, tuple[Measure, Judge]] = {
     "retry": (_retry_measure, _retry_judge),
     "thaw": (_thaw_measure, _thaw_judge),
     "holiday": (_holiday_measure, _holiday_judge),
+    "treatment": (_treatment_measure, _treatment_judge),
 }

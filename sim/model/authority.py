@@ -132,7 +132,8 @@ class Authority:
     def _start(self, app: Application) -> None:
         self.busy += 1
         app.t_started = self.env.now
-        days = app.firm.stocks[app.material].dice.review[app.kind]() * self.regime.review_scale[app.kind]
+        scale = self.regime.review_scale(app.firm, app.material, app.kind, app.priority == GREEN)
+        days = app.firm.stocks[app.material].dice.review[app.kind]() * scale
         days *= 1 + self._tension.review_sensitivity * self.regime.tension
         if self._working_days[app.kind]:
             days = self._clock.calendar_days(self.env.now, days)
@@ -146,7 +147,8 @@ class Authority:
         if not self._veu_refuses(app):
             tension_factor = max(0.0, 1 - self._tension.approval_sensitivity * self.regime.tension)
             dice = app.firm.stocks[app.material].dice
-            approved = dice.approval[app.kind]() < self.regime.approval[app.kind] * tension_factor
+            chance = self.regime.approval(app.firm, app.material, app.kind, app.priority == GREEN)
+            approved = dice.approval[app.kind]() < chance * tension_factor
             self._decide(app, approved, "" if approved else "discretionary")
         self._start_waiting()
 

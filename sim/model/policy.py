@@ -93,11 +93,8 @@ def _licence_type(event: LicenceTypeEvent, levers: Levers) -> None:
 
 def _authority(event: AuthorityEvent, levers: Levers) -> None:
     regime = levers.regime
-    for kind in event.licences:
-        if event.approval_probability is not None:
-            regime.approval[kind] = event.approval_probability
-        if event.review_scale is not None:
-            regime.review_scale[kind] = event.review_scale
+    if event.approval_probability is not None or event.review_scale is not None:
+        regime.treatments.append(event)  # the latest treatment concerning an application prevails
     if event.green_channel is not None:
         regime.green_channel = event.green_channel
     if event.reviewers is not None:

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from sim.scenario.schema import LICENCE_KINDS, Scenario
+from sim.model.buyers import Firm
+from sim.scenario.schema import LICENCE_KINDS, Scenario, Treatment
 
 
 class Regime:
-    """Controlled materials, bans, open licence kinds, approval and review settings, tension, VEU."""
+    """Controlled materials, bans, open licence kinds, how the authority treats applications, tension, VEU."""
 
     def __init__(self, scenario: Scenario) -> None:
         kinds = scenario.licence_types
         self.controlled = {name for name, m in scenario.materials.items() if m.controlled}
         self.bans: set[tuple[str, str]] = set()
         self.open_kinds = {kind for kind in LICENCE_KINDS if kinds[kind].open}
-        self.approval = {kind: kinds[kind].approval_probability for kind in LICENCE_KINDS}
-        self.review_scale = dict.fromkeys(LICENCE_KINDS, 1.0)
+        self.treatments: list[Treatment] = [
+            Treatment(licences=[kind], approval_probability=kinds[kind].approval_probability, review_scale=1.0)
+            for kind in LICENCE_KINDS
+        ] + list(scenario.authority.treatments.values())
+        """Every treatment in force, oldest first: each kind's own, the scenario's, then dated events'."""
         self.tension = scenario.authority.tension.initial
         self.green_channel = scenario.authority.green_channel
         self.veu_active = False
@@ -22,3 +26,20 @@ class Regime:
     def banned(self, destination: str, material: str) -> bool:
         """Whether exports of the material to the destination are banned outright."""
         return (destination, material) in self.bans
+
+    def approval(self, firm: Firm, material: str, kind: str, green: bool) -> float:
+        """The chance an application is granted, before tension: the latest treatment concerning it that sets one."""
+        return self._latest("approval_probability", firm, material, kind, green)
+
+    def review_scale(self, firm: Firm, material: str, kind: str, green: bool) -> float:
+        """What an application's review time is multiplied by: the latest treatment concerning it that sets one."""
+        return self._latest("review_scale", firm, material, kind, green)
+
+    def _latest(self, setting: str, firm: Firm, material: str, kind: str, green: bool) -> float:
+        for treatment in reversed(self.treatments):
+            value = getattr(treatment, setting)
+            if (value is not None and kind in treatment.licences
+                    and (treatment.materials is None or material in treatment.materials)
+                    and treatment.buyers.matches(firm.group_name, firm.group, green)):
+                return value
+        raise AssertionError(f"no treatment sets {setting} for {kind}: each kind's own always does")

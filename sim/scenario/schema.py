@@ -263,6 +263,45 @@ class Tension(_Strict):
     )
 
 
+class BuyerFilter(_Strict):
+    """Which firms an event concerns; every given criterion must match, none given matches all."""
+
+    groups: list[Name] | None = Field(default=None, description="Buyer groups.")
+    sectors: list[Name] | None = Field(default=None, description="Sectors.")
+    destinations: list[Name] | None = Field(default=None, description="Destinations.")
+    military: bool | None = Field(default=None, description="Military end use or not.")
+    green_channel: bool | None = Field(
+        default=None, description="Applications in the green channel (open, and the firm admitted to it) or not."
+    )
+
+    def matches(self, group_name: str, group: BuyerGroup, green: bool | None = None) -> bool:
+        """Whether a buyer group falls under the filter (and an application, in the channel ``green`` or not)."""
+        return (
+            (self.groups is None or group_name in self.groups)
+            and (self.sectors is None or group.sector in self.sectors)
+            and (self.destinations is None or group.destination in self.destinations)
+            and (self.military is None or group.military == self.military)
+            and (self.green_channel is None or green is None or green == self.green_channel)
+        )
+
+
+class Treatment(_Strict):
+    """How the authority treats some applications: those of some buyers, for some materials and licence kinds. Of
+    the treatments that match an application, the last one listed (or dated) that sets a value gives it."""
+
+    buyers: BuyerFilter = Field(default_factory=BuyerFilter, description="Applicants concerned.")
+    materials: list[Name] | None = Field(default=None, description="Materials concerned; every one if absent.")
+    licences: list[LicenceKind] = Field(
+        default_factory=lambda: list(LICENCE_KINDS), description="Licence kinds concerned."
+    )
+    approval_probability: Probability | None = Field(
+        default=None, description="Chance such an application is granted (before tension), instead of the kind's."
+    )
+    review_scale: float | None = Field(
+        default=None, gt=0, description="Such applications' review times are multiplied by this (1 = as configured)."
+    )
+
+
 class Authority(_Strict):
     """The licensing authority's review capacity and queue."""
 
@@ -276,6 +315,11 @@ class Authority(_Strict):
         default=False, description="Whether the priority channel is open at the start (non-preemptive priority)."
     )
     tension: Tension = Field(default_factory=Tension, description="Political tension and its effects.")
+    treatments: dict[Name, Treatment] = Field(
+        default_factory=dict,
+        description="How the authority treats some applicants, materials or licence kinds, by name (e.g. a lower "
+        "approval probability for military end users); dated authority events add to them.",
+    )
 
     @field_validator("calendar")
     @classmethod
@@ -331,37 +375,14 @@ class LicenceTypeEvent(_Event):
     open: bool = Field(description="Whether the authority accepts applications of this kind from this date.")
 
 
-class AuthorityEvent(_Event):
-    """A change in how the authority reviews: approval, review time, capacity, green channel."""
+class AuthorityEvent(Treatment):
+    """A change in how the authority reviews, from a date: a treatment of some applications (approval, review
+    time), the number of reviewers, the green channel."""
 
+    date: dt.date = Field(description="Day the event takes effect.")
     event: Literal["authority"]
-    licences: list[LicenceKind] = Field(
-        default=list(LICENCE_KINDS), description="Licence kinds the approval and review changes apply to."
-    )
-    approval_probability: Probability | None = Field(default=None, description="New approval probability.")
-    review_scale: float | None = Field(
-        default=None, gt=0, description="Review times are multiplied by this from the date (1 = as configured)."
-    )
     reviewers: int | None = Field(default=None, ge=1, le=100_000, description="New number of reviewers.")
     green_channel: bool | None = Field(default=None, description="Open or close the priority channel.")
-
-
-class BuyerFilter(_Strict):
-    """Which firms an event concerns; every given criterion must match, none given matches all."""
-
-    groups: list[Name] | None = Field(default=None, description="Buyer groups.")
-    sectors: list[Name] | None = Field(default=None, description="Sectors.")
-    destinations: list[Name] | None = Field(default=None, description="Destinations.")
-    military: bool | None = Field(default=None, description="Military end use or not.")
-
-    def matches(self, group_name: str, group: BuyerGroup) -> bool:
-        """Whether a buyer group falls under the filter."""
-        return (
-            (self.groups is None or group_name in self.groups)
-            and (self.sectors is None or group.sector in self.sectors)
-            and (self.destinations is None or group.destination in self.destinations)
-            and (self.military is None or group.military == self.military)
-        )
 
 
 class RevokeEvent(_Event):
@@ -454,16 +475,19 @@ class Scenario(_Strict):
         for kind in LICENCE_KINDS:
             for material in self.licence_types[kind].excluded_materials:
                 _known(material, self.materials, f"licence_types.{kind}.excluded_materials")
-        for event_name, event in self.policy.items():
-            where = f"policy.{event_name}"
-            self._inside_horizon(event.date, f"{where}.date")
-            for material in getattr(event, "materials", []):
+        named = {"groups": self.buyers, "sectors": sectors, "destinations": destinations}
+        concerned = [(f"policy.{name}", event) for name, event in self.policy.items()]
+        concerned += [(f"authority.treatments.{name}", t) for name, t in self.authority.treatments.items()]
+        for where, item in concerned:
+            if hasattr(item, "date"):
+                self._inside_horizon(item.date, f"{where}.date")
+            for material in getattr(item, "materials", None) or []:
                 _known(material, self.materials, f"{where}.materials")
-            if isinstance(event, BanEvent):
-                _known(event.destination, destinations, f"{where}.destination")
-            buyers = getattr(event, "buyers", None)
+            if isinstance(item, BanEvent):
+                _known(item.destination, destinations, f"{where}.destination")
+            buyers = getattr(item, "buyers", None)
             if buyers is not None:
-                for field, defined in (("groups", self.buyers), ("sectors", sectors), ("destinations", destinations)):
+                for field, defined in named.items():
                     for value in getattr(buyers, field) or []:
                         _known(value, defined, f"{where}.buyers.{field}")
         priced = [name for name, m in self.materials.items() if m.price_usd_per_kg is not None]

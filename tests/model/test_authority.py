@@ -12,7 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sim.model.authority import WorkingClock, working_days
-from sim.model.world import simulate
+from sim.model.regime import Regime
+from sim.model.world import World, simulate
 from sim.runs.streams import streams
 from sim.scenario.schema import Scenario
 from tests.conftest import SMALL, merged, small
@@ -158,3 +159,19 @@ def test_green_channel_waits_less_than_standard():
     wait = apps["t_started"] - apps["t_applied"]
     green, standard = wait[apps["priority"] == 0], wait[apps["priority"] == 1]
     assert np.nanmean(green) < np.nanmean(standard)
+
+
+def test_the_latest_treatment_concerning_an_application_sets_its_approval_and_review_scale():
+    scenario = small(authority={"treatments": {
+        "military": {"buyers": {"military": True}, "approval_probability": 0.1},
+        "dy_slow": {"materials": ["Dy"], "licences": ["per_shipment"], "review_scale": 3.0},
+        "green_fast": {"buyers": {"green_channel": True}, "review_scale": 0.5}}})
+    regime = Regime(scenario)
+    world = World(scenario, streams(1, 0))
+    auto, defence = (next(f for f in world.firms if f.group_name == name) for name in ("auto", "defence"))
+    assert regime.approval(auto, "Dy", "per_shipment", green=False) == 0.9  # the kind's own
+    assert regime.approval(defence, "Dy", "per_shipment", green=False) == 0.1
+    assert regime.review_scale(auto, "Dy", "per_shipment", green=False) == 3.0
+    assert regime.review_scale(auto, "Dy", "per_shipment", green=True) == 0.5  # listed later: prevails
+    assert regime.review_scale(auto, "Ga", "per_shipment", green=False) == 1.0
+    assert regime.review_scale(auto, "Dy", "six_month", green=False) == 1.0

@@ -89,6 +89,10 @@ def test_valid_scenario_loads_with_defaults(tmp_path):
          [":2: calendar:", "warmup_days must be shorter than horizon_days"]),
         ("policy:\n  2025-02-30: {}\n", ["s.yaml:2: policy:", "cannot read '2025-02-30'"]),
         (VALID.replace("  Dy: {}", "  Dy: {china_share: 0}"), [":6: materials.Dy.china_share:", "greater than 0"]),
+        (VALID.replace("  reviewers: 3", "  reviewers: 3\n  treatments: {t: {buyers: {sectors: [autos]}}}"),
+         ["authority.treatments.t.buyers.sectors", "'autos' is not defined", "did you mean 'automotive'?"]),
+        (VALID.replace("  reviewers: 3", "  reviewers: 3\n  treatments: {t: {materials: [Sn], review_scale: 2}}"),
+         ["authority.treatments.t.materials", "'Sn' is not defined"]),
         (VALID.replace("  reviewers: 3", "  reviewers: 3\n  calendar: ZZ"),
          [":17: authority.calendar:", "no holiday calendar for 'ZZ'", "ISO country code such as CN"]),
     ],
@@ -97,7 +101,8 @@ def test_valid_scenario_loads_with_defaults(tmp_path):
          "alias", "python-tag", "duplicate-key", "deep-nesting", "impossible-date", "impossible-month",
          "unreadable-tagged-number", "infinite-number", "period-beyond-the-calendar", "period-ending-in-9999",
          "adaptive-without-lead-time", "price-for-some-materials", "warm-up-longer-than-horizon",
-         "impossible-date-as-key", "nothing-from-china", "unknown-holiday-calendar"],
+         "impossible-date-as-key", "nothing-from-china", "unknown-sector-in-a-treatment",
+         "unknown-material-in-a-treatment", "unknown-holiday-calendar"],
 )
 def test_bad_scenario_names_file_line_key_and_rule(tmp_path, text, expected):
     found = "\n".join(problems(write(tmp_path, "s.yaml", text)))
