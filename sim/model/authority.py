@@ -12,6 +12,7 @@ import datetime as dt
 import functools
 import heapq
 import math
+from collections.abc import Collection
 
 import holidays
 import numpy as np
@@ -19,6 +20,8 @@ import simpy
 
 from sim.model.buyers import Firm
 from sim.model.regime import Regime
+from sim.model.sampling import sampler
+from sim.scenario.distributions import Distribution
 from sim.scenario.schema import LICENCE_KINDS, Scenario
 
 GREEN, STANDARD = 0, 1
@@ -27,7 +30,8 @@ CLOCK_MARGIN_DAYS = 3 * 365
 
 
 class Application:
-    """One licence application and what became of it."""
+    """One licence application and what became of it (without a firm: one of a backlog from outside the panel,
+    which only takes a reviewer's time)."""
 
     __slots__ = (
         "firm",
@@ -41,12 +45,13 @@ class Application:
         "approved",
         "reason",
         "withdrawn",
+        "desk",
+        "review_days",
         "decided",
     )
 
-    def __init__(
-        self, env: simpy.Environment, firm: Firm, material: str, kind: str, priority: int, renewal: bool
-    ) -> None:
+    def __init__(self, env: simpy.Environment, firm: Firm | None, material: str, kind: str, priority: int,
+                 renewal: bool, desk: Desk, review_days: float = math.nan) -> None:
         self.firm = firm
         self.material = material
         self.kind = kind
@@ -58,27 +63,56 @@ class Application:
         self.approved = False
         self.reason = ""
         self.withdrawn = False
+        self.desk = desk
+        self.review_days = review_days
         self.decided = env.event()
 
 
-class Authority:
-    """Review queue, reviewers and decisions."""
+class Desk:
+    """Reviewers who share one queue, first come first served within each channel (the green one first)."""
 
-    def __init__(self, env: simpy.Environment, scenario: Scenario, regime: Regime, warmup_days: float) -> None:
+    __slots__ = ("reviewers", "busy", "queue", "withdrawn_waiting", "materials", "kinds")
+
+    def __init__(self, reviewers: int, materials: Collection[str] | None = None,
+                 kinds: Collection[str] = LICENCE_KINDS) -> None:
+        self.reviewers = reviewers
+        self.busy = 0
+        self.queue: list[tuple[int, int, Application]] = []
+        self.withdrawn_waiting = 0
+        """Withdrawn applications still in the heap: they leave it when they come up."""
+        self.materials = materials
+        self.kinds = kinds
+
+    @property
+    def waiting(self) -> int:
+        return len(self.queue) - self.withdrawn_waiting
+
+    def takes(self, material: str, kind: str) -> bool:
+        """Whether the desk reviews applications for this material and kind."""
+        return kind in self.kinds and (self.materials is None or material in self.materials)
+
+
+class Authority:
+    """Review desks (the main one and any set aside for materials or licence kinds), and decisions."""
+
+    def __init__(self, env: simpy.Environment, scenario: Scenario, regime: Regime, warmup_days: float,
+                 backlog_rng: np.random.Generator | None = None) -> None:
         self.env = env
         self.regime = regime
-        self.reviewers = scenario.authority.reviewers
-        self.busy = 0
+        spec = scenario.authority
+        self.desks: dict[str | None, Desk] = {
+            name: Desk(pool.reviewers, pool.materials, pool.licences) for name, pool in spec.pools.items()}
+        self.desks[None] = Desk(spec.reviewers)  # the main desk, last: it takes what no other does
         self.applications: list[Application] = []
-        self._queue: list[tuple[int, int, Application]] = []
-        self._withdrawn_waiting = 0
         self._seq = 0
         self._working_days = {k: scenario.licence_types[k].review_in_working_days for k in LICENCE_KINDS}
         calendar = scenario.calendar
         self._clock = WorkingClock(
-            working_days(calendar.start, calendar.horizon_days + CLOCK_MARGIN_DAYS, scenario.authority.calendar),
+            working_days(calendar.start, calendar.horizon_days + CLOCK_MARGIN_DAYS, spec.calendar),
             calendar.start.weekday())
-        self._tension = scenario.authority.tension
+        self._tension = spec.tension
+        self._backlog_review = scenario.licence_types.per_shipment.review_days
+        self._backlog_rng = backlog_rng
         self._warmup = warmup_days
         self._area_since = warmup_days
         self.queue_area = 0.0
@@ -86,17 +120,19 @@ class Authority:
     def submit(self, firm: Firm, material: str, kind: str, renewal: bool = False) -> Application:
         """File an application; its ``decided`` event fires with the decision."""
         priority = GREEN if firm.group.green_channel and self.regime.green_channel else STANDARD
-        app = Application(self.env, firm, material, kind, priority, renewal)
+        desk = next(d for d in self.desks.values() if d.takes(material, kind))  # the main desk takes the rest
+        app = Application(self.env, firm, material, kind, priority, renewal, desk)
         self.applications.append(app)
-        if self._veu_refuses(app):
-            return app
-        if self.busy < self.reviewers:
-            self._start(app)
-        else:
-            self._account_queue()
-            heapq.heappush(self._queue, (priority, self._seq, app))
-            self._seq += 1
+        if not self._veu_refuses(app):
+            self._queue_up(app)
         return app
+
+    def add_backlog(self, applications: int, pool: str | None, review_days: Distribution | None) -> None:
+        """Applications from outside the panel join a desk's queue: they take reviewers' time, nothing else."""
+        draws = sampler(review_days or self._backlog_review, self._backlog_rng)
+        desk = self.desks[pool]
+        for _ in range(applications):
+            self._queue_up(Application(self.env, None, "", "per_shipment", STANDARD, False, desk, draws()))
 
     def withdraw(self, app: Application) -> None:
         """The applicant no longer needs the licence: an application waiting leaves the queue, one in review
@@ -104,21 +140,21 @@ class Authority:
         if not math.isnan(app.t_decided):
             return
         app.withdrawn = True
+        self._account_queue()
         if math.isnan(app.t_started):
-            self._account_queue()
-            self._withdrawn_waiting += 1  # removed from the heap when it comes up
+            app.desk.withdrawn_waiting += 1
         else:
-            self.busy -= 1
+            app.desk.busy -= 1
         self._decide(app, approved=False, reason="withdrawn")
-        self._start_waiting()
+        self._start_waiting(app.desk)
 
-    def set_reviewers(self, reviewers: int) -> None:
-        """Change the number of reviewers; reviews under way finish either way."""
-        self.reviewers = reviewers
-        self._start_waiting()
+    def set_reviewers(self, reviewers: int, pool: str | None = None) -> None:
+        """Change the number of reviewers of a desk (the main one by default); reviews under way finish either way."""
+        self.desks[pool].reviewers = reviewers
+        self._start_waiting(self.desks[pool])
 
     def queue_length_mean(self, until: float) -> float:
-        """Time-average number of applications waiting (not in review) after the warm-up."""
+        """Time-average number of applications waiting (not in review) after the warm-up, every desk together."""
         self._account_queue()
         span = until - self._warmup
         return self.queue_area / span if span > 0 else math.nan
@@ -129,13 +165,26 @@ class Authority:
             return True
         return False
 
+    def _queue_up(self, app: Application) -> None:
+        desk = app.desk
+        if desk.busy < desk.reviewers:
+            self._start(app)
+        else:
+            self._account_queue()
+            heapq.heappush(desk.queue, (app.priority, self._seq, app))
+            self._seq += 1
+
     def _start(self, app: Application) -> None:
-        self.busy += 1
+        app.desk.busy += 1
         app.t_started = self.env.now
-        scale = self.regime.review_scale(app.firm, app.material, app.kind, app.priority == GREEN)
-        days = app.firm.stocks[app.material].dice.review[app.kind]() * scale
+        if app.firm is None:
+            days, in_working_days = app.review_days, self._working_days["per_shipment"]
+        else:
+            scale = self.regime.review_scale(app.firm, app.material, app.kind, app.priority == GREEN)
+            days = app.firm.stocks[app.material].dice.review[app.kind]() * scale
+            in_working_days = self._working_days[app.kind]
         days *= 1 + self._tension.review_sensitivity * self.regime.tension
-        if self._working_days[app.kind]:
+        if in_working_days:
             days = self._clock.calendar_days(self.env.now, days)
         self.env.timeout(days, app).callbacks.append(self._finish)
 
@@ -143,21 +192,21 @@ class Authority:
         app: Application = event.value
         if app.withdrawn:  # its reviewer was freed when it was withdrawn
             return
-        self.busy -= 1
-        if not self._veu_refuses(app):
+        app.desk.busy -= 1
+        if app.firm is not None and not self._veu_refuses(app):
             tension_factor = max(0.0, 1 - self._tension.approval_sensitivity * self.regime.tension)
             dice = app.firm.stocks[app.material].dice
             chance = self.regime.approval(app.firm, app.material, app.kind, app.priority == GREEN)
             approved = dice.approval[app.kind]() < chance * tension_factor
             self._decide(app, approved, "" if approved else "discretionary")
-        self._start_waiting()
+        self._start_waiting(app.desk)
 
-    def _start_waiting(self) -> None:
-        while self._queue and self.busy < self.reviewers:
+    def _start_waiting(self, desk: Desk) -> None:
+        while desk.queue and desk.busy < desk.reviewers:
             self._account_queue()
-            app = heapq.heappop(self._queue)[2]
+            app = heapq.heappop(desk.queue)[2]
             if app.withdrawn:
-                self._withdrawn_waiting -= 1
+                desk.withdrawn_waiting -= 1
             else:
                 self._start(app)
 
@@ -170,7 +219,7 @@ class Authority:
     def _account_queue(self) -> None:
         now = self.env.now
         if now > self._area_since:
-            self.queue_area += (len(self._queue) - self._withdrawn_waiting) * (now - self._area_since)
+            self.queue_area += sum(desk.waiting for desk in self.desks.values()) * (now - self._area_since)
             self._area_since = now
 
 

@@ -13,8 +13,10 @@ import simpy
 
 from sim.model.buyers import Firm
 from sim.model.regime import Regime
+from sim.scenario.distributions import Distribution
 from sim.scenario.schema import (
     AuthorityEvent,
+    BacklogEvent,
     BanEvent,
     ControlsEvent,
     InventoryEvent,
@@ -31,7 +33,7 @@ class Levers:
     """What dated events can change: the regime, the authority's capacity, licences in force, firms' targets."""
 
     regime: Regime
-    set_reviewers: Callable[[int], None]
+    set_reviewers: Callable[[int, str | None], None]
     revoke: Callable[[Collection[str], float, Callable[[Firm], bool]], int]
     firms: Sequence[Firm]
     lift_controls: Callable[[Collection[str]], None]
@@ -40,6 +42,8 @@ class Levers:
     """Fail the needs to this destination waiting for a licence of these materials: the ban is public."""
     lift_ban: Callable[[str, Collection[str]], None]
     """Release the needs that waited for a ban on these materials to this destination to end."""
+    add_backlog: Callable[[int, str | None, Distribution | None], None]
+    """Applications from outside the panel join a pool's queue."""
 
 
 Change = Callable[[], None]
@@ -98,11 +102,15 @@ def _authority(event: AuthorityEvent, levers: Levers) -> None:
     if event.green_channel is not None:
         regime.green_channel = event.green_channel
     if event.reviewers is not None:
-        levers.set_reviewers(event.reviewers)
+        levers.set_reviewers(event.reviewers, event.pool)
 
 
 def _revoke(event: RevokeEvent, levers: Levers) -> None:
     levers.revoke(set(event.licences), event.share, lambda firm: event.buyers.matches(firm.group_name, firm.group))
+
+
+def _backlog(event: BacklogEvent, levers: Levers) -> None:
+    levers.add_backlog(event.applications, event.pool, event.review_days)
 
 
 def _tension(event: TensionEvent, levers: Levers) -> None:
@@ -124,5 +132,6 @@ HANDLERS: dict[type, Callable] = {
     RevokeEvent: _revoke,
     TensionEvent: _tension,
     InventoryEvent: _inventory,
+    BacklogEvent: _backlog,
 }
 """The handler of each kind of policy event (``sim.scenario.schema.POLICY_EVENTS``)."""

@@ -31,7 +31,7 @@ from sim.model.supply import AlternativeSupply, Exports
 from sim.scenario.schema import FixedInterval, Inventory, Scenario
 
 SOURCES = ("demand", "review", "approval", "vetting", "production", "transit", "veu", "revocation", "alternative",
-           "vetting_pass")
+           "vetting_pass", "backlog")
 """The stochastic sources; each draws from its own random stream (see ``sim.runs.streams``). A source's
 position seeds its streams: new sources go at the end, so that the others keep their numbers."""
 
@@ -56,7 +56,7 @@ class World:
         self.env = CountingEnvironment()
         calendar = scenario.calendar
         self.regime = Regime(scenario)
-        self.authority = Authority(self.env, scenario, self.regime, calendar.warmup_days)
+        self.authority = Authority(self.env, scenario, self.regime, calendar.warmup_days, streams.shared("backlog"))
         self.licensing = Licensing(self.env, scenario, self.regime, self.authority, streams.shared("revocation"))
         alternative_rng = streams.shared("alternative")
         alternatives = {
@@ -125,7 +125,8 @@ class World:
     def run(self) -> Records:
         """Simulate the whole horizon and collect the records."""
         levers = Levers(self.regime, self.authority.set_reviewers, self.licensing.revoke, self.firms,
-                        self.exports.lift_controls, self.exports.impose_ban, self.exports.lift_ban)
+                        self.exports.lift_controls, self.exports.impose_ban, self.exports.lift_ban,
+                        self.authority.add_backlog)
         self.env.process(timeline(self.env, schedule(self.scenario, levers)))
         for stock in self.stocks:
             policy = self._policy(stock)

@@ -302,6 +302,16 @@ class Treatment(_Strict):
     )
 
 
+class Pool(_Strict):
+    """Reviewers set aside for some materials or licence kinds, with a queue of their own."""
+
+    reviewers: int = Field(ge=1, le=100_000, description="Applications this pool reviews in parallel.")
+    materials: list[Name] | None = Field(default=None, description="Materials it reviews; every one if absent.")
+    licences: list[LicenceKind] = Field(
+        default_factory=lambda: list(LICENCE_KINDS), description="Licence kinds it reviews."
+    )
+
+
 class Authority(_Strict):
     """The licensing authority's review capacity and queue."""
 
@@ -315,6 +325,11 @@ class Authority(_Strict):
         default=False, description="Whether the priority channel is open at the start (non-preemptive priority)."
     )
     tension: Tension = Field(default_factory=Tension, description="Political tension and its effects.")
+    pools: dict[Name, Pool] = Field(
+        default_factory=dict,
+        description="Reviewers set aside for some materials or licence kinds, by name; an application goes to the "
+        "first pool that reviews its material and kind, else to the main reviewers.",
+    )
     treatments: dict[Name, Treatment] = Field(
         default_factory=dict,
         description="How the authority treats some applicants, materials or licence kinds, by name (e.g. a lower "
@@ -382,6 +397,7 @@ class AuthorityEvent(Treatment):
     date: dt.date = Field(description="Day the event takes effect.")
     event: Literal["authority"]
     reviewers: int | None = Field(default=None, ge=1, le=100_000, description="New number of reviewers.")
+    pool: Name | None = Field(default=None, description="The pool whose reviewers change; the main ones if absent.")
     green_channel: bool | None = Field(default=None, description="Open or close the priority channel.")
 
 
@@ -392,6 +408,18 @@ class RevokeEvent(_Event):
     licences: list[LicenceKind] = Field(default=list(LICENCE_KINDS), description="Licence kinds concerned.")
     share: Probability = Field(description="Share of matching licences revoked (rounded to the nearest licence).")
     buyers: BuyerFilter = Field(default_factory=BuyerFilter, description="Holders concerned.")
+
+
+class BacklogEvent(_Event):
+    """Applications from outside the panel join the queue on a date (a surge, or the backlog at the start): they
+    take reviewers' time, nothing else."""
+
+    event: Literal["backlog"]
+    applications: int = Field(ge=1, le=1_000_000, description="Applications that join the queue.")
+    pool: Name | None = Field(default=None, description="The pool whose queue they join; the main one if absent.")
+    review_days: Distribution | None = Field(
+        default=None, description="Review time of each, in the per-shipment kind's units; its review time if absent."
+    )
 
 
 class TensionEvent(_Event):
@@ -413,7 +441,8 @@ class InventoryEvent(_Event):
     _levels = model_validator(mode="after")(_levels_ordered)
 
 
-POLICY_EVENTS = (ControlsEvent, BanEvent, LicenceTypeEvent, AuthorityEvent, RevokeEvent, TensionEvent, InventoryEvent)
+POLICY_EVENTS = (ControlsEvent, BanEvent, LicenceTypeEvent, AuthorityEvent, RevokeEvent, TensionEvent, InventoryEvent,
+                 BacklogEvent)
 """Every kind of dated policy event; each is told apart by its ``event`` tag."""
 PolicyEvent = Annotated[Union[POLICY_EVENTS], Field(discriminator="event")]  # noqa: UP007 (a union of a tuple)
 
@@ -476,6 +505,9 @@ class Scenario(_Strict):
             for material in self.licence_types[kind].excluded_materials:
                 _known(material, self.materials, f"licence_types.{kind}.excluded_materials")
         named = {"groups": self.buyers, "sectors": sectors, "destinations": destinations}
+        for name, pool in self.authority.pools.items():
+            for material in pool.materials or []:
+                _known(material, self.materials, f"authority.pools.{name}.materials")
         concerned = [(f"policy.{name}", event) for name, event in self.policy.items()]
         concerned += [(f"authority.treatments.{name}", t) for name, t in self.authority.treatments.items()]
         for where, item in concerned:
@@ -485,6 +517,8 @@ class Scenario(_Strict):
                 _known(material, self.materials, f"{where}.materials")
             if isinstance(item, BanEvent):
                 _known(item.destination, destinations, f"{where}.destination")
+            if getattr(item, "pool", None) is not None:
+                _known(item.pool, self.authority.pools, f"{where}.pool")
             buyers = getattr(item, "buyers", None)
             if buyers is not None:
                 for field, defined in named.items():

@@ -175,3 +175,29 @@ def test_the_latest_treatment_concerning_an_application_sets_its_approval_and_re
     assert regime.review_scale(auto, "Dy", "per_shipment", green=True) == 0.5  # listed later: prevails
     assert regime.review_scale(auto, "Ga", "per_shipment", green=False) == 1.0
     assert regime.review_scale(auto, "Dy", "six_month", green=False) == 1.0
+
+
+POOLED = {"licence_types": {"per_shipment": {"review_days": 10, "approval_probability": 1.0}},
+          "buyers": {"auto": {"count": 20, "licences": ["per_shipment"]}, "defence": None}}
+
+
+def test_an_application_goes_to_the_pool_that_reviews_its_material():
+    scenario = small(**POOLED, authority={"reviewers": 1000, "pools": {"dy": {"reviewers": 1, "materials": ["Dy"]}}})
+    a = simulate(scenario, streams(1, 0)).applications
+    waits = a["t_started"] - a["t_applied"]
+    dy = a["material"] == 0
+    assert (waits[dy] > 0).any() and (waits[~dy] == 0).all()  # one Dy reviewer: a queue; Ga: none
+    started = np.sort(a["t_started"][dy & ~np.isnan(a["t_started"])])
+    assert (np.diff(started) >= 10 - 1e-9).all()  # one review at a time
+
+
+def test_a_backlog_takes_the_reviewers_time_then_the_panel_is_served():
+    scenario = small(**POOLED, authority={"reviewers": 2},
+                     policy={"surge": {"date": "2025-03-03", "event": "backlog", "applications": 20,
+                                       "review_days": 5}})
+    a = simulate(scenario, streams(1, 0)).applications
+    surge = scenario.calendar.day(scenario.policy["surge"].date)
+    after = (a["t_applied"] >= surge) & ~np.isnan(a["t_started"])
+    assert after.any() and len(a["t_applied"]) < 200  # backlog applications are not the panel's
+    # 20 applications of 5 days on 2 reviewers: nothing filed after the surge starts before it has been served
+    assert (a["t_started"][after] >= surge + 20 * 5 / 2).all()

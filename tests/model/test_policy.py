@@ -10,6 +10,14 @@ from sim.scenario.schema import POLICY_EVENTS
 from tests.conftest import small
 
 
+def recorded(regime: Regime, pulls: list[tuple]) -> Levers:
+    """Levers that note each pull, with its arguments, in ``pulls`` (the regime itself is the real one)."""
+    def note(name: str):
+        return lambda *args: pulls.append((name, *args)) or 0
+    return Levers(regime, note("set_reviewers"), note("revoke"), [], note("lift_controls"), note("impose_ban"),
+                  note("lift_ban"), note("add_backlog"))
+
+
 def test_every_kind_of_policy_event_has_a_handler():
     assert set(HANDLERS) == set(POLICY_EVENTS)
 
@@ -24,9 +32,8 @@ def test_changes_happen_on_their_dates_in_date_order_and_the_veu_rule_last_on_it
     )
     regime = Regime(scenario)
     regime.controlled.clear()
-    lifted: list[tuple[str, ...]] = []
-    levers = Levers(regime, print, lambda kinds, share, holder: 0, [], lambda m: lifted.append(tuple(m)), print,
-                    print)
+    pulls: list[tuple] = []
+    levers = recorded(regime, pulls)
     env = simpy.Environment()
     seen = []  # the regime after each change, in the order they are made
 
@@ -41,13 +48,17 @@ def test_changes_happen_on_their_dates_in_date_order_and_the_veu_rule_last_on_it
     impose, lift = (scenario.calendar.day(scenario.policy[n].date) for n in ("impose", "lift"))
     assert seen == [(impose, ["Dy"], [], False),  # file order: lift and ban on one day, then the VEU rule
                     (lift, [], [], False), (lift, [], [("US", "Ga")], False), (lift, [], [("US", "Ga")], True)]
-    assert lifted == [("Dy",)]  # lifting controls releases what waited for a licence of the material
+    # the ban is public (needs waiting for a licence fail), lifting controls releases what waited for a licence
+    assert pulls == [("lift_controls", ["Dy"]), ("impose_ban", "US", ["Ga"])]
 
 
-def test_an_authority_event_changes_the_reviewers_through_its_lever():
-    scenario = small(policy={"more": {"date": "2025-02-03", "event": "authority", "reviewers": 40}})
-    reviewers: list[int] = []
-    levers = Levers(Regime(scenario), reviewers.append, lambda kinds, share, holder: 0, [], print, print, print)
-    [(day, change)] = schedule(scenario, levers)
-    change()
-    assert (day, reviewers) == (scenario.calendar.day(scenario.policy["more"].date), [40])
+def test_authority_and_backlog_events_pull_their_levers():
+    scenario = small(authority={"pools": {"dy": {"reviewers": 2, "materials": ["Dy"]}}}, policy={
+        "more": {"date": "2025-02-03", "event": "authority", "reviewers": 40, "pool": "dy"},
+        "surge": {"date": "2025-02-04", "event": "backlog", "applications": 300}})
+    pulls: list[tuple] = []
+    changes = schedule(scenario, recorded(Regime(scenario), pulls))
+    for _, change in changes:
+        change()
+    assert [day for day, _ in changes] == [scenario.calendar.day(e.date) for e in scenario.policy.values()]
+    assert pulls == [("set_reviewers", 40, "dy"), ("add_backlog", 300, None, None)]
