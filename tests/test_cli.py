@@ -79,7 +79,7 @@ def test_set_overrides_reach_the_run(tmp_path, small_file):
 
 def test_validate_and_schema():
     done = sim("validate", str(BASELINE))
-    assert done.returncode == 0 and "122 firms" in done.stdout
+    assert done.returncode == 0 and "127 firms" in done.stdout
     schema = json.loads(sim("schema").stdout)
     assert {"calendar", "materials", "buyers", "policy"} <= set(schema["properties"])
     assert "single source of truth" not in schema["description"]  # the class docstring, not the module's

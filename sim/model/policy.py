@@ -18,6 +18,7 @@ from sim.scenario.schema import (
     AuthorityEvent,
     BacklogEvent,
     BanEvent,
+    CancelEvent,
     ControlsEvent,
     InventoryEvent,
     LicenceTypeEvent,
@@ -50,8 +51,9 @@ Change = Callable[[], None]
 
 
 def schedule(scenario: Scenario, levers: Levers) -> list[tuple[float, Change]]:
-    """Every dated change of a scenario (its policy events and the VEU rule), in date order."""
-    dated = [(scenario.calendar.day(event.date), _bind(event, levers)) for event in scenario.policy.values()]
+    """Every dated change of a scenario (its policy events and the VEU rule), in date order; an event called off
+    by a cancel event before its date does nothing when its date comes."""
+    dated = [(scenario.calendar.day(event.date), _bind(name, event, levers)) for name, event in scenario.policy.items()]
     if scenario.veu.date is not None:
         dated.append((scenario.calendar.day(scenario.veu.date), lambda: setattr(levers.regime, "veu_active", True)))
     return sorted(dated, key=lambda item: item[0])
@@ -65,9 +67,9 @@ def timeline(env: simpy.Environment, changes: Sequence[tuple[float, Change]]) ->
         change()
 
 
-def _bind(event: PolicyEvent, levers: Levers) -> Change:
+def _bind(name: str, event: PolicyEvent, levers: Levers) -> Change:
     handler = HANDLERS[type(event)]
-    return lambda: handler(event, levers)
+    return lambda: None if name in levers.regime.called_off else handler(event, levers)
 
 
 def _controls(event: ControlsEvent, levers: Levers) -> None:
@@ -113,6 +115,10 @@ def _backlog(event: BacklogEvent, levers: Levers) -> None:
     levers.add_backlog(event.applications, event.pool, event.review_days)
 
 
+def _cancel(event: CancelEvent, levers: Levers) -> None:
+    levers.regime.called_off.update(event.events)
+
+
 def _tension(event: TensionEvent, levers: Levers) -> None:
     levers.regime.tension = event.level
 
@@ -133,5 +139,6 @@ HANDLERS: dict[type, Callable] = {
     TensionEvent: _tension,
     InventoryEvent: _inventory,
     BacklogEvent: _backlog,
+    CancelEvent: _cancel,
 }
 """The handler of each kind of policy event (``sim.scenario.schema.POLICY_EVENTS``)."""

@@ -19,6 +19,8 @@ class Regime:
             for kind in LICENCE_KINDS
         ] + list(scenario.authority.treatments.values())
         """Every treatment in force, oldest first: each kind's own, the scenario's, then dated events'."""
+        self.called_off: set[str] = set()
+        """Names of policy events called off before their date."""
         self.tension = scenario.authority.tension.initial
         self.green_channel = scenario.authority.green_channel
         self.veu_active = False

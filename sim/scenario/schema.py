@@ -422,6 +422,14 @@ class BacklogEvent(_Event):
     )
 
 
+class CancelEvent(_Event):
+    """Announced events called off before they take effect (e.g. controls announced for a later date, then
+    suspended)."""
+
+    event: Literal["cancel"]
+    events: list[Name] = Field(min_length=1, description="Names of the policy events called off; later-dated ones.")
+
+
 class TensionEvent(_Event):
     """A political shock or thaw: the tension level from this date."""
 
@@ -442,7 +450,7 @@ class InventoryEvent(_Event):
 
 
 POLICY_EVENTS = (ControlsEvent, BanEvent, LicenceTypeEvent, AuthorityEvent, RevokeEvent, TensionEvent, InventoryEvent,
-                 BacklogEvent)
+                 BacklogEvent, CancelEvent)
 """Every kind of dated policy event; each is told apart by its ``event`` tag."""
 PolicyEvent = Annotated[Union[POLICY_EVENTS], Field(discriminator="event")]  # noqa: UP007 (a union of a tuple)
 
@@ -519,6 +527,12 @@ class Scenario(_Strict):
                 _known(item.destination, destinations, f"{where}.destination")
             if getattr(item, "pool", None) is not None:
                 _known(item.pool, self.authority.pools, f"{where}.pool")
+            if isinstance(item, CancelEvent):
+                for target in item.events:
+                    _known(target, self.policy, f"{where}.events")
+                    if self.policy[target].date <= item.date:
+                        raise ValueError(f"{where}.events: {target!r} takes effect on {self.policy[target].date}, "
+                                         f"not after {item.date}: only events still to come can be called off")
             buyers = getattr(item, "buyers", None)
             if buyers is not None:
                 for field, defined in named.items():

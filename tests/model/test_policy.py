@@ -62,3 +62,13 @@ def test_authority_and_backlog_events_pull_their_levers():
         change()
     assert [day for day, _ in changes] == [scenario.calendar.day(e.date) for e in scenario.policy.values()]
     assert pulls == [("set_reviewers", 40, "dy"), ("add_backlog", 300, None, None)]
+
+
+def test_an_announced_event_called_off_before_its_date_does_nothing():
+    scenario = small(materials={"Dy": {"controlled": False}}, policy={
+        "announced": {"date": "2025-03-03", "event": "controls", "materials": ["Dy"], "active": True},
+        "suspended": {"date": "2025-02-03", "event": "cancel", "events": ["announced"]}})
+    regime = Regime(scenario)
+    for _, change in schedule(scenario, recorded(regime, [])):
+        change()
+    assert regime.called_off == {"announced"} and "Dy" not in regime.controlled

@@ -95,6 +95,11 @@ def test_valid_scenario_loads_with_defaults(tmp_path):
          ["authority.treatments.t.materials", "'Sn' is not defined"]),
         (VALID + "policy:\n  surge: {date: 2025-02-03, event: backlog, applications: 10, pool: fast}\n",
          ["policy.surge.pool", "'fast' is not defined"]),
+        (VALID + "policy:\n  suspend: {date: 2025-02-03, event: cancel, events: [annonced]}\n",
+         ["policy.suspend.events", "'annonced' is not defined"]),
+        (VALID + "policy:\n  c: {date: 2025-02-03, event: controls, materials: [Dy], active: true}\n"
+                 "  suspend: {date: 2025-03-03, event: cancel, events: [c]}\n",
+         ["policy.suspend.events", "only events still to come can be called off"]),
         (VALID.replace("  reviewers: 3", "  reviewers: 3\n  calendar: ZZ"),
          [":17: authority.calendar:", "no holiday calendar for 'ZZ'", "ISO country code such as CN"]),
     ],
@@ -104,7 +109,8 @@ def test_valid_scenario_loads_with_defaults(tmp_path):
          "unreadable-tagged-number", "infinite-number", "period-beyond-the-calendar", "period-ending-in-9999",
          "adaptive-without-lead-time", "price-for-some-materials", "warm-up-longer-than-horizon",
          "impossible-date-as-key", "nothing-from-china", "unknown-sector-in-a-treatment",
-         "unknown-material-in-a-treatment", "unknown-pool", "unknown-holiday-calendar"],
+         "unknown-material-in-a-treatment", "unknown-pool", "cancel-of-an-unknown-event", "cancel-of-a-past-event",
+         "unknown-holiday-calendar"],
 )
 def test_bad_scenario_names_file_line_key_and_rule(tmp_path, text, expected):
     found = "\n".join(problems(write(tmp_path, "s.yaml", text)))
