@@ -237,7 +237,7 @@ INPUTS = {
     "alt_magnet_capacity_mp": "input: alternative magnet capacity, scaled to the panel",
     "alt_magnet_capacity_neo": "input: alternative magnet capacity (from 2026)",
     "western_magnet_use": "input: scales alternative capacity to the panel's demand",
-    "new_capacity_lead_time": "input: why alternative capacity stays as it is over the horizon",
+    "new_capacity_lead_time": "input: why only plants already built ramp up within the horizon",
 }
 UNITS = {"magnet_exports_total": "t", "magnet_exports_us": "t", "approval_share_clepa": "%",
          "approval_share_eu": "%", "review_time_statutory": "working days", "review_time_reported_range": "days"}

@@ -395,6 +395,67 @@ def _treatment_judge(scenario: Scenario, sample: pd.DataFrame) -> list[dict[str,
             exact("buyer groups with decided applications", 3.0, sample["groups_seen"].min())]
 
 
+def _record_measure(scenario: Scenario, records: Records) -> dict[str, float]:
+    """General applications against the track record each firm had when it filed: approved per-shipment
+    licences of the same material within the window."""
+    a = records.applications
+    general, per_shipment = a["licence"] == KIND_CODE["general"], a["licence"] == KIND_CODE["per_shipment"]
+    spec, materials = scenario.licence_types.general, np.array(records.materials)
+    unqualified = 0
+    for firm, material, applied in zip(a["firm"][general], a["material"][general], a["t_applied"][general],
+                                       strict=True):
+        approvals = a["t_decided"][per_shipment & a["approved"] & (a["firm"] == firm) & (a["material"] == material)]
+        unqualified += int(((approvals >= applied - spec.track_record_days) & (approvals <= applied)).sum()
+                           < spec.track_record)
+    dy, ga = materials[a["material"]] == "Dy", materials[a["material"]] == "Ga"
+    return {"unqualified": float(unqualified), "first_general_dy": float(a["t_applied"][general & dy].min()),
+            "general_ga": float((general & ga).sum()), "approvals_ga": float((per_shipment & ga & a["approved"]).sum())}
+
+
+def _record_judge(scenario: Scenario, sample: pd.DataFrame) -> list[dict[str, object]]:
+    spec, review = scenario.licence_types.general, scenario.licence_types.per_shipment.review_days.expected_value()
+    interval = scenario.buyers["firm"].demand["Dy"].inventory.interval_days.expected_value()
+    third_approval = spec.track_record * interval + review  # orders from day `interval`, one review each
+    return [exact("general applications filed without the track record in the window", 0.0,
+                  sample["unqualified"].sum()),
+            exact("day of Dy's first general application: the order after its third approval",
+                  math.floor(third_approval / interval + 1) * interval, sample["first_general_dy"].max()),
+            exact("general applications for Ga (never three approvals within the window)", 0.0,
+                  sample["general_ga"].sum()),
+            exact("Ga approvals that a record without a window would count (at least the track record)", 1.0,
+                  float(sample["approvals_ga"].min() >= spec.track_record))]
+
+
+def _renewal_measure(scenario: Scenario, records: Records) -> dict[str, float]:
+    """Each order against the six-month licences in force when its attempt began (a renewal starts when the
+    licence it renews ends, or when it is granted, if later)."""
+    a, o = records.applications, records.orders
+    validity = scenario.licence_types.six_month.validity_days
+    review = scenario.licence_types.per_shipment.review_days.expected_value()
+    granted = np.sort(a["t_decided"][(a["licence"] == KIND_CODE["six_month"]) & a["approved"]])
+    spans, end = [], -math.inf
+    for decided in granted:
+        start = max(decided, end)
+        spans.append((start, start + validity))
+        end = start + validity
+    covered = np.array([any(s <= t < e for s, e in spans) for t in o["t_attempt"]])
+    wait = o["t_licensed"] - o["t_attempt"]
+    gaps = ~covered & (o["t_attempt"] >= spans[0][1]) if spans else np.zeros(len(wait), bool)
+    return {"covered_not_used": float((covered & ((o["licence"] != KIND_CODE["six_month"]) | (wait != 0))).sum()),
+            "gap_not_per_shipment": float((~covered & ((o["licence"] != KIND_CODE["per_shipment"])
+                                                       | (wait != review))).sum()),
+            "gap_orders": float(gaps.sum())}
+
+
+def _renewal_judge(scenario: Scenario, sample: pd.DataFrame) -> list[dict[str, object]]:
+    return [exact("orders placed under a six-month licence in force that did not use it at once", 0.0,
+                  sample["covered_not_used"].sum()),
+            exact("orders placed with no licence in force not shipped under a per-shipment licence after one review",
+                  0.0, sample["gap_not_per_shipment"].sum()),
+            exact("orders placed between an expiry and its renewal (some, so that the fall-back is tested)", 1.0,
+                  float(sample["gap_orders"].sum() > 0))]
+
+
 Measure = Callable[[Scenario, Records], dict[str, float]]
 Judge = Callable[[Scenario, pd.DataFrame], list[dict[str, object]]]
 FAMILIES: dict[str, tuple[Measure, Judge]] = {
@@ -407,4 +468,6 @@ FAMILIES: dict[str, tuple[Measure, Judge]] = {
     "thaw": (_thaw_measure, _thaw_judge),
     "holiday": (_holiday_measure, _holiday_judge),
     "treatment": (_treatment_measure, _treatment_judge),
+    "record": (_record_measure, _record_judge),
+    "renewal": (_renewal_measure, _renewal_judge),
 }

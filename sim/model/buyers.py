@@ -249,6 +249,13 @@ class Stock:
         self.hold_until = self.env.now
         self.review()
 
+    def resume(self, day: float) -> None:
+        """Alternative supply, which had no capacity, takes orders from ``day``: a firm that buys from it
+        only asks again then."""
+        if self.blocks and day < self.hold_until:
+            self.hold_until = day
+            self.review()
+
     def _again(self, need: Any) -> None:
         """A standing order's need tried again as it was."""
         self.on_order += need.quantity_kg

@@ -1,4 +1,5 @@
-"""The dated policy timeline: each event pulls one lever of the regime, the authority, the licences or the firms.
+"""The dated policy timeline: each event pulls one lever of the regime, the authority, the licences, the firms or
+alternative supply.
 
 A handler receives the event and the ``Levers`` it may pull, never the whole world; adding an event
 means its schema class and one handler here.
@@ -6,20 +7,23 @@ means its schema class and one handler here.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Generator, Sequence
+from collections.abc import Callable, Collection, Generator, Mapping, Sequence
 from dataclasses import dataclass
 
 import simpy
 
+from sim.model.alternative import AlternativeSupply
 from sim.model.buyers import Firm
 from sim.model.regime import Regime
 from sim.scenario.distributions import Distribution
 from sim.scenario.schema import (
+    AlternativeEvent,
     AuthorityEvent,
     BacklogEvent,
     BanEvent,
     CancelEvent,
     ControlsEvent,
+    ExtraterritorialEvent,
     InventoryEvent,
     LicenceTypeEvent,
     PolicyEvent,
@@ -31,7 +35,8 @@ from sim.scenario.schema import (
 
 @dataclass(frozen=True)
 class Levers:
-    """What dated events can change: the regime, the authority's capacity, licences in force, firms' targets."""
+    """What dated events can change: the regime, the authority's capacity, licences in force, firms' targets,
+    alternative supply."""
 
     regime: Regime
     set_reviewers: Callable[[int, str | None], None]
@@ -45,6 +50,8 @@ class Levers:
     """Release the needs that waited for a ban on these materials to this destination to end."""
     add_backlog: Callable[[int, str | None, Distribution | None], None]
     """Applications from outside the panel join a pool's queue."""
+    alternatives: Mapping[str, AlternativeSupply]
+    """Alternative supply of each material: its capacity, whether China's licence reaches it."""
 
 
 Change = Callable[[], None]
@@ -119,6 +126,16 @@ def _cancel(event: CancelEvent, levers: Levers) -> None:
     levers.regime.called_off.update(event.events)
 
 
+def _alternative(event: AlternativeEvent, levers: Levers) -> None:
+    for material in event.materials:
+        levers.alternatives[material].change_capacity(event.capacity_kg_per_month, event.ramp_days)
+
+
+def _extraterritorial(event: ExtraterritorialEvent, levers: Levers) -> None:
+    for material in event.materials:
+        levers.alternatives[material].extraterritorial = event.active
+
+
 def _tension(event: TensionEvent, levers: Levers) -> None:
     levers.regime.tension = event.level
 
@@ -140,5 +157,7 @@ HANDLERS: dict[type, Callable] = {
     InventoryEvent: _inventory,
     BacklogEvent: _backlog,
     CancelEvent: _cancel,
+    AlternativeEvent: _alternative,
+    ExtraterritorialEvent: _extraterritorial,
 }
 """The handler of each kind of policy event (``sim.scenario.schema.POLICY_EVENTS``)."""

@@ -3,7 +3,8 @@
 A need is one firm's order of one material, from its first request to delivery (or the horizon). An
 attempt at it is refused before production (ban, VEU, no licence, a licence refused, failed vetting)
 or cancelled at export (licence revoked or expired, VEU or a ban in force by then); either way the
-firm asks alternative supply for the quantity, and the need tries again: after the firm's retry
+firm asks alternative supply for the quantity (as it does, if it has a patience, when the licence
+takes longer than that), and the need tries again: after the firm's retry
 delay, or, if the refusal bars the firm from China (a ban on its destination, its listing under the
 VEU rule), when that bar ends, the firm buying from alternative supply only meanwhile. Lifting
 controls releases every need waiting for a licence of the material at once.
@@ -21,12 +22,11 @@ from collections.abc import Callable, Collection, Generator
 
 import simpy
 
+from sim.model.alternative import AlternativeSupply
 from sim.model.buyers import Stock
 from sim.model.licences import Licence, Licensing
 from sim.model.records import DELIVERED, IN_TRANSIT, PENDING, REASON_CODE, WITHDRAWN
 from sim.model.regime import Regime
-from sim.model.sampling import Sampler
-from sim.scenario.schema import AlternativeSupply as AlternativeSpec
 from sim.scenario.schema import LicenceTypes
 
 NO_LICENCE = "none"
@@ -127,8 +127,18 @@ class Exports:
         return self.alternatives[stock.material].request(stock, quantity_kg)
 
     def alternative_from(self, stock: Stock) -> float:
-        """The first day alternative supply of the stock's material can give anything (infinite if never)."""
-        return self.alternatives[stock.material].first_day
+        """The first day alternative supply of the stock's material can take an order (infinite while it has no
+        capacity)."""
+        return self.alternatives[stock.material].first_day(stock)
+
+    def refused_by_china(self, stock: Stock) -> bool:
+        """Whether China's rules refuse the firm this material whatever its licence: a ban on its destination, or
+        its listing under the VEU rule while the material is controlled (what reaches alternative supply under
+        an extraterritorial rule)."""
+        firm, material = stock.firm, stock.material
+        if self.regime.banned(firm.group.destination, material):
+            return True
+        return self.regime.veu_active and firm.flagged and material in self.regime.controlled
 
     # --- what dated events release (``sim.model.policy.Levers``) --------------------------------
 
@@ -178,6 +188,16 @@ class Exports:
         else:
             need.licensed = True
             self._awaiting.setdefault(material, {})[need] = self.env.process(self._licensed(need))
+            patience = firm.group.patience_days
+            if patience is not None:
+                attempt = need.attempts
+                self.env.timeout(patience).callbacks.append(lambda _event: self._impatient(need, attempt))
+
+    def _impatient(self, need: Need, attempt: int) -> None:
+        """The firm's patience is out while the attempt still waits for its licence: it orders the quantity from
+        alternative supply as well (the need goes on)."""
+        if need.attempts == attempt and need in self._awaiting.get(need.stock.material, {}):
+            self.alternative(need.stock, need.quantity_kg)
 
     def _licensed(self, need: Need) -> Generator[simpy.Event, object, None]:
         """SimPy process: obtain a licence for a need (``Licensing.obtain``), then ship it; lifting the
@@ -302,50 +322,3 @@ class Shipment:
         need.status = DELIVERED
         need.stock.receive(need.quantity_kg, need.t_delivered - need.t_ordered - need.barred_days)
 
-
-class AlternativeSupply:
-    """Non-China output of one material, shared by all buyers: a bucket filled at the capacity rate.
-
-    At most one month of output can wait in the bucket; a request takes what is there, and the
-    goods arrive after the lead time.
-    """
-
-    def __init__(
-        self, env: simpy.Environment, spec: AlternativeSpec, available_from_day: float, lead_time_days: Sampler
-    ) -> None:
-        self.env = env
-        self.rate_kg_per_day = spec.capacity_kg_per_month / 30
-        self.cap_kg = spec.capacity_kg_per_month
-        self.available_from = available_from_day
-        self.lead_time_days = lead_time_days
-        self.level_kg = 0.0
-        self.updated = available_from_day
-        self.requests: list[list[float]] = []
-        """One row per granted request: stock index, day requested, day delivered (NaN until then), kg."""
-
-    @property
-    def first_day(self) -> float:
-        """The first day anything can be granted (infinite if there is no capacity)."""
-        return self.available_from if self.rate_kg_per_day > 0 else math.inf
-
-    def request(self, stock: Stock, quantity_kg: float) -> float:
-        """Take up to ``quantity_kg`` for a firm; returns what was granted."""
-        now = self.env.now
-        if self.rate_kg_per_day == 0 or now < self.available_from:
-            return 0.0
-        self.level_kg = min(self.cap_kg, self.level_kg + (now - self.updated) * self.rate_kg_per_day)
-        self.updated = now
-        granted = min(quantity_kg, self.level_kg)
-        if granted <= 0:
-            return 0.0
-        self.level_kg -= granted
-        stock.expect(granted)
-        request = [stock.index, now, math.nan, granted]
-        self.requests.append(request)
-        self.env.timeout(self.lead_time_days(), (stock, request)).callbacks.append(self._deliver)
-        return granted
-
-    def _deliver(self, event: simpy.Event) -> None:
-        stock, request = event.value
-        request[2] = self.env.now
-        stock.receive(request[3])

@@ -11,6 +11,7 @@ from functools import partial
 import numpy as np
 import simpy
 
+from sim.model.alternative import AlternativeSupply
 from sim.model.authority import Authority
 from sim.model.buyers import Consumption, Firm, Stock, fixed_interval_orders, interval_totals
 from sim.model.licences import Licensing
@@ -27,7 +28,7 @@ from sim.model.records import (
 )
 from sim.model.regime import Regime
 from sim.model.sampling import Dice, RandomStreams, gamma_rates, sampler
-from sim.model.supply import AlternativeSupply, Exports
+from sim.model.supply import Exports
 from sim.scenario.schema import FixedInterval, Inventory, Scenario
 
 SOURCES = ("demand", "review", "approval", "vetting", "production", "transit", "veu", "revocation", "alternative",
@@ -58,18 +59,19 @@ class World:
         self.regime = Regime(scenario)
         self.authority = Authority(self.env, scenario, self.regime, calendar.warmup_days, streams.shared("backlog"))
         self.licensing = Licensing(self.env, scenario, self.regime, self.authority, streams.shared("revocation"))
-        alternative_rng = streams.shared("alternative")
-        alternatives = {
-            name: AlternativeSupply(
-                self.env,
-                m.alternative,
-                calendar.day(m.alternative.available_from) if m.alternative.available_from else 0.0,
-                sampler(m.alternative.lead_time_days, alternative_rng),
-            )
-            for name, m in scenario.materials.items()
-        }
-        self.exports = Exports(self.env, self.regime, self.licensing, scenario.licence_types, alternatives,
+        self.exports = Exports(self.env, self.regime, self.licensing, scenario.licence_types, {},
                                scenario.veu.listed_days)
+        alternative_rng = streams.shared("alternative")
+        for name, m in scenario.materials.items():
+            self.exports.alternatives[name] = AlternativeSupply(
+                self.env,
+                m.alternative.capacity_kg_per_month,
+                calendar.day(m.alternative.available_from) if m.alternative.available_from else 0.0,
+                m.alternative.queue_limit_days,
+                sampler(m.alternative.lead_time_days, alternative_rng),
+                sampler(m.alternative.licence_days, alternative_rng),
+                self.exports.refused_by_china,
+            )
         self.boundaries, self.interval_month, self.months = accounting_intervals(
             calendar.start, calendar.horizon_days, calendar.warmup_days
         )
@@ -126,7 +128,7 @@ class World:
         """Simulate the whole horizon and collect the records."""
         levers = Levers(self.regime, self.authority.set_reviewers, self.licensing.revoke, self.firms,
                         self.exports.lift_controls, self.exports.impose_ban, self.exports.lift_ban,
-                        self.authority.add_backlog)
+                        self.authority.add_backlog, self.exports.alternatives)
         self.env.process(timeline(self.env, schedule(self.scenario, levers)))
         for stock in self.stocks:
             policy = self._policy(stock)

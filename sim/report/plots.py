@@ -330,7 +330,8 @@ def verification_mmc(table: pd.DataFrame) -> Figure:
     ax.set_ylabel("mean wait for a reviewer (days)")
     ax.set_title("Review queue against M/M/c theory")
     ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize="small")
+    if not rows.empty:
+        ax.legend(fontsize="small")
     return fig
 
 

@@ -57,13 +57,24 @@ class Calendar(_Strict):
 
 
 class AlternativeSupply(_Strict):
-    """Supply from outside China that buyers turn to when a Chinese order is refused."""
+    """Supply from outside China that buyers turn to when a Chinese order is refused, or waits too long."""
 
     capacity_kg_per_month: float = Field(
         default=0, ge=0, description="Output available to all buyers together, per 30 days."
     )
     available_from: dt.date | None = Field(default=None, description="First day of output; from the start if absent.")
-    lead_time_days: Distribution = Field(default=90, description="Days from an alternative order to its delivery.")
+    lead_time_days: Distribution = Field(
+        default=90, description="Days from the end of an order's production to its delivery."
+    )
+    queue_limit_days: float = Field(
+        default=90, gt=0,
+        description="Orders are served first come, first served; one is refused when the output queued ahead of it "
+        "would take longer than this to make (the firm asks again later).",
+    )
+    licence_days: Distribution = Field(
+        default=45,
+        description="Days a Chinese licence adds to each order while an extraterritorial rule reaches this supply.",
+    )
 
 
 class Material(_Strict):
@@ -242,6 +253,11 @@ class BuyerGroup(_Strict):
     inventory: Inventory = Field(description="How the firm decides when and how much to order.")
     retry_days: float = Field(
         default=14, gt=0, description="Days a firm waits after a refused or cancelled order before ordering again."
+    )
+    patience_days: float | None = Field(
+        default=None, gt=0,
+        description="Days an order may wait for a Chinese licence before the firm orders its quantity from "
+        "alternative supply as well; never if absent.",
     )
 
     @model_validator(mode="after")
@@ -430,6 +446,25 @@ class CancelEvent(_Event):
     events: list[Name] = Field(min_length=1, description="Names of the policy events called off; later-dated ones.")
 
 
+class AlternativeEvent(_Event):
+    """Output of alternative supply changes from a date (a mine, a separation plant, a magnet line), at once or
+    ramping up."""
+
+    event: Literal["alternative"]
+    materials: list[Name] = Field(min_length=1, description="Materials concerned; each gets the capacity below.")
+    capacity_kg_per_month: float = Field(ge=0, description="New output of each material, per 30 days.")
+    ramp_days: float = Field(default=0, ge=0, le=3650, description="Days to reach it, in weekly steps; at once if 0.")
+
+
+class ExtraterritorialEvent(_Event):
+    """China's licence reaches alternative supply of materials (the October 2025 rule on goods with 0.1 % or
+    more Chinese content), or no longer: orders need a licence, and a ban or a VEU listing refuses them."""
+
+    event: Literal["extraterritorial"]
+    materials: list[Name] = Field(min_length=1, description="Materials concerned.")
+    active: bool = Field(description="true: alternative supply needs a Chinese licence from this date; false: not.")
+
+
 class TensionEvent(_Event):
     """A political shock or thaw: the tension level from this date."""
 
@@ -450,7 +485,7 @@ class InventoryEvent(_Event):
 
 
 POLICY_EVENTS = (ControlsEvent, BanEvent, LicenceTypeEvent, AuthorityEvent, RevokeEvent, TensionEvent, InventoryEvent,
-                 BacklogEvent, CancelEvent)
+                 BacklogEvent, CancelEvent, AlternativeEvent, ExtraterritorialEvent)
 """Every kind of dated policy event; each is told apart by its ``event`` tag."""
 PolicyEvent = Annotated[Union[POLICY_EVENTS], Field(discriminator="event")]  # noqa: UP007 (a union of a tuple)
 

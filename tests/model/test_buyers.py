@@ -180,6 +180,20 @@ def test_a_barred_firm_with_no_alternative_supply_waits_for_the_bar_to_end_witho
     assert shelf.retried and shelf.retried[0][:2] == (200.0, "need")
 
 
+def test_a_barred_firm_asks_again_when_alternative_supply_gets_capacity():
+    shelf = Shelf()
+    shelf.stock.review()
+    shelf.run(until=6)
+    shelf.stock.block(("veu", "Dy", 0), shelf.orders[0][1])
+    shelf.run(until=50)
+    shelf.alternative_kg = 100.0
+    shelf.stock.resume(60.0)  # capacity from day 60
+    shelf.run(until=59)
+    assert [t for t, _ in shelf.asked] == [6.0]
+    shelf.run(until=61)
+    assert [t for t, _ in shelf.asked] == [6.0, 60.0]
+
+
 def test_an_adaptive_stock_covers_the_lead_time_it_has_seen():
     shelf = Shelf(policy="adaptive", initial_days=10, lead_time_days=10, smoothing=0.5, safety_days=2, order_days=8)
     stock = shelf.stock

@@ -102,6 +102,11 @@ def test_valid_scenario_loads_with_defaults(tmp_path):
          ["policy.suspend.events", "only events still to come can be called off"]),
         (VALID.replace("  reviewers: 3", "  reviewers: 3\n  calendar: ZZ"),
          [":17: authority.calendar:", "no holiday calendar for 'ZZ'", "ISO country code such as CN"]),
+        (VALID + "policy:\n  rule: {date: 2025-02-03, event: extraterritorial, materials: [Nd], active: true}\n",
+         ["policy.rule.materials", "'Nd' is not defined", "Defined: Dy"]),
+        (VALID + "policy:\n  plant: {date: 2025-02-03, event: alternative, materials: [Dy],"
+                 " capacity_kg_per_month: -5}\n",
+         [":18: policy.plant.capacity_kg_per_month:", "greater than or equal to 0"]),
     ],
     ids=["wrong-type", "unknown-key", "negative-rate", "probability", "date-outside", "undefined-material",
          "undefined-group", "unknown-distribution", "missing-parameter", "yaml-syntax", "top-level-list", "empty",
@@ -110,7 +115,7 @@ def test_valid_scenario_loads_with_defaults(tmp_path):
          "adaptive-without-lead-time", "price-for-some-materials", "warm-up-longer-than-horizon",
          "impossible-date-as-key", "nothing-from-china", "unknown-sector-in-a-treatment",
          "unknown-material-in-a-treatment", "unknown-pool", "cancel-of-an-unknown-event", "cancel-of-a-past-event",
-         "unknown-holiday-calendar"],
+         "unknown-holiday-calendar", "extraterritorial-rule-on-an-unknown-material", "negative-alternative-capacity"],
 )
 def test_bad_scenario_names_file_line_key_and_rule(tmp_path, text, expected):
     found = "\n".join(problems(write(tmp_path, "s.yaml", text)))
