@@ -13,7 +13,7 @@ from sim.analysis.calibrate import calibrate_folder, problem
 from sim.analysis.compare import NotComparable, compare_folder
 from sim.analysis.designs import DESIGNS
 from sim.analysis.parameters import SweepError
-from sim.analysis.replay import ReplayError, read_observed, replay_folder
+from sim.analysis.replay import TOLERANCE, ReplayError, read_observed, replay_folder
 from sim.analysis.run import run_folder
 from sim.analysis.sweep import plan, sweep_folder
 from sim.analysis.verify import QUICK_REPLICATIONS, CaseError, cases, verify_folder
@@ -99,7 +99,7 @@ def _replay(args: argparse.Namespace) -> int:
     seed = scenario.monte_carlo.seed if args.seed is None else args.seed
     table = replay_folder(args.out, scenario, str(args.scenario), read_observed(args.target), args.replications,
                           seed, args.workers)
-    print(text.replay_summary(table, scenario.name, args.replications, seed, args.out))
+    print(text.replay_summary(table, scenario.name, args.replications, seed, args.out, TOLERANCE))
     return 0
 
 

@@ -14,6 +14,7 @@ from sim.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
+REPLAY_VARIANTS = sorted((ROOT / "scenarios" / "replay").glob("*.yaml"))
 
 SMALL: dict[str, Any] = {
     "name": "small",

@@ -196,8 +196,9 @@ def fit(evaluate: Callable[[dict[str, Any]], pd.DataFrame], params: Sequence[Par
     values = {p.path: p.from_unit(float(u)) for p, u in zip(params, result.x, strict=True)}
     rows = []
     for k, p in enumerate(params):
-        identified = bool(np.any(result.jac[:, k] != 0))
-        se = float(np.sqrt(covariance[k, k])) * _span(p) if identified else np.nan
+        moves = bool(np.any(result.jac[:, k] != 0))
+        se = float(np.sqrt(covariance[k, k])) * _span(p) if moves else np.nan
+        identified = moves and 2 * Z95 * se < _span(p)  # the figures pin it down within its range
         at = p.as_number(values[p.path])
         rows.append({"parameter": p.path, "low": p.low, "high": p.high, "start": start[p.path],
                      "fitted": values[p.path], "std_error": se, "ci_low": _clip(p, at - Z95 * se),

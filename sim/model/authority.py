@@ -1,18 +1,21 @@
 """The licensing authority: a queue of applications served by a limited number of reviewers.
 
 Applications wait first come, first served within two classes (the green channel before the
-rest, without preemption), are reviewed for a random time, then granted or refused. Political
+rest, without preemption; opening the channel moves the waiting applications of the firms
+admitted to it into it), are reviewed for a random time, then granted or refused. Political
 tension lowers the approval probability and lengthens reviews. Under the VEU rule, applications
 from flagged firms are refused at once, without review.
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import functools
 import heapq
+import itertools
 import math
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
 import holidays
 import numpy as np
@@ -119,9 +122,8 @@ class Authority:
 
     def submit(self, firm: Firm, material: str, kind: str, renewal: bool = False) -> Application:
         """File an application; its ``decided`` event fires with the decision."""
-        priority = GREEN if firm.group.green_channel and self.regime.green_channel else STANDARD
         desk = next(d for d in self.desks.values() if d.takes(material, kind))  # the main desk takes the rest
-        app = Application(self.env, firm, material, kind, priority, renewal, desk)
+        app = Application(self.env, firm, material, kind, self._priority(firm), renewal, desk)
         self.applications.append(app)
         if not self._veu_refuses(app):
             self._queue_up(app)
@@ -147,6 +149,20 @@ class Authority:
             app.desk.busy -= 1
         self._decide(app, approved=False, reason="withdrawn")
         self._start_waiting(app.desk)
+
+    def set_green_channel(self, open_: bool) -> None:
+        """Open or close the green channel: applications waiting for a reviewer move into it (or out), each
+        keeping its place among those filed before and after it."""
+        self.regime.green_channel = open_
+        for desk in self.desks.values():
+            for _, _, app in desk.queue:
+                app.priority = self._priority(app.firm)
+            desk.queue = [(app.priority, seq, app) for _, seq, app in desk.queue]
+            heapq.heapify(desk.queue)
+
+    def _priority(self, firm: Firm | None) -> int:
+        admitted = firm is not None and firm.group.green_channel
+        return GREEN if admitted and self.regime.green_channel else STANDARD
 
     def set_reviewers(self, reviewers: int, pool: str | None = None) -> None:
         """Change the number of reviewers of a desk (the main one by default); reviews under way finish either way."""
@@ -234,9 +250,9 @@ class WorkingClock:
 
     __slots__ = ("working", "done_by", "first_weekday")
 
-    def __init__(self, working: np.ndarray, first_weekday: int) -> None:
-        self.working = working
-        self.done_by = np.concatenate([[0.0], np.cumsum(working)])
+    def __init__(self, working: Sequence[bool], first_weekday: int) -> None:
+        self.working = working  # sequences and bisect, not numpy: a review is a few scalar lookups
+        self.done_by = [0.0, *itertools.accumulate(float(w) for w in working)]
         """Working days done by the start of each day."""
         self.first_weekday = first_weekday
 
@@ -255,7 +271,7 @@ class WorkingClock:
             return max(t, float(day))
         if self.working[day]:
             return t
-        following = int(np.searchsorted(self.done_by, self.done_by[day] + 0.5)) - 1
+        following = bisect.bisect_left(self.done_by, self.done_by[day] + 0.5) - 1
         return float(following) if following < len(self.working) else self._next_working(float(len(self.working)))
 
     def _done(self, t: float) -> float:
@@ -269,7 +285,7 @@ class WorkingClock:
         """The first moment by which ``target`` working days are done."""
         if target > self.done_by[-1]:
             return self._weekday_reached(len(self.working), target - self.done_by[-1])
-        day = int(np.searchsorted(self.done_by, target, side="left"))  # done_by[day] >= target
+        day = bisect.bisect_left(self.done_by, target)  # done_by[day] >= target
         if day == 0:
             return 0.0
         return day - (self.done_by[day] - target)  # within day - 1, a working day
@@ -277,9 +293,8 @@ class WorkingClock:
     def _weekdays(self, start: int, t: float) -> float:
         """Working days (Monday to Friday) from day ``start`` to time ``t``."""
         whole, part = divmod(t - start, 1.0)
-        days = start + np.arange(int(whole) + 1)
-        weekday = (days + self.first_weekday) % 7 < 5
-        return float(weekday[:-1].sum() + part * weekday[-1])
+        weekday = [(day + self.first_weekday) % 7 < 5 for day in range(start, start + int(whole) + 1)]
+        return float(sum(weekday[:-1]) + part * weekday[-1])
 
     def _weekday_reached(self, start: int, work: float) -> float:
         """The first moment after day ``start`` by which ``work`` weekdays of work are done."""
@@ -293,11 +308,11 @@ class WorkingClock:
 
 
 @functools.cache
-def working_days(start: dt.date, days: int, country: str | None) -> np.ndarray:
+def working_days(start: dt.date, days: int, country: str | None) -> tuple[bool, ...]:
     """Whether each day from ``start`` is a working day in ``country`` (by the ``holidays`` package: its public
     holidays off, its declared weekend working days on); weekdays only without a country."""
     dates = [start + dt.timedelta(days=d) for d in range(days)]
     if country is None:
-        return np.array([date.weekday() < 5 for date in dates])
+        return tuple(date.weekday() < 5 for date in dates)
     calendar = holidays.country_holidays(country, years=range(start.year, dates[-1].year + 1))
-    return np.array([calendar.is_working_day(date) for date in dates])
+    return tuple(calendar.is_working_day(date) for date in dates)

@@ -40,6 +40,8 @@ class Levers:
 
     regime: Regime
     set_reviewers: Callable[[int, str | None], None]
+    set_green_channel: Callable[[bool], None]
+    """Open or close the green channel, to applications waiting as well as new ones."""
     revoke: Callable[[Collection[str], float, Callable[[Firm], bool]], int]
     firms: Sequence[Firm]
     lift_controls: Callable[[Collection[str]], None]
@@ -109,7 +111,7 @@ def _authority(event: AuthorityEvent, levers: Levers) -> None:
     if event.approval_probability is not None or event.review_scale is not None:
         regime.treatments.append(event)  # the latest treatment concerning an application prevails
     if event.green_channel is not None:
-        regime.green_channel = event.green_channel
+        levers.set_green_channel(event.green_channel)
     if event.reviewers is not None:
         levers.set_reviewers(event.reviewers, event.pool)
 

@@ -126,7 +126,8 @@ class World:
 
     def run(self) -> Records:
         """Simulate the whole horizon and collect the records."""
-        levers = Levers(self.regime, self.authority.set_reviewers, self.licensing.revoke, self.firms,
+        levers = Levers(self.regime, self.authority.set_reviewers, self.authority.set_green_channel,
+                        self.licensing.revoke, self.firms,
                         self.exports.lift_controls, self.exports.impose_ban, self.exports.lift_ban,
                         self.authority.add_backlog, self.exports.alternatives)
         self.env.process(timeline(self.env, schedule(self.scenario, levers)))

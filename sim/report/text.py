@@ -107,12 +107,17 @@ def verification_summary(table: pd.DataFrame, out: Path) -> str:
             + f"\n\n{len(table) - failed} passed, {failed} failed; table and plots in {out}/")
 
 
-def replay_summary(table: pd.DataFrame, name: str, replications: int, seed: int, out: Path) -> str:
-    """Every published figure beside the model's counterpart."""
-    shown = table[["quantity", "period", "compared_as", "observed", "model", "ci_low", "ci_high", "gap", "basis"]]
+def replay_summary(table: pd.DataFrame, name: str, replications: int, seed: int, out: Path,
+                   tolerance: float) -> str:
+    """Every published figure beside the model's counterpart, and how many lie within ``tolerance`` of it."""
+    shown = table[["quantity", "period", "compared_as", "observed", "model", "ci_low", "ci_high", "relative_gap",
+                   "within", "basis"]]
+    compared = table["within"].dropna()
     return (f"{name}: {replications} replications, seed {seed}; model 95 % CI\n\n"
             + shown.to_string(index=False, float_format=lambda v: f"{v:.3g}", max_colwidth=44)
-            + f"\n\ntable and plot in {out}/ (replay.csv, replay.md, replay_index.png/.svg)")
+            + f"\n\nthe model's mean within {tolerance:.0%} of {int(compared.sum())} of {len(compared)} comparable "
+            "published figures (of a statutory limit: under it)"
+            + f"\ntable and plot in {out}/ (replay.csv, replay.md, replay_index.png/.svg)")
 
 
 def calibration_summary(result: Calibration, out: Path) -> str:

@@ -85,6 +85,14 @@ def test_a_parameter_without_effect_is_reported_as_not_identified():
     assert not row["identified"] and np.isnan(row["std_error"])
 
 
+def test_a_parameter_whose_interval_is_wider_than_its_range_is_not_identified():
+    noise = np.random.default_rng(3).normal(0, NOISE_SD, 5)
+    result = fit(lambda values: pd.DataFrame({"y": 1e-3 * values["x"] + noise}), [X], [Y], {"x": 5.0},
+                 MemoryStore())
+    row = result.parameters.iloc[0]
+    assert row["std_error"] > X.high - X.low and not row["identified"]
+
+
 def test_targets_default_to_every_comparable_figure_but_the_index_base():
     targets = choose_targets(read_observed(OBSERVED))
     labels = [t.label for t in targets]

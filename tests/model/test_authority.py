@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sim.model.authority import WorkingClock, working_days
+from sim.model.records import REASONS
 from sim.model.regime import Regime
 from sim.model.world import World, simulate
 from sim.runs.streams import streams
@@ -201,3 +202,18 @@ def test_a_backlog_takes_the_reviewers_time_then_the_panel_is_served():
     assert after.any() and len(a["t_applied"]) < 200  # backlog applications are not the panel's
     # 20 applications of 5 days on 2 reviewers: nothing filed after the surge starts before it has been served
     assert (a["t_started"][after] >= surge + 20 * 5 / 2).all()
+
+
+def test_opening_the_green_channel_moves_the_waiting_applications_of_admitted_firms_ahead():
+    scenario = small(**merged(POOLED, {"buyers": {"green": {**SMALL["buyers"]["auto"], "count": 5,
+                                                            "green_channel": True, "licences": ["per_shipment"]}}}),
+                     authority={"reviewers": 1},
+                     policy={"opens": {"date": "2025-03-03", "event": "authority", "green_channel": True}})
+    records = simulate(scenario, streams(1, 0))
+    a, opens = records.applications, scenario.calendar.day(scenario.policy["opens"].date)
+    green = np.array([g.green_channel for g in scenario.buyers.values()])[records.firm_group[a["firm"]]]
+    started = np.nan_to_num(a["t_started"], nan=np.inf)
+    waiting = (a["t_applied"] < opens) & (started > opens) & (a["reason"] != REASONS.index("withdrawn"))
+    assert (waiting & green).any() and (waiting & ~green).any()
+    assert (a["priority"][waiting & green] == 0).all()  # in the channel now
+    assert started[waiting & green].max() < started[waiting & ~green].min()

@@ -14,8 +14,8 @@ def recorded(regime: Regime, pulls: list[tuple]) -> Levers:
     """Levers that note each pull, with its arguments, in ``pulls`` (the regime itself is the real one)."""
     def note(name: str):
         return lambda *args: pulls.append((name, *args)) or 0
-    return Levers(regime, note("set_reviewers"), note("revoke"), [], note("lift_controls"), note("impose_ban"),
-                  note("lift_ban"), note("add_backlog"), {})
+    return Levers(regime, note("set_reviewers"), note("set_green_channel"), note("revoke"), [],
+                  note("lift_controls"), note("impose_ban"), note("lift_ban"), note("add_backlog"), {})
 
 
 def test_every_kind_of_policy_event_has_a_handler():

@@ -14,7 +14,7 @@ from sim.model.world import simulate
 from sim.runs.streams import streams
 from sim.scenario.load import load_scenario
 from sim.scenario.schema import ControlsEvent, Scenario
-from tests.conftest import SCENARIOS, SMALL, merged, small
+from tests.conftest import REPLAY_VARIANTS, SCENARIOS, SMALL, merged, small
 
 
 def per_stock(stock: np.ndarray, kg: np.ndarray, n_stocks: int) -> np.ndarray:
@@ -92,7 +92,7 @@ def check_invariants(scenario: Scenario, records: Records) -> None:
         assert records.firm_flagged[military].all()
 
 
-@pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
+@pytest.mark.parametrize("path", SCENARIOS + REPLAY_VARIANTS, ids=lambda p: p.stem)
 def test_shipped_scenarios_respect_invariants(path):
     scenario = load_scenario(path)
     check_invariants(scenario, simulate(scenario, streams(scenario.monte_carlo.seed, 0)))
