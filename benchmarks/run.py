@@ -2,11 +2,13 @@
 
     python benchmarks/run.py            # full: about 10 minutes on 2 cores
     python benchmarks/run.py --quick    # a smoke run of the same measurements
+    python benchmarks/run.py --against ../old-checkout   # interleaved A/B of the cost of a replication
 
 Prints: events per second of the model on the reference scenario next to bare SimPy; seconds per
 replication and replications per second with 1 and 2 workers; peak memory of the parent and
 workers; peak memory of ``sim run`` with 10,000 replications (1,000 with --quick), as a user runs
-it, report included; how the cost grows with the number of buyers (1x, 4x, 16x).
+it, report included; how the cost grows with the number of buyers (1x, 4x, 16x). With ``--against``, only the cost of a
+replication here and in another checkout of the project (e.g. a ``git worktree`` of an older commit).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -87,10 +90,55 @@ def memory_of_a_long_run(scenario: Scenario, replications: int) -> tuple[float, 
     return parent, child, wall
 
 
+TIME_REPLICATIONS = """
+import gc, sys, time
+sys.path.insert(0, {tree!r})
+from sim.model.world import simulate
+from sim.runs.streams import streams
+from sim.scenario.load import load_scenario
+scenario = load_scenario({scenario!r})
+simulate(scenario, streams(1, 10**6))  # warm caches (holiday calendar, imports)
+events, started = 0, time.perf_counter()
+for index in range({replications}):
+    events += simulate(scenario, streams(scenario.monte_carlo.seed, index)).events
+    gc.collect()  # the finished world's cycles, as a run collects them
+print((time.perf_counter() - started) / {replications}, events / {replications})
+"""
+
+
+def interleaved_ab(old: Path, new: Path, scenario: str, rounds: int, replications: int) -> None:
+    """Seconds per replication of ``scenario`` (a path inside each checkout) in two checkouts, each round in
+    fresh processes, taking turns to go first so that drifts of the machine fall on both; prints the median of
+    each and the spread of the paired ratios."""
+    seconds: dict[Path, list[float]] = {old: [], new: []}
+    events: dict[Path, float] = {}
+    for round_ in range(rounds):
+        for tree in (old, new) if round_ % 2 == 0 else (new, old):
+            code = TIME_REPLICATIONS.format(tree=str(tree), scenario=str(tree / scenario), replications=replications)
+            out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+            per_rep, events[tree] = (float(v) for v in out.split())
+            seconds[tree].append(per_rep)
+    ratios = sorted(b / a for a, b in zip(seconds[old], seconds[new], strict=True))
+    for label, tree in (("A", old), ("B", new)):
+        print(f"{label} {tree}: median {statistics.median(seconds[tree]) * 1000:.0f} ms per replication, "
+              f"{events[tree]:,.0f} events a replication")
+    print(f"B/A per round ({rounds} rounds of {replications} replications): median {statistics.median(ratios):.3f}, "
+          f"range {ratios[0]:.3f} to {ratios[-1]:.3f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer replications, same measurements")
+    parser.add_argument("--against", type=Path, metavar="CHECKOUT",
+                        help="only an interleaved A/B of a replication's cost: CHECKOUT (A) against this one (B)")
+    parser.add_argument("--scenario", default="scenarios/baseline_2025.yaml",
+                        help="for --against: the scenario, a path inside both checkouts")
+    parser.add_argument("--rounds", type=int, default=6, help="for --against: rounds of the A/B")
     args = parser.parse_args()
+    if args.against is not None:
+        interleaved_ab(args.against.resolve(), REFERENCE.parent.parent, args.scenario, args.rounds,
+                       2 if args.quick else 10)
+        return
     reps = 4 if args.quick else 20
     pool_reps = 8 if args.quick else 100
     scenario = load_scenario(REFERENCE)

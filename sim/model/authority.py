@@ -106,6 +106,7 @@ class Authority:
         self.desks: dict[str | None, Desk] = {
             name: Desk(pool.reviewers, pool.materials, pool.licences) for name, pool in spec.pools.items()}
         self.desks[None] = Desk(spec.reviewers)  # the main desk, last: it takes what no other does
+        self._desk_for: dict[tuple[str, str], Desk] = {}
         self.applications: list[Application] = []
         self._seq = 0
         self._working_days = {k: scenario.licence_types[k].review_in_working_days for k in LICENCE_KINDS}
@@ -122,7 +123,9 @@ class Authority:
 
     def submit(self, firm: Firm, material: str, kind: str, renewal: bool = False) -> Application:
         """File an application; its ``decided`` event fires with the decision."""
-        desk = next(d for d in self.desks.values() if d.takes(material, kind))  # the main desk takes the rest
+        desk = self._desk_for.get((material, kind))
+        if desk is None:  # the first desk that takes it: the main desk, last, takes the rest
+            desk = self._desk_for[material, kind] = next(d for d in self.desks.values() if d.takes(material, kind))
         app = Application(self.env, firm, material, kind, self._priority(firm), renewal, desk)
         self.applications.append(app)
         if not self._veu_refuses(app):

@@ -109,7 +109,7 @@ def _licence_type(event: LicenceTypeEvent, levers: Levers) -> None:
 def _authority(event: AuthorityEvent, levers: Levers) -> None:
     regime = levers.regime
     if event.approval_probability is not None or event.review_scale is not None:
-        regime.treatments.append(event)  # the latest treatment concerning an application prevails
+        regime.add_treatment(event)
     if event.green_channel is not None:
         levers.set_green_channel(event.green_channel)
     if event.reviewers is not None:

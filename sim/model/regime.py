@@ -19,6 +19,8 @@ class Regime:
             for kind in LICENCE_KINDS
         ] + list(scenario.authority.treatments.values())
         """Every treatment in force, oldest first: each kind's own, the scenario's, then dated events'."""
+        self._settled: dict[tuple[str, str, str, str, bool], float] = {}
+        """What the treatments give each kind of application, as asked: a review asks twice, and they seldom change."""
         self.called_off: set[str] = set()
         """Names of policy events called off before their date."""
         self.tension = scenario.authority.tension.initial
@@ -37,7 +39,18 @@ class Regime:
         """What an application's review time is multiplied by: the latest treatment concerning it that sets one."""
         return self._latest("review_scale", firm, material, kind, green)
 
+    def add_treatment(self, treatment: Treatment) -> None:
+        """Put a treatment in force; it prevails over older ones concerning the same applications."""
+        self.treatments.append(treatment)
+        self._settled.clear()
+
     def _latest(self, setting: str, firm: Firm, material: str, kind: str, green: bool) -> float:
+        key = (setting, firm.group_name, material, kind, green)  # a treatment concerns a firm by its group
+        if key not in self._settled:
+            self._settled[key] = self._search(setting, firm, material, kind, green)
+        return self._settled[key]
+
+    def _search(self, setting: str, firm: Firm, material: str, kind: str, green: bool) -> float:
         for treatment in reversed(self.treatments):
             value = getattr(treatment, setting)
             if (value is not None and kind in treatment.licences

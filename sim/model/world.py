@@ -38,15 +38,13 @@ position seeds its streams: new sources go at the end, so that the others keep t
 
 
 class CountingEnvironment(simpy.Environment):
-    """A SimPy environment that counts the events it processes."""
+    """A SimPy environment that says how many events it has processed, at no cost per event."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.events_processed = 0
-
-    def step(self) -> None:
-        self.events_processed += 1
-        super().step()
+    @property
+    def events_processed(self) -> int:
+        """SimPy numbers every event it schedules (``_eid``, an ``itertools.count``, whose repr is the next
+        number); those still in the queue have not been processed."""
+        return int(repr(self._eid).removeprefix("count(").removesuffix(")")) - len(self._queue)
 
 
 class World:

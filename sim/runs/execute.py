@@ -13,7 +13,9 @@ import os
 import signal
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from multiprocessing.pool import Pool
 from pathlib import Path
 from typing import TypeVar
 
@@ -220,13 +222,8 @@ def _replications(
         for job, index in tasks:
             yield job, replicate(scenarios[job], seed, index, shapes[job])
         return
-    pool = _CONTEXT.Pool(workers, _set_worker_scenarios, (list(scenarios), seed))
-    try:
+    with _pool(workers, _set_worker_scenarios, (list(scenarios), seed)) as pool:
         yield from pool.imap(_replicate_in_worker, tasks, chunksize=max(1, min(16, len(tasks) // (workers * 4))))
-        pool.close()
-    finally:
-        pool.terminate()  # on Ctrl-C or any error, stop the workers at once
-        pool.join()
 
 
 def check_scheduler(address: str) -> None:
@@ -276,13 +273,50 @@ class _ProgressBar(tqdm):
 
 def parallel_map(function: Callable[[T], R], items: Sequence[T], workers: int | None = None) -> list[R]:
     """``[function(item) for item in items]`` on a pool of worker processes (one per core by default), in order."""
-    with _CONTEXT.Pool(workers or default_workers(len(items))) as pool:
+    with _pool(workers or default_workers(len(items))) as pool:
         return pool.map(function, items)
 
 
-def _set_worker_scenarios(scenarios: list[Scenario], seed: int) -> None:
-    """Pool initializer: each worker receives the scenarios once, and leaves Ctrl-C to the parent."""
+@contextmanager
+def _pool(processes: int, initializer: Callable[..., None] | None = None, initargs: tuple = ()) -> Iterator[Pool]:
+    """A pool of worker processes that leave Ctrl-C to the parent, stopped at once on leaving (on Ctrl-C or an
+    error too). Ctrl-C is held while the workers start, so that none can arrive before a worker has set it aside
+    or while the parent is half-way through making the pool (it is then raised here, and the workers stopped)."""
+    pool = None
+    try:
+        with _ctrl_c_held():
+            pool = _CONTEXT.Pool(processes, _leave_ctrl_c_to_parent, (initializer, initargs))
+        yield pool
+    finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+
+
+@contextmanager
+def _ctrl_c_held() -> Iterator[None]:
+    """Defer SIGINT (where the platform can) until the block is done; workers started in it inherit the hold."""
+    hold = hasattr(signal, "pthread_sigmask")
+    if hold:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        if hold:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+def _leave_ctrl_c_to_parent(initializer: Callable[..., None] | None, initargs: tuple) -> None:
+    """Pool initializer: ignore Ctrl-C (the parent stops the pool), then run the pool's own initializer."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    if initializer is not None:
+        initializer(*initargs)
+
+
+def _set_worker_scenarios(scenarios: list[Scenario], seed: int) -> None:
+    """Pool initializer: each worker receives the scenarios once."""
     _worker.update(scenarios=scenarios, seed=seed, shapes=[layout(s) for s in scenarios])
 
 

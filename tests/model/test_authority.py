@@ -16,7 +16,7 @@ from sim.model.records import REASONS
 from sim.model.regime import Regime
 from sim.model.world import World, simulate
 from sim.runs.streams import streams
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import Scenario, Treatment
 from tests.conftest import SMALL, merged, small
 
 # 2025-01-06 is a Monday: with start_weekday 0, day 5 is Saturday.
@@ -176,6 +176,9 @@ def test_the_latest_treatment_concerning_an_application_sets_its_approval_and_re
     assert regime.review_scale(auto, "Dy", "per_shipment", green=True) == 0.5  # listed later: prevails
     assert regime.review_scale(auto, "Ga", "per_shipment", green=False) == 1.0
     assert regime.review_scale(auto, "Dy", "six_month", green=False) == 1.0
+    regime.add_treatment(Treatment(buyers={"groups": ["auto"]}, review_scale=2.0))  # as a dated event does
+    assert regime.review_scale(auto, "Dy", "per_shipment", green=False) == 2.0  # what was settled before is not kept
+    assert regime.review_scale(defence, "Dy", "per_shipment", green=False) == 3.0
 
 
 POOLED = {"licence_types": {"per_shipment": {"review_days": 10, "approval_probability": 1.0}},
