@@ -129,8 +129,11 @@ def test_missing_file_exits_2(tmp_path):
 
 def test_ctrl_c_leaves_no_result_files(tmp_path):
     out = tmp_path / "out"
+    # as from a terminal: Ctrl-C's default action even if this test runs in the background (where a shell starts
+    # commands with SIGINT ignored, and Python then leaves it ignored)
     process = subprocess.Popen([sys.executable, "-m", "sim", "run", str(BASELINE), "-n", "2000", "--out", str(out)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(4)
     os.killpg(process.pid, signal.SIGINT)  # as a terminal's Ctrl-C does: the whole process group
     _, stderr = process.communicate(timeout=60)
