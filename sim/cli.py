@@ -12,6 +12,7 @@ from pathlib import Path
 from sim.analysis.calibrate import calibrate_folder, problem
 from sim.analysis.compare import NotComparable, compare_folder
 from sim.analysis.designs import DESIGNS
+from sim.analysis.discover import DiscoveryError, discover_folder
 from sim.analysis.parameters import SweepError
 from sim.analysis.replay import TOLERANCE, ReplayError, read_observed, replay_folder
 from sim.analysis.run import run_folder
@@ -24,7 +25,7 @@ from sim.scenario.load import ScenarioError, load_scenario
 from sim.scenario.schema import Scenario
 
 EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 1, 2, 130
-BAD_INPUT = (NotComparable, ResultsError, SweepError, ReplayError, CaseError)
+BAD_INPUT = (NotComparable, ResultsError, SweepError, ReplayError, CaseError, DiscoveryError)
 BASELINE = Path("scenarios") / "baseline_2025.yaml"
 OBSERVED = Path("data") / "observed_2025.csv"
 
@@ -85,6 +86,12 @@ def _sweep(args: argparse.Namespace) -> int:
     out = args.out or Path("results") / f"{scenario.name}-sweep-{asked.sweep.method}"
     result, report = sweep_folder(out, scenario, asked, args.workers, sys.stderr.isatty())
     print(text.sweep_summary(result, out) + f"\n\nreport: {report}")
+    return 0
+
+
+def _discover(args: argparse.Namespace) -> int:
+    result, report = discover_folder(args.folder, args.metric, args.threshold, args.below, args.share, args.box)
+    print(text.discovery_summary(result, args.folder) + f"\n\nreport: {report}")
     return 0
 
 
@@ -162,6 +169,13 @@ def _at_least(minimum: int) -> Callable[[str], int]:
 _positive, _non_negative = _at_least(1), _at_least(0)
 
 
+def _share(text: str) -> float:
+    value = float(text)
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError("must be a share in (0, 1]")
+    return value
+
+
 def _arg(*flags: str, **options: object) -> tuple[tuple[str, ...], dict[str, object]]:
     return flags, options
 
@@ -203,8 +217,9 @@ _COMMANDS = {
              help="a parameter to sweep, by its --set path: a range, or listed values PATH=V1,V2,... "
              "(repeatable; default: the scenario's sweep section)"),
         _arg("--method", choices=list(DESIGNS), help="grid (full factorial, the default), oat (one at a time around "
-             "the scenario), morris or sobol"),
-        _arg("--samples", type=_positive, help="morris: trajectories; sobol: base sample, a power of 2 (8)"),
+             "the scenario), morris, sobol, lhs (Latin hypercube) or lhs_optimised (low centred discrepancy)"),
+        _arg("--samples", type=_positive,
+             help="morris: trajectories; sobol: base sample, a power of 2; lhs: points (8)"),
         _replications("replications per point (20)"),
         _arg("--seed", type=_non_negative, help="root seed, shared by every point (default: the scenario's)"),
         _arg("--metric", help="metric for indices, plots and tipping points (shortfall_fraction)"),
@@ -222,6 +237,16 @@ _COMMANDS = {
         WORKERS, _out(Path("results") / "verify")]),
     "replay": (_replay, "put the 2025 baseline beside the published figures", [
         *HISTORY, _replications("replications (50)", 50), _out(Path("results") / "replay")]),
+    "discover": (_discover, "scenario discovery on a finished sweep: the region (PRIM boxes, CART) where the "
+                 "metric crosses a threshold", [
+        _arg("folder", type=Path, help="a folder written by sim sweep (a space-filling design, --method lhs, is best)"),
+        _arg("--metric", required=True, help="a metric the sweep recorded, e.g. shortfall_fraction"),
+        _arg("--threshold", type=float, required=True, help="a point is bad when the metric crosses it"),
+        _arg("--below", action="store_true", help="bad means below the threshold (default: above)"),
+        _arg("--share", type=_share, help="bad when at least this share of a point's replications cross the "
+             "threshold (default: when its mean does)"),
+        _arg("--box", type=_non_negative, help="the box of PRIM's trajectory to report (default: the best balance "
+             "of coverage and density among boxes whose restrictions are all significant)")]),
     "calibrate": (_calibrate, "fit scenario parameters to the published figures (least squares over common random "
                   "numbers; resumable)", [
         *HISTORY,

@@ -25,10 +25,14 @@ from sim.scenario.schema import Scenario
 if TYPE_CHECKING:  # the writers take these results; io never runs the model
     from sim.analysis.calibrate import Calibration
     from sim.analysis.compare import Comparison
+    from sim.analysis.discover import Discovery
     from sim.analysis.sweep import SweepResult
     from sim.runs.execute import RunResult
 
 SUMMARY = "summary.csv"
+DISCOVERY = "discovery.json"
+DISCOVERY_FOLDER = "discovery"
+"""Where ``sim discover`` writes, inside the sweep's folder."""
 REPLICATIONS = "replications.parquet"
 TIMESERIES = "timeseries.parquet"
 DELAYS = "delays.csv"
@@ -248,6 +252,20 @@ def write_sweep(result: SweepResult, out: Path) -> None:
         write_table(result.indices, out / INDICES)
     if result.tipping is not None:
         write_table(result.tipping, out / CROSSINGS)
+
+
+def write_discovery(result: Discovery, folder: Path) -> None:
+    """Scenario discovery's tables in ``folder`` (a sweep's ``discovery/``): the chosen box, every box of the
+    trajectory, the trade-off, CART's leaves, the points as classified, and what was asked."""
+    folder.mkdir(exist_ok=True)
+    write_table(result.box, folder / "boxes.csv")
+    write_table(result.boxes, folder / "trajectory_boxes.csv")
+    write_table(result.tradeoff, folder / "tradeoff.csv")
+    write_table(result.tree, folder / "cart.csv")
+    write_table(result.points, folder / "classified.csv")
+    record = {"metric": result.metric, "threshold": result.threshold, "below": result.below, "share": result.share,
+              "bad": result.bad, "chosen_box": result.chosen}
+    atomic_write(folder / DISCOVERY, lambda p: p.write_text(json.dumps(record, indent=2) + "\n"))
 
 
 def write_calibration(result: Calibration, out: Path, comment: str) -> None:

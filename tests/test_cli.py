@@ -330,3 +330,27 @@ def test_calibrate_bad_input_exits_2_before_any_work(tmp_path, args, message):
     done = sim("calibrate", *args, "--out", str(tmp_path / "no"), cwd=ROOT)
     assert done.returncode == 2 and message in done.stderr, done.stderr
     assert not (tmp_path / "no").exists()
+
+
+def test_discover_end_to_end_on_a_latin_hypercube_sweep(tmp_path, small_file):
+    out = tmp_path / "lhs"
+    done = sim("sweep", str(small_file), "--param", "authority.reviewers=1:12", "--param",
+               "licence_types.per_shipment.approval_probability=0.3:1", "--method", "lhs", "--samples", "16",
+               "-n", "2", "--threshold", "0.1", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "sim discover" in done.stdout  # a space-filling design has no lines: the summary points to discovery
+    median = float(pd.read_csv(out / "points.csv")["shortfall_fraction:mean"].median())
+
+    refused = sim("discover", str(out), "--metric", "shortfall_fractoin", "--threshold", str(median))
+    assert refused.returncode == 2 and "did not record 'shortfall_fractoin'" in refused.stderr
+    assert not (out / "discovery").exists()
+
+    found = sim("discover", str(out), "--metric", "shortfall_fraction", "--threshold", str(median))
+    assert found.returncode == 0, found.stderr
+    assert "PRIM box" in found.stdout and "CART" in found.stdout
+    boxes = pd.read_csv(out / "discovery" / "boxes.csv")
+    assert {"parameter", "lower", "upper", "qp_lower", "qp_upper"} <= set(boxes.columns)
+    classified = pd.read_csv(out / "discovery" / "classified.csv")
+    assert classified["bad"].sum() == (classified["outcome"] > median).sum() > 0
+    page = (out / "report.html").read_text()
+    assert "Scenario discovery" in page and (out / "discovery" / "discovery_tradeoff.png").is_file()

@@ -155,7 +155,8 @@ def study(scenario: Scenario, plan: Plan, store: PointStore, workers: int | None
     sweep = plan.sweep
     table = run_sweep(scenario, sweep, store, workers, progress, plan.scheduler)
     indices = sweep.indices(table[f"{plan.metric}:mean"].to_numpy())
-    tipping = crossings(table, sweep, plan.metric, plan.threshold) if plan.threshold is not None else None
+    lines = plan.threshold is not None and sweep.design.lines
+    tipping = crossings(table, sweep, plan.metric, plan.threshold) if lines else None
     return SweepResult(plan, table, indices, tipping)
 
 
@@ -219,6 +220,8 @@ def run_sweep(scenario: Scenario, sweep: Sweep, store: PointStore, workers: int 
             "values": plain_values(points[index]),
             "metrics": {m: {c: _plain(summary.loc[m, c]) for c in ("mean", "ci_low", "ci_high", "n")}
                         for m in summary.index},
+            "replications": {metric: [_plain(v) for v in result.values[:, k]]  # for discovery by share
+                             for k, (metric, group) in enumerate(result.keys) if group == "all"},
             "events_simulated": result.events,
             "wall_seconds": round(result.wall_seconds, 3),
         }

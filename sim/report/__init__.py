@@ -10,7 +10,17 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.io import COMPARISON, CROSSINGS, INDICES, POINTS, SWEEP_MANIFEST, RunTables, read_run
+from sim.io import (
+    COMPARISON,
+    CROSSINGS,
+    DISCOVERY,
+    DISCOVERY_FOLDER,
+    INDICES,
+    POINTS,
+    SWEEP_MANIFEST,
+    RunTables,
+    read_run,
+)
 from sim.report import plots
 from sim.report.draw import figures, save
 from sim.report.html import write_report, write_sweep_report
@@ -54,6 +64,7 @@ class SweepTables:
 SWEEP_PLOTS: dict[str, Callable[[SweepTables], Figure]] = {
     "sweep_lines": lambda t: plots.sweep_lines(t.points, t.params, t.metric, t.threshold),
     "sweep_heatmap": lambda t: plots.sweep_heatmap(t.points, t.params[0], t.params[1], t.metric),
+    "sweep_scatter": lambda t: plots.sweep_scatter(t.points, t.params, t.metric, t.threshold),
     "tornado": lambda t: plots.tornado(t.points, t.params, t.metric),
     "morris": lambda t: plots.morris_plot(t.indices, t.metric),
     "sobol": lambda t: plots.sobol_plot(t.indices, t.metric),
@@ -71,7 +82,28 @@ def report_sweep(out: Path, params: list[str], drawn: tuple[str, ...], metric: s
         shown[f"Sensitivity indices of {metric}"] = indices
     if threshold is not None and (out / CROSSINGS).is_file():
         shown[f"Where {metric} crosses {threshold:g}"] = pd.read_csv(out / CROSSINGS)
+    if (out / DISCOVERY_FOLDER / DISCOVERY).is_file():
+        found, found_tables = _discovery(out / DISCOVERY_FOLDER)
+        pngs |= found
+        shown |= found_tables
     columns = ["id", *params] + [f"{metric}:{k}" for k in ("mean", "ci_low", "ci_high")]
     shown[f"Every point ({metric}, all buyers; every metric in points.csv)"] = tables.points[columns]
     description = json.loads((out / SWEEP_MANIFEST).read_text())
     return write_sweep_report(out, f"Sweep: {description['method']}, {metric}", pngs, shown, description)
+
+
+def _discovery(folder: Path) -> tuple[dict[str, bytes], dict[str, pd.DataFrame]]:
+    """The plots (drawn into ``folder``) and tables of a sweep's scenario discovery (``sim discover``)."""
+    asked = json.loads((folder / DISCOVERY).read_text())
+    tradeoff, box = pd.read_csv(folder / "tradeoff.csv"), pd.read_csv(folder / "boxes.csv")
+    chosen = tradeoff[tradeoff["chosen"]].iloc[0]
+    drawn = {"discovery_tradeoff": plots.discovery_tradeoff(tradeoff, asked["bad"]),
+             "discovery_box": plots.discovery_box(box, chosen["coverage"], chosen["density"])}
+    if len(box):
+        drawn["discovery_pairs"] = plots.discovery_pairs(pd.read_csv(folder / "classified.csv"), box)
+    heading = f"Scenario discovery (bad: {asked['bad']})"
+    return save(drawn, folder), {
+        f"{heading}: the chosen PRIM box {asked['chosen_box']}, restricted parameters": box,
+        f"{heading}: PRIM's peeling trajectory": tradeoff,
+        f"{heading}: CART's leaves": pd.read_csv(folder / "cart.csv"),
+    }

@@ -8,10 +8,14 @@ they draw headless and never open a window.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+from typing import Any
 
+import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
 from sim.catalogue import METRICS
 
@@ -241,6 +245,26 @@ def sweep_lines(points: pd.DataFrame, params: list[str], metric: str, threshold:
     return fig
 
 
+def sweep_scatter(points: pd.DataFrame, params: list[str], metric: str, threshold: float | None = None) -> Figure:
+    """The metric's mean at every point against each parameter (a space-filling design has no lines to follow)."""
+    fig = Figure(figsize=(5 * min(len(params), 3), 4 * ((len(params) + 2) // 3)), layout="constrained")
+    y = points[f"{metric}:mean"]
+    for k, path in enumerate(params):
+        ax = fig.add_subplot((len(params) + 2) // 3, min(len(params), 3), k + 1)
+        x = pd.to_datetime(points[path]) if isinstance(points[path].iloc[0], str) else points[path]
+        above = y > threshold if threshold is not None else np.zeros(len(y), dtype=bool)
+        ax.scatter(x[~above], y[~above], s=12, color="C0", alpha=0.7)
+        if threshold is not None:
+            ax.scatter(x[above], y[above], s=12, color="C3", alpha=0.7, label=f"above {threshold:g}")
+            ax.axhline(threshold, color="C3", linestyle="--")
+            ax.legend(fontsize="x-small")
+        ax.set_xlabel(path)
+        ax.set_ylabel(METRICS[metric].label)
+        ax.grid(alpha=0.3)
+    fig.suptitle(f"{METRICS[metric].label} at each point of the design")
+    return fig
+
+
 def sweep_heatmap(points: pd.DataFrame, x: str, y: str, metric: str) -> Figure:
     """The metric's mean over a two-parameter grid."""
     table = points.pivot_table(index=y, columns=x, values=f"{metric}:mean")
@@ -400,3 +424,81 @@ def calibration_gaps(table: pd.DataFrame) -> Figure:
     ax.grid(axis="x", alpha=0.3)
     ax.legend(fontsize="small")
     return fig
+
+
+def discovery_tradeoff(tradeoff: pd.DataFrame, bad: str) -> Figure:
+    """PRIM's peeling trajectory: coverage against density of each box, coloured by the parameters it restricts;
+    the chosen box circled."""
+    fig = Figure(figsize=(6.5, 5), layout="constrained")
+    ax = fig.add_subplot()
+    dots = ax.scatter(tradeoff["coverage"], tradeoff["density"], c=tradeoff["restricted"], cmap="viridis", s=18)
+    chosen = tradeoff[tradeoff["chosen"]]
+    ax.scatter(chosen["coverage"], chosen["density"], s=160, facecolors="none", edgecolors="C3", linewidths=1.5,
+               label=f"chosen: box {int(chosen['box'].iloc[0])}")
+    fig.colorbar(dots, ax=ax, label="parameters restricted")
+    ax.set_xlabel("coverage: share of the bad points inside the box")
+    ax.set_ylabel("density: share of the box's points that are bad")
+    ax.set_xlim(0, 1.02)
+    ax.set_ylim(0, 1.02)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small")
+    ax.set_title(f"PRIM trade-off (bad: {bad})", fontsize="medium")
+    return fig
+
+
+def discovery_box(box: pd.DataFrame, coverage: float, density: float) -> Figure:
+    """The chosen box's limits on each restricted parameter, as a share of the range swept, with quasi-p-values."""
+    fig = Figure(figsize=(7, 1.2 + 0.6 * max(len(box), 1)), layout="constrained")
+    ax = fig.add_subplot()
+    for k, row in enumerate(box.itertuples()):
+        low, high, lower, upper = _numbers([row.swept_low, row.swept_high, row.lower, row.upper])
+        span = (high - low) or 1.0
+        ax.barh(k, 1.0, color="0.9")
+        ax.barh(k, (upper - lower) / span, left=(lower - low) / span, color="C0", alpha=0.7)
+        qp = ", ".join(f"{side} qp {v:.2g}" for side, v in (("lower", row.qp_lower), ("upper", row.qp_upper))
+                       if not pd.isna(v))
+        ax.text(1.02, k, f"{row.lower} to {row.upper}  ({qp})", va="center", fontsize="x-small")
+    ax.set_yticks(range(len(box)), list(box["parameter"]), fontsize="small")
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("share of the range swept")
+    ax.set_title(f"Chosen box: coverage {coverage:.2f}, density {density:.2f}", fontsize="medium")
+    return fig
+
+
+def discovery_pairs(points: pd.DataFrame, box: pd.DataFrame) -> Figure:
+    """Every pair of the restricted parameters, points coloured by outcome, the chosen box drawn."""
+    params = list(box["parameter"]) if len(box) > 1 else [*box["parameter"], *[
+        c for c in points.columns if c not in {"id", "outcome", "bad", *box["parameter"]}][:1]]
+    pairs = list(itertools.combinations(params, 2))
+    fig = Figure(figsize=(4.5 * min(len(pairs), 3), 4 * ((len(pairs) + 2) // 3)), layout="constrained")
+    limits = box.set_index("parameter")
+    bad = points["bad"].to_numpy(dtype=bool)
+    for k, (x, y) in enumerate(pairs):
+        ax = fig.add_subplot((len(pairs) + 2) // 3, min(len(pairs), 3), k + 1)
+        xs, ys = _numbers(points[x]), _numbers(points[y])
+        ax.scatter(xs[~bad], ys[~bad], s=10, color="C0", alpha=0.6, label="not bad")
+        ax.scatter(xs[bad], ys[bad], s=10, color="C3", alpha=0.8, label="bad")
+        (x0, x1), (y0, y1) = (_box_side(limits, p, v) for p, v in ((x, xs), (y, ys)))
+        ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, edgecolor="k", linewidth=1.2))
+        for axis, p in ((ax.xaxis, x), (ax.yaxis, y)):
+            if isinstance(points[p].iloc[0], str):
+                axis.set_major_formatter(mdates.ConciseDateFormatter(axis.get_major_locator()))
+        ax.set_xlabel(x, fontsize="small")
+        ax.set_ylabel(y, fontsize="small")
+        ax.legend(fontsize="x-small")
+    fig.suptitle("Points by outcome, and the chosen box")
+    return fig
+
+
+def _numbers(values: Any) -> np.ndarray:
+    """Parameter values as numbers on a plot axis (dates as matplotlib date numbers)."""
+    values = pd.Series(list(values))
+    if values.map(lambda v: isinstance(v, str)).all():
+        return mdates.date2num(pd.to_datetime(values))
+    return values.to_numpy(dtype=float)
+
+
+def _box_side(limits: pd.DataFrame, param: str, values: np.ndarray) -> tuple[float, float]:
+    if param in limits.index:
+        return tuple(_numbers([limits.at[param, "lower"], limits.at[param, "upper"]]))
+    return float(values.min()), float(values.max())

@@ -13,6 +13,7 @@ from sim.catalogue import METRICS
 if TYPE_CHECKING:
     from sim.analysis.calibrate import Calibration
     from sim.analysis.compare import Comparison
+    from sim.analysis.discover import Discovery
     from sim.analysis.sweep import SweepResult
     from sim.analysis.warmup import Warmup
     from sim.runs.execute import RunResult
@@ -96,7 +97,32 @@ def sweep_summary(result: SweepResult, out: Path) -> str:
     if result.tipping is not None:
         lines += ["", f"where {plan.metric} crosses {plan.threshold:g}:",
                   result.tipping.to_string(index=False) if len(result.tipping) else "  nowhere in the swept ranges"]
+    elif plan.threshold is not None:
+        lines += ["", f"{sweep.method} has no lines to search for where {plan.metric} crosses {plan.threshold:g}: "
+                  f"sim discover {out} --metric {plan.metric} --threshold {plan.threshold:g} finds the region"]
     return "\n".join(lines)
+
+
+def discovery_summary(result: Discovery, folder: Path) -> str:
+    """PRIM's chosen box and the trade-off around it, and CART's densest leaves."""
+    chosen = result.tradeoff[result.tradeoff["chosen"]].iloc[0]
+    shown = result.tradeoff[(result.tradeoff["box"] - result.chosen).abs() <= 3]
+    lines = [f"scenario discovery on {len(result.points)} points; bad: {result.bad} "
+             f"({int(result.points['bad'].sum())} points)",
+             "", f"PRIM box {result.chosen}: coverage {chosen['coverage']:.2f}, density {chosen['density']:.2f}, "
+             f"mass {chosen['mass']:.2f}, {int(chosen['restricted'])} parameter(s) restricted"
+             + ("" if result.significant else " (not every restriction significant at quasi-p 0.05: read it as a "
+                "hint, or sample more points)") + ":",
+             result.box.to_string(index=False) if len(result.box) else "  (none)",
+             "", "trade-off around it (every box in discovery/tradeoff.csv; --box N to choose another):",
+             shown.to_string(index=False, float_format=_three),
+             "", "CART's densest leaves:", result.tree.head(3).to_string(index=False, float_format=_three),
+             "", f"tables in {folder}/discovery/ (boxes.csv, tradeoff.csv, cart.csv, classified.csv)"]
+    return "\n".join(lines)
+
+
+def _three(value: float) -> str:
+    return f"{value:.3f}"
 
 
 def verification_summary(table: pd.DataFrame, out: Path) -> str:

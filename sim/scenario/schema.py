@@ -510,7 +510,8 @@ class MonteCarlo(_Strict):
 class SweepDefinition(_Strict):
     """A sensitivity sweep kept with the scenario (``sim sweep FILE`` runs it; command-line flags override)."""
 
-    method: Literal["grid", "oat", "morris", "sobol"] = Field(default="grid", description="Design of the sweep.")
+    method: Literal["grid", "oat", "morris", "sobol", "lhs", "lhs_optimised"] = Field(
+        default="grid", description="Design of the sweep.")
     params: dict[str, str | list[float | int | dt.date]] = Field(
         min_length=1,
         description="Parameters by dotted path: 'LOW:HIGH' or 'LOW:HIGH:STEPS', or a list of values.",

@@ -178,3 +178,16 @@ def test_sweeps_run_over_every_parameter_kind(text, changes):
     assert len(table) == len(sweep.params[0].levels())
     assert table[sweep.params[0].path].nunique() == len(table)
     assert table["orders:mean"].notna().all()
+
+
+@pytest.mark.parametrize("method", ["lhs", "lhs_optimised"])
+def test_a_latin_hypercube_uses_every_stratum_of_every_range_once(method):
+    params = [parse_param("authority.tension.initial=0:1", small()),
+              parse_param("licence_types.per_shipment.approval_probability=0.5:1", small())]
+    samples = 16
+    points = DESIGNS[method].points(params, samples, 7, small())
+    for p in params:
+        units = np.array([p.to_unit(point[p.path]) for point in points])
+        assert sorted((units * samples).astype(int)) == list(range(samples))
+    assert points == DESIGNS[method].points(params, samples, 7, small())  # the seed fixes the design
+    assert points != DESIGNS[method].points(params, samples, 8, small())

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.designs.grid import Grid
+from sim.analysis.designs.lhs import LatinHypercube
 from sim.analysis.designs.morris import Morris
 from sim.analysis.designs.oat import OneAtATime
 from sim.analysis.designs.sobol import Sobol
@@ -21,6 +22,9 @@ class Design(Protocol):
     """A sweep method."""
 
     name: str
+    lines: bool
+    """Whether the design holds lines along which one parameter varies, the others fixed (where ``sim sweep``
+    looks for tipping points)."""
 
     def check(self, params: Sequence[Parameter], samples: int) -> None:
         """Raise ``SweepError`` if the method cannot answer with these parameters and sample size."""
@@ -36,5 +40,6 @@ class Design(Protocol):
         """The sweep plots to draw (names in ``sim.report.SWEEP_PLOTS``)."""
 
 
-DESIGNS: dict[str, Design] = {design.name: design for design in (Grid(), OneAtATime(), Morris(), Sobol())}
+DESIGNS: dict[str, Design] = {design.name: design for design in (
+    Grid(), OneAtATime(), Morris(), Sobol(), LatinHypercube("lhs"), LatinHypercube("lhs_optimised", "random-cd"))}
 """Every sweep method by name (the schema's ``SweepDefinition.method``)."""

@@ -21,6 +21,7 @@ class Morris:
     """``samples`` trajectories; mu*, its 95 % interval and sigma per parameter."""
 
     name = "morris"
+    lines = True
 
     def check(self, params: Sequence[Parameter], samples: int) -> None:
         require_ranges(params, self.name)
