@@ -82,11 +82,13 @@ def _compare(args: argparse.Namespace) -> int:
 def _sweep(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.overrides)
     asked = plan(scenario, str(args.scenario), args.params or (), args.method, args.samples, args.replications,
-                 args.seed, args.metric, args.threshold, args.executor, args.scheduler)
-    out = args.out or Path("results") / f"{scenario.name}-sweep-{asked.sweep.method}"
+                 args.seed, args.metric, args.threshold, args.executor, args.scheduler, args.emulator,
+                 args.design_points)
+    emulated = f"-{asked.sweep.emulator}" if asked.sweep.emulator else ""
+    out = args.out or Path("results") / f"{scenario.name}-sweep-{asked.sweep.method}{emulated}"
     result, report = sweep_folder(out, scenario, asked, args.workers, sys.stderr.isatty())
     print(text.sweep_summary(result, out) + f"\n\nreport: {report}")
-    return 0
+    return EXIT_FAILED if result.emulated is not None and not result.emulated.validation.passed else 0
 
 
 def _discover(args: argparse.Namespace) -> int:
@@ -224,6 +226,9 @@ _COMMANDS = {
         _arg("--seed", type=_non_negative, help="root seed, shared by every point (default: the scenario's)"),
         _arg("--metric", help="metric for indices, plots and tipping points (shortfall_fraction)"),
         _arg("--threshold", type=float, help="report where the metric crosses this value"),
+        _arg("--emulator", choices=("gp",), help="sobol on a Gaussian-process emulator trained on a Latin hypercube "
+             "of --design-points points (validated first; no indices if it fails)"),
+        _arg("--design-points", type=_positive, help="points of the emulator's design (10 per parameter at least)"),
         _arg("--workers", type=_positive, help="local worker processes (default: one per core)"),
         _arg("--executor", choices=("local", "dask"), default="local",
              help="local process pool, or an existing Dask distributed cluster (--scheduler)"),

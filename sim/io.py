@@ -211,6 +211,8 @@ SWEEP_MANIFEST = "sweep.json"
 CALIBRATION_MANIFEST = "calibration.json"
 POINTS = "points.csv"
 INDICES = "indices.csv"
+EMULATOR = "emulator.csv"
+EMULATOR_VALIDATION = "emulator_validation.csv"
 CROSSINGS = "tipping.csv"
 
 
@@ -250,6 +252,14 @@ def write_sweep(result: SweepResult, out: Path) -> None:
     write_table(result.table, out / POINTS)
     if result.indices is not None:
         write_table(result.indices, out / INDICES)
+    if result.emulated is not None:
+        validation = result.emulated.validation
+        used, direct = result.replications_saved
+        write_table(pd.DataFrame([{"q2": validation.q2, "coverage_95": validation.coverage, "folds": validation.folds,
+                                   "design_points": validation.points, "passed": validation.passed,
+                                   "replications_run": used, "replications_direct": direct,
+                                   "kernel": result.emulated.kernel}]), out / EMULATOR)
+        write_table(validation.predictions, out / EMULATOR_VALIDATION)
     if result.tipping is not None:
         write_table(result.tipping, out / CROSSINGS)
 

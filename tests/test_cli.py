@@ -354,3 +354,21 @@ def test_discover_end_to_end_on_a_latin_hypercube_sweep(tmp_path, small_file):
     assert classified["bad"].sum() == (classified["outcome"] > median).sum() > 0
     page = (out / "report.html").read_text()
     assert "Scenario discovery" in page and (out / "discovery" / "discovery_tradeoff.png").is_file()
+
+
+def test_sobol_on_an_emulator_end_to_end(tmp_path, small_file):
+    out = tmp_path / "emulated"
+    done = sim("sweep", str(small_file), "--method", "sobol", "--emulator", "gp", "--design-points", "30",
+               "--samples", "64", "-n", "3", "--param", "authority.reviewers=1:12", "--param",
+               "licence_types.per_shipment.approval_probability=0.3:1", "--param",
+               "buyers.auto.inventory.reorder_point_days=20:60", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "90 simulator replications run" in done.stdout and "would run 960 (11 times as many)" in done.stdout
+    validation = pd.read_csv(out / "emulator.csv").iloc[0]
+    assert validation["passed"] and validation["q2"] >= 0.8 and validation["design_points"] == 30
+    assert len(pd.read_csv(out / "points.csv")) == 30 and len(pd.read_csv(out / "indices.csv")) == 3
+    assert "Emulator: cross-validation" in (out / "report.html").read_text()
+    refused = sim("sweep", str(small_file), "--method", "morris", "--emulator", "gp", "--design-points", "30",
+                  "--param", "authority.reviewers=1:12", "--out", str(tmp_path / "no"))
+    assert refused.returncode == 2 and "works with --method sobol" in refused.stderr
+    assert not (tmp_path / "no").exists()

@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.analysis.designs import DESIGNS
-from sim.io import DISCOVERY_FOLDER, POINTS, SWEEP_MANIFEST, write_discovery
+from sim.analysis.sweep import sweep_plots
+from sim.io import DISCOVERY_FOLDER, INDICES, POINTS, SWEEP_MANIFEST, write_discovery
 from sim.report import report_sweep
 
 SIGNIFICANT = 0.05
@@ -77,10 +77,7 @@ class Discovery:
     @property
     def bad(self) -> str:
         """What makes a point bad, in words."""
-        crossing = f"{self.metric} {'below' if self.below else 'above'} {self.threshold:g}"
-        if self.share is None:
-            return f"mean {crossing}"
-        return f"at least {self.share:.0%} of its replications with {crossing}"
+        return _bad_words(self.metric, self.threshold, self.below, self.share)
 
 
 def discover_folder(folder: Path, metric: str, threshold: float, below: bool = False, share: float | None = None,
@@ -92,7 +89,8 @@ def discover_folder(folder: Path, metric: str, threshold: float, below: bool = F
         raise DiscoveryError(f"the sweep in {folder} has not finished: rerun its sim sweep command to complete it")
     result = discover(description, records, metric, threshold, below, share, box)
     write_discovery(result, folder / DISCOVERY_FOLDER)
-    drawn = DESIGNS[description["method"]].plots(description["params"])
+    drawn = sweep_plots(description["method"], description["params"], description.get("emulator"),
+                        (folder / INDICES).is_file())
     return result, report_sweep(folder, [p["path"] for p in description["params"]], drawn, metric, threshold)
 
 
@@ -137,6 +135,7 @@ def discover(description: dict[str, Any], records: Sequence[dict[str, Any]], met
 
 
 def _bad_words(metric: str, threshold: float, below: bool, share: float | None) -> str:
+    """What makes a point bad, in words."""
     crossing = f"{metric} {'below' if below else 'above'} {threshold:g}"
     return f"mean {crossing}" if share is None else f"at least {share:.0%} of replications with {crossing}"
 

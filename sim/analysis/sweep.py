@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.designs import DESIGNS, Design
+from sim.analysis.emulator import POINTS_PER_PARAMETER, Emulated, emulate
 from sim.analysis.parameters import Parameter, SweepError, parse_param, plain_values, variant
 from sim.catalogue import METRICS
 from sim.io import PointFiles, check_writable, write_sweep
@@ -30,6 +31,11 @@ from sim.scenario.load import resolved_dict
 from sim.scenario.schema import Scenario, SweepDefinition
 
 log = logging.getLogger(__name__)
+
+EMULATORS = {"gp": ("sobol",)}
+"""Emulators by name (``--emulator``), and the methods they stand in for."""
+EMULATOR_DESIGN = "lhs_optimised"
+"""The design the emulator is trained on."""
 
 
 @dataclass(frozen=True)
@@ -41,13 +47,18 @@ class Sweep:
     samples: int = 8
     replications: int = 20
     seed: int = 2025
+    emulator: str | None = None
+    design_points: int | None = None
 
     @property
     def design(self) -> Design:
         return DESIGNS[self.method]
 
     def points(self, scenario: Scenario) -> list[dict[str, Any]]:
-        """The points of the sweep, in a fixed order: one mapping of parameter path to value each."""
+        """The points of the sweep, in a fixed order: one mapping of parameter path to value each (an emulated
+        analysis runs the emulator's Latin hypercube instead of its own design)."""
+        if self.emulator is not None:
+            return DESIGNS[EMULATOR_DESIGN].points(self.params, self.design_points, self.seed, scenario)
         return self.design.points(self.params, self.samples, self.seed, scenario)
 
     def indices(self, outcomes: np.ndarray) -> pd.DataFrame | None:
@@ -70,6 +81,16 @@ def check(sweep: Sweep) -> None:
     sweep.design.check(sweep.params, sweep.samples)
     if sweep.replications < 2:
         raise SweepError("every point needs at least 2 replications for a confidence interval")
+    if sweep.emulator is not None:
+        if sweep.emulator not in EMULATORS or sweep.method not in EMULATORS[sweep.emulator]:
+            raise SweepError(f"--emulator {sweep.emulator} works with --method "
+                             f"{', '.join(EMULATORS.get(sweep.emulator, ()))}, not {sweep.method}")
+        needed = POINTS_PER_PARAMETER * len(sweep.params)
+        if sweep.design_points is None or sweep.design_points < needed:
+            raise SweepError(f"the emulator needs --design-points of at least {needed} ({POINTS_PER_PARAMETER} per "
+                             f"parameter), got {sweep.design_points}")
+    elif sweep.design_points is not None:
+        raise SweepError("--design-points is for --emulator")
 
 
 @dataclass(frozen=True)
@@ -87,13 +108,14 @@ class Plan:
         """What the sweep's manifest records beside its fingerprint."""
         sweep = self.sweep
         return {"scenario_file": self.source, "method": sweep.method, "points": self.points,
-                "params": [asdict(p) for p in sweep.params], "replications": sweep.replications, "seed": sweep.seed}
+                "params": [asdict(p) for p in sweep.params], "replications": sweep.replications, "seed": sweep.seed,
+                **({"emulator": sweep.emulator, "design_points": sweep.design_points} if sweep.emulator else {})}
 
 
 def plan(scenario: Scenario, source: str = "", params: Sequence[str] = (), method: str | None = None,
          samples: int | None = None, replications: int | None = None, seed: int | None = None,
          metric: str | None = None, threshold: float | None = None, executor: str = "local",
-         scheduler: str | None = None) -> Plan:
+         scheduler: str | None = None, emulator: str | None = None, design_points: int | None = None) -> Plan:
     """The sweep asked for by flags, each absent one taken from the scenario's ``sweep:`` section (or its
     default), checked before any work: parameters, method, sample size, metric, the Dask scheduler
     (``executor`` "dask") or the local pool ("local")."""
@@ -107,7 +129,8 @@ def plan(scenario: Scenario, source: str = "", params: Sequence[str] = (), metho
         raise SweepError(f"unknown metric {metric!r}" + (f"; did you mean {close[0]!r}?" if close else ""))
     sweep = Sweep(tuple(parse_param(text, scenario) for text in texts), method or kept.method,
                   samples or kept.samples, replications or kept.replications,
-                  scenario.monte_carlo.seed if seed is None else seed)
+                  scenario.monte_carlo.seed if seed is None else seed, emulator or kept.emulator,
+                  design_points or kept.design_points)
     check(sweep)
     if executor == "dask" and not scheduler:
         raise SweepError("--executor dask needs --scheduler ADDRESS")
@@ -142,11 +165,29 @@ class SweepResult:
     table: pd.DataFrame
     indices: pd.DataFrame | None
     tipping: pd.DataFrame | None
+    emulated: Emulated | None = None
+    direct_points: int | None = None
+    """For an emulated analysis: the points the method would have run directly."""
 
     @property
     def plots(self) -> tuple[str, ...]:
-        """The plots the method asks for."""
-        return self.plan.sweep.design.plots(self.plan.sweep.params)
+        """The plots the sweep's report draws (see ``sweep_plots``)."""
+        sweep = self.plan.sweep
+        return sweep_plots(sweep.method, sweep.params, sweep.emulator, self.indices is not None)
+
+    @property
+    def replications_saved(self) -> tuple[int, int]:
+        """Simulator replications an emulated analysis ran, and those the method would have run directly."""
+        replications = self.plan.sweep.replications
+        return len(self.table) * replications, (self.direct_points or 0) * replications
+
+
+def sweep_plots(method: str, params: Sequence[Any], emulator: str | None, indices: bool) -> tuple[str, ...]:
+    """The plots a sweep's report draws: the method's, or for an emulated analysis the emulator's validation and
+    the method's indices if it passed."""
+    if emulator is not None:
+        return ("emulator_validation",) + (DESIGNS[method].plots(params) if indices else ())
+    return DESIGNS[method].plots(params)
 
 
 def study(scenario: Scenario, plan: Plan, store: PointStore, workers: int | None = None,
@@ -154,10 +195,27 @@ def study(scenario: Scenario, plan: Plan, store: PointStore, workers: int | None
     """Run a planned sweep (resuming from ``store``) and analyse it."""
     sweep = plan.sweep
     table = run_sweep(scenario, sweep, store, workers, progress, plan.scheduler)
+    if sweep.emulator is not None:
+        emulated = emulate(sweep.params, _unit(sweep, scenario), table[f"{plan.metric}:mean"].to_numpy(),
+                           _standard_errors(store, plan.metric, len(table)), sweep.samples, sweep.seed)
+        direct = len(sweep.design.points(sweep.params, sweep.samples, sweep.seed, scenario))
+        return SweepResult(plan, table, emulated.indices, None, emulated, direct)
     indices = sweep.indices(table[f"{plan.metric}:mean"].to_numpy())
     lines = plan.threshold is not None and sweep.design.lines
     tipping = crossings(table, sweep, plan.metric, plan.threshold) if lines else None
     return SweepResult(plan, table, indices, tipping)
+
+
+def _unit(sweep: Sweep, scenario: Scenario) -> np.ndarray:
+    """The sweep's points scaled to the unit cube of the ranges."""
+    return np.array([[p.to_unit(point[p.path]) for p in sweep.params] for point in sweep.points(scenario)])
+
+
+def _standard_errors(store: PointStore, metric: str, points: int) -> np.ndarray:
+    """Each point's Monte Carlo standard error of the metric's mean, from its replications."""
+    done = store.done()
+    values = [np.array(done[point_id(i)]["replications"][metric], dtype=float) for i in range(points)]
+    return np.array([v.std(ddof=1) / np.sqrt(len(v)) for v in values])
 
 
 def sweep_folder(out: Path, scenario: Scenario, plan: Plan, workers: int | None = None,

@@ -15,6 +15,8 @@ from sim.io import (
     CROSSINGS,
     DISCOVERY,
     DISCOVERY_FOLDER,
+    EMULATOR,
+    EMULATOR_VALIDATION,
     INDICES,
     POINTS,
     SWEEP_MANIFEST,
@@ -59,6 +61,7 @@ class SweepTables:
     params: list[str]
     metric: str
     threshold: float | None
+    validation: pd.DataFrame | None = None
 
 
 SWEEP_PLOTS: dict[str, Callable[[SweepTables], Figure]] = {
@@ -68,6 +71,7 @@ SWEEP_PLOTS: dict[str, Callable[[SweepTables], Figure]] = {
     "tornado": lambda t: plots.tornado(t.points, t.params, t.metric),
     "morris": lambda t: plots.morris_plot(t.indices, t.metric),
     "sobol": lambda t: plots.sobol_plot(t.indices, t.metric),
+    "emulator_validation": lambda t: plots.emulator_validation(t.validation, t.metric),
 }
 """The plots a sweep method may ask for (``sim.analysis.designs.Design.plots``), by name."""
 
@@ -75,9 +79,12 @@ SWEEP_PLOTS: dict[str, Callable[[SweepTables], Figure]] = {
 def report_sweep(out: Path, params: list[str], drawn: tuple[str, ...], metric: str, threshold: float | None) -> Path:
     """Draw the plots a sweep's method asks for from its tables, and its ``report.html``."""
     indices = pd.read_csv(out / INDICES) if (out / INDICES).is_file() else None
-    tables = SweepTables(pd.read_csv(out / POINTS), indices, params, metric, threshold)
+    validation = pd.read_csv(out / EMULATOR_VALIDATION) if (out / EMULATOR_VALIDATION).is_file() else None
+    tables = SweepTables(pd.read_csv(out / POINTS), indices, params, metric, threshold, validation)
     pngs = save({name: SWEEP_PLOTS[name](tables) for name in drawn}, out)
     shown = {}
+    if (out / EMULATOR).is_file():
+        shown["Emulator: cross-validation (indices are reported only if it passes)"] = pd.read_csv(out / EMULATOR)
     if indices is not None:
         shown[f"Sensitivity indices of {metric}"] = indices
     if threshold is not None and (out / CROSSINGS).is_file():

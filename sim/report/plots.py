@@ -502,3 +502,19 @@ def _box_side(limits: pd.DataFrame, param: str, values: np.ndarray) -> tuple[flo
     if param in limits.index:
         return tuple(_numbers([limits.at[param, "lower"], limits.at[param, "upper"]]))
     return float(values.min()), float(values.max())
+
+
+def emulator_validation(validation: pd.DataFrame, metric: str) -> Figure:
+    """Held-out predictions of the emulator against the simulated means, with 95 % predictive intervals."""
+    fig = Figure(figsize=(5.5, 5), layout="constrained")
+    ax = fig.add_subplot()
+    ax.errorbar(validation["simulated"], validation["predicted"], yerr=1.959964 * validation["predictive_sd"],
+                fmt="o", markersize=3, alpha=0.7, elinewidth=0.8)
+    low = min(validation["simulated"].min(), validation["predicted"].min())
+    high = max(validation["simulated"].max(), validation["predicted"].max())
+    ax.plot([low, high], [low, high], color="0.4", linestyle="--", linewidth=1)
+    ax.set_xlabel(f"simulated mean of {METRICS[metric].label}")
+    ax.set_ylabel("emulator, predicted on held-out points (95 % interval)")
+    ax.grid(alpha=0.3)
+    ax.set_title("Emulator cross-validation", fontsize="medium")
+    return fig

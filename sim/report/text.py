@@ -92,6 +92,15 @@ def sweep_summary(result: SweepResult, out: Path) -> str:
     sweep = plan.sweep
     lines = [f"{sweep.method} sweep of {len(sweep.params)} parameter(s): {len(result.table)} points x "
              f"{sweep.replications} replications; results in {out}/"]
+    if result.emulated is not None:
+        v, (used, direct) = result.emulated.validation, result.replications_saved
+        lines += ["", f"emulator ({sweep.emulator}) on {v.points} design points, {v.folds}-fold cross-validation: "
+                  f"Q2 {v.q2:.3f} (at least 0.8 needed), {v.coverage:.0%} of held-out means inside their 95 % "
+                  f"predictive interval (at least 85 % needed)"]
+        lines += [f"  {used:,} simulator replications run; a direct {sweep.method} analysis of the same base sample "
+                  f"would run {direct:,} ({direct / used:.0f} times as many)" if v.passed else
+                  "  the emulator failed validation: no indices reported; give it more --design-points or more "
+                  "replications a point (-n)"]
     if result.indices is not None:
         lines += ["", f"sensitivity of {plan.metric} ({sweep.method}, 95 % CI):", result.indices.to_string(index=False)]
     if result.tipping is not None:

@@ -516,8 +516,13 @@ class SweepDefinition(_Strict):
         min_length=1,
         description="Parameters by dotted path: 'LOW:HIGH' or 'LOW:HIGH:STEPS', or a list of values.",
     )
-    samples: int = Field(default=8, ge=1, le=100_000, description="Morris trajectories or Sobol base sample.")
+    samples: int = Field(default=8, ge=1, le=100_000,
+                         description="Morris trajectories, Sobol base sample or Latin hypercube points.")
     replications: int = Field(default=20, ge=2, le=100_000, description="Replications per point.")
+    emulator: Literal["gp"] | None = Field(
+        default=None, description="Sobol on an emulator (a Gaussian process) trained on a Latin hypercube.")
+    design_points: int | None = Field(
+        default=None, ge=1, le=100_000, description="Points of the emulator's Latin hypercube (10 per parameter).")
     metric: str = Field(default="shortfall_fraction", description="Metric for indices, plots and tipping points.")
     threshold: float | None = Field(default=None, description="Report where the metric crosses this value.")
 

@@ -191,3 +191,22 @@ def test_a_latin_hypercube_uses_every_stratum_of_every_range_once(method):
         assert sorted((units * samples).astype(int)) == list(range(samples))
     assert points == DESIGNS[method].points(params, samples, 7, small())  # the seed fixes the design
     assert points != DESIGNS[method].points(params, samples, 8, small())
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [({"method": "morris", "emulator": "gp", "design_points": 40}, "works with --method sobol, not morris"),
+     ({"method": "sobol", "emulator": "gp", "design_points": 19}, "at least 20"),
+     ({"method": "sobol", "emulator": "gp"}, "at least 20"),
+     ({"method": "sobol", "design_points": 40}, "is for --emulator")],
+)
+def test_an_emulator_is_refused_where_it_cannot_stand_in(changes, message):
+    params = (parse_param("authority.reviewers=1:12", small()), parse_param("authority.tension.initial=0:1", small()))
+    with pytest.raises(SweepError, match=message):
+        check(Sweep(params, **{"samples": 8, **changes}))
+
+
+def test_an_emulated_sweep_runs_the_latin_hypercube_of_its_design_points():
+    params = (parse_param("authority.reviewers=1:12", small()), parse_param("authority.tension.initial=0:1", small()))
+    sweep = Sweep(params, "sobol", 8, emulator="gp", design_points=25)
+    assert sweep.points(small()) == DESIGNS["lhs_optimised"].points(params, 25, sweep.seed, small())
