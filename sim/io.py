@@ -211,6 +211,8 @@ SWEEP_MANIFEST = "sweep.json"
 CALIBRATION_MANIFEST = "calibration.json"
 POINTS = "points.csv"
 INDICES = "indices.csv"
+SWEEP_REPORT = "report.json"
+"""The metric and threshold the sweep's tables and report were made for."""
 EMULATOR = "emulator.csv"
 EMULATOR_VALIDATION = "emulator_validation.csv"
 CROSSINGS = "tipping.csv"
@@ -252,6 +254,10 @@ def write_sweep(result: SweepResult, out: Path) -> None:
     write_table(result.table, out / POINTS)
     if result.indices is not None:
         write_table(result.indices, out / INDICES)
+    else:  # none this time (an emulator that failed validation): an earlier analysis's must not be shown as this one
+        (out / INDICES).unlink(missing_ok=True)
+    asked = {"metric": result.plan.metric, "threshold": result.plan.threshold}
+    atomic_write(out / SWEEP_REPORT, lambda p: p.write_text(json.dumps(asked) + "\n"))
     if result.emulated is not None:
         validation = result.emulated.validation
         used, direct = result.replications_saved

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,11 +21,13 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.sweep import sweep_plots
-from sim.io import DISCOVERY_FOLDER, INDICES, POINTS, SWEEP_MANIFEST, write_discovery
+from sim.io import DISCOVERY_FOLDER, INDICES, POINTS, SWEEP_MANIFEST, SWEEP_REPORT, write_discovery
 from sim.report import report_sweep
 
 SIGNIFICANT = 0.05
 """Largest quasi-p-value of a restriction for the box to be chosen by default (Bryant and Lempert, 2010)."""
+CART_SEED = 2025
+"""Fixes CART's choice between equally good splits, so that the same sweep gives the same tree."""
 MASS_MIN = 0.05
 """Smallest share of the points a PRIM box or a CART leaf may hold."""
 
@@ -40,6 +43,7 @@ class Axis:
     path: str
     kind: str
     low: Any
+    high: Any
 
     def number(self, value: Any) -> float:
         if self.kind == "date":
@@ -49,10 +53,12 @@ class Axis:
                                  "numbers or dates")
         return float(value)
 
-    def value(self, x: float) -> Any:
-        """A box limit as the parameter's own value (a date as an ISO string)."""
+    def value(self, x: float, side: str = "lower") -> Any:
+        """A box limit as the parameter's own value: a date as an ISO string, the first day inside the box (a
+        limit half-way between two points' days rounds inwards)."""
         if self.kind == "date":
-            return (dt.date.fromisoformat(str(self.low)) + dt.timedelta(days=round(x))).isoformat()
+            days = math.ceil(x) if side == "lower" else math.floor(x)
+            return (dt.date.fromisoformat(str(self.low)) + dt.timedelta(days=days)).isoformat()
         return round(float(x), 6)
 
 
@@ -65,6 +71,8 @@ class Discovery:
     threshold: float
     below: bool
     share: float | None
+    left_out: int
+    """Points where the metric has no value (e.g. no review decided), left out of the analysis."""
     points: pd.DataFrame
     tradeoff: pd.DataFrame
     chosen: int
@@ -91,7 +99,9 @@ def discover_folder(folder: Path, metric: str, threshold: float, below: bool = F
     write_discovery(result, folder / DISCOVERY_FOLDER)
     drawn = sweep_plots(description["method"], description["params"], description.get("emulator"),
                         (folder / INDICES).is_file())
-    return result, report_sweep(folder, [p["path"] for p in description["params"]], drawn, metric, threshold)
+    swept = json.loads((folder / SWEEP_REPORT).read_text()) if (folder / SWEEP_REPORT).is_file() else {}
+    return result, report_sweep(folder, [p["path"] for p in description["params"]], drawn,
+                                swept.get("metric", metric), swept.get("threshold"))
 
 
 def read_sweep(folder: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -109,10 +119,13 @@ def discover(description: dict[str, Any], records: Sequence[dict[str, Any]], met
              below: bool = False, share: float | None = None, box: int | None = None) -> Discovery:
     """Classify the points (see the module) and run PRIM and CART on them; ``box`` picks a box of the
     trajectory instead of the default (the best balance of coverage and density among significant boxes)."""
-    axes = [Axis(p["path"], p["kind"], p["low"]) for p in description["params"]]
-    if len(records) < 10:
-        raise DiscoveryError(f"discovery needs at least 10 points; the sweep has {len(records)}")
+    axes = [Axis(p["path"], p["kind"], p["low"], p["high"]) for p in description["params"]]
     outcome, bad = _classify(records, metric, threshold, below, share)
+    known = ~np.isnan(outcome)  # a point where the metric has no value (e.g. no review decided) is left out
+    records, outcome, bad = [r for r, k in zip(records, known, strict=True) if k], outcome[known], bad[known]
+    if len(records) < 10:
+        raise DiscoveryError(f"discovery needs at least 10 points with a value of {metric}; the sweep has "
+                             f"{len(records)}" + (f" ({int((~known).sum())} without one)" if not known.all() else ""))
     if bad.all() or not bad.any():
         what = "every" if bad.all() else "no"
         raise DiscoveryError(f"{what} point is bad ({_bad_words(metric, threshold, below, share)}); the points' "
@@ -128,8 +141,9 @@ def discover(description: dict[str, Any], records: Sequence[dict[str, Any]], met
     if not 0 <= chosen < len(tradeoff):
         raise DiscoveryError(f"--box {chosen}: the trajectory has boxes 0 to {len(tradeoff) - 1}")
     tradeoff["chosen"] = tradeoff["box"] == chosen
-    boxes = pd.concat([_limits(i, limits[i], qp[i], axes, x) for i in range(len(limits))], ignore_index=True)
-    return Discovery(metric, threshold, below, share, points, tradeoff, chosen, significant[chosen],
+    boxes = pd.concat([_limits(i, limits[i], qp[i], axes) for i in range(len(limits))], ignore_index=True)
+    return Discovery(metric, threshold, below, share, int((~known).sum()), points, tradeoff, chosen,
+                     significant[chosen],
                      boxes[boxes["box"] == chosen].drop(columns="box").reset_index(drop=True), boxes,
                      _cart(x, bad, axes))
 
@@ -157,8 +171,14 @@ def _classify(records: Sequence[dict[str, Any]], metric: str, threshold: float, 
     if any(metric not in r.get("replications", {}) for r in records):
         raise DiscoveryError("the sweep's points were saved without their replications' values (an older "
                              "version): rerun the sweep into a new folder to classify by --share")
-    shares = np.array([crosses(np.array(r["replications"][metric], dtype=float)).mean() for r in records])
+    shares = np.array([_share(np.array(r["replications"][metric], dtype=float), crosses) for r in records])
     return shares, shares >= share
+
+
+def _share(values: np.ndarray, crosses: Any) -> float:
+    """The share of the replications with a value that cross the threshold (nan if none has one)."""
+    values = values[~np.isnan(values)]
+    return float(crosses(values).mean()) if len(values) else np.nan
 
 
 def _prim(x: pd.DataFrame, bad: np.ndarray) -> tuple[pd.DataFrame, list[pd.DataFrame], list[dict[str, list]]]:
@@ -191,15 +211,15 @@ def _choose(tradeoff: pd.DataFrame, significant: list[bool]) -> int:
     return int(tradeoff["box"][(candidates if candidates.notna().any() else balance).idxmax()])
 
 
-def _limits(i: int, limits: pd.DataFrame, qp: dict[str, list], axes: Sequence[Axis], x: pd.DataFrame) -> pd.DataFrame:
+def _limits(i: int, limits: pd.DataFrame, qp: dict[str, list], axes: Sequence[Axis]) -> pd.DataFrame:
     """The restricted parameters of box ``i``: its limits and the range swept, in the parameters' own units."""
     rows = []
     for a in axes:
         if a.path not in qp:
             continue
         lower, upper = (float(v) for v in limits[a.path])
-        rows.append({"box": i, "parameter": a.path, "lower": a.value(lower), "upper": a.value(upper),
-                     "swept_low": a.value(x[a.path].min()), "swept_high": a.value(x[a.path].max()),
+        rows.append({"box": i, "parameter": a.path, "lower": a.value(lower), "upper": a.value(upper, "upper"),
+                     "swept_low": a.low, "swept_high": a.high,
                      "qp_lower": _qp(qp[a.path][0]), "qp_upper": _qp(qp[a.path][1])})
     return pd.DataFrame(rows, columns=["box", "parameter", "lower", "upper", "swept_low", "swept_high",
                                        "qp_lower", "qp_upper"])
@@ -212,10 +232,15 @@ def _qp(value: float) -> float:
 def _cart(x: pd.DataFrame, bad: np.ndarray, axes: Sequence[Axis]) -> pd.DataFrame:
     """CART's leaves: each one's coverage, density and mass of bad points, and its rule."""
     cart = _ema("cart")
+    state = np.random.get_state()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         tree = cart.CART(x, bad, mass_min=max(MASS_MIN, 1 / len(x)))  # a leaf holds at least one point
-        tree.build_tree()
+        try:  # the library's tree breaks ties between splits with numpy's global generator: seeded, then restored
+            np.random.seed(CART_SEED)
+            tree.build_tree()
+        finally:
+            np.random.set_state(state)
         leaves, stats = tree.boxes, tree.stats
     rows = []
     for k, (limits, s) in enumerate(zip(leaves, stats, strict=True)):
@@ -226,10 +251,10 @@ def _cart(x: pd.DataFrame, bad: np.ndarray, axes: Sequence[Axis]) -> pd.DataFram
             if lower > low:
                 rules.append(f"{a.path} >= {a.value(lower)}")
             if upper < high:
-                rules.append(f"{a.path} <= {a.value(upper)}")
+                rules.append(f"{a.path} <= {a.value(upper, 'upper')}")
         rows.append({"leaf": k, "coverage": s["coverage"], "density": s["density"], "mass": s["mass"],
                      "restricted": int(s["res dim"]), "rule": " and ".join(rules) or "(everything)"})
-    return pd.DataFrame(rows).sort_values("density", ascending=False, ignore_index=True)
+    return pd.DataFrame(rows).sort_values(["density", "coverage"], ascending=False, ignore_index=True)
 
 
 def _ema(module: str) -> Any:

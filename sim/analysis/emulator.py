@@ -30,6 +30,11 @@ COVERAGE_MIN = 0.85
 """Least share of held-out points inside their 95 % predictive interval."""
 FOLDS = 5
 REALISATIONS = 100
+MAX_EMULATED_POINTS = 8192
+"""Most points of a Saltelli sample the emulator draws jointly (a dense covariance: 8,192 points, ~2 GB)."""
+NOISE_FLOOR = 0.1
+"""Least noise variance of a point, as a share of the mean over points: a point whose few replications
+happened to agree is not exact."""
 POINTS_PER_PARAMETER = 10
 """Design points the emulator needs per parameter (Loeppky, Sacks and Welch, 2009: n = 10 d)."""
 Z95 = float(stats.norm.ppf(0.975))
@@ -78,7 +83,8 @@ class Emulator:
         from sklearn.gaussian_process.kernels import ConstantKernel, Matern
 
         self.centre, self.scale = float(means.mean()), float(means.std()) or 1.0
-        noise = np.maximum((errors / self.scale) ** 2, 1e-10)  # the replications' noise, in standardised units
+        variance = (errors / self.scale) ** 2  # the replications' noise, in standardised units
+        noise = np.maximum(variance, max(NOISE_FLOOR * variance.mean(), 1e-10))
         kernel = ConstantKernel(1.0, (1e-3, 1e3)) * Matern(np.full(unit.shape[1], 0.5), (1e-2, 1e2), nu=2.5)
         self.gp = GaussianProcessRegressor(kernel, alpha=noise, n_restarts_optimizer=3, random_state=seed)
         with warnings.catch_warnings():
@@ -94,8 +100,11 @@ class Emulator:
     def realisations(self, unit: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
         """``count`` joint draws of the metric's mean at the points from the posterior, one row each."""
         mean, cov = self.gp.predict(unit, return_cov=True)
-        jitter = 1e-8 * np.mean(np.diag(cov)) + 1e-12
-        factor = np.linalg.cholesky(cov + jitter * np.eye(len(unit)))
+        try:  # a jitter on the scale of the prior's variance, as the posterior's can be smaller than rounding
+            factor = np.linalg.cholesky(cov + 1e-9 * self.gp.kernel_.k1.constant_value * np.eye(len(unit)))
+        except np.linalg.LinAlgError:  # singular to rounding all the same: its square root by eigenvalues
+            values, vectors = np.linalg.eigh(cov)
+            factor = vectors * np.sqrt(np.clip(values, 0.0, None))
         draws = mean + rng.standard_normal((count, len(unit))) @ factor.T
         return self.centre + self.scale * draws
 

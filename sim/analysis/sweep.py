@@ -8,6 +8,7 @@ numbers (common random numbers across the design).
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import hashlib
 import json
@@ -21,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.designs import DESIGNS, Design
-from sim.analysis.emulator import POINTS_PER_PARAMETER, Emulated, emulate
+from sim.analysis.emulator import MAX_EMULATED_POINTS, POINTS_PER_PARAMETER, Emulated, emulate
 from sim.analysis.parameters import Parameter, SweepError, parse_param, plain_values, variant
 from sim.catalogue import METRICS
 from sim.io import PointFiles, check_writable, write_sweep
@@ -68,7 +69,8 @@ class Sweep:
     def fingerprint(self, scenario: Scenario) -> str:
         """Identifies the sweep, its base scenario and the model's code, so that old points are never mixed with
         new ones."""
-        record = {"sweep": asdict(self), "scenario": resolved_dict(scenario), "model": model_version()}
+        sweep = {k: v for k, v in asdict(self).items() if v is not None or k not in ("emulator", "design_points")}
+        record = {"sweep": sweep, "scenario": resolved_dict(scenario), "model": model_version()}  # as before both
         return hashlib.sha256(json.dumps(record, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -89,6 +91,10 @@ def check(sweep: Sweep) -> None:
         if sweep.design_points is None or sweep.design_points < needed:
             raise SweepError(f"the emulator needs --design-points of at least {needed} ({POINTS_PER_PARAMETER} per "
                              f"parameter), got {sweep.design_points}")
+        evaluated = sweep.samples * (len(sweep.params) + 2)
+        if evaluated > MAX_EMULATED_POINTS:
+            raise SweepError(f"--samples {sweep.samples} asks the emulator for {evaluated:,} joint draws; at most "
+                             f"{MAX_EMULATED_POINTS:,} (samples x (parameters + 2)) fit in memory: lower --samples")
     elif sweep.design_points is not None:
         raise SweepError("--design-points is for --emulator")
 
@@ -196,8 +202,14 @@ def study(scenario: Scenario, plan: Plan, store: PointStore, workers: int | None
     sweep = plan.sweep
     table = run_sweep(scenario, sweep, store, workers, progress, plan.scheduler)
     if sweep.emulator is not None:
-        emulated = emulate(sweep.params, _unit(sweep, scenario), table[f"{plan.metric}:mean"].to_numpy(),
-                           _standard_errors(store, plan.metric, len(table)), sweep.samples, sweep.seed)
+        means, errors = table[f"{plan.metric}:mean"].to_numpy(dtype=float), _standard_errors(store, plan.metric,
+                                                                                            len(table))
+        missing = int((np.isnan(means) | np.isnan(errors)).sum())
+        if missing or np.ptp(means) == 0:
+            why = (f"has no value in some replication at {missing} of {len(table)} design points" if missing
+                   else "is the same at every design point")
+            raise SweepError(f"{plan.metric} {why}: nothing to emulate; choose another --metric (the points are kept)")
+        emulated = emulate(sweep.params, _unit(sweep, store, len(table)), means, errors, sweep.samples, sweep.seed)
         direct = len(sweep.design.points(sweep.params, sweep.samples, sweep.seed, scenario))
         return SweepResult(plan, table, emulated.indices, None, emulated, direct)
     indices = sweep.indices(table[f"{plan.metric}:mean"].to_numpy())
@@ -206,9 +218,16 @@ def study(scenario: Scenario, plan: Plan, store: PointStore, workers: int | None
     return SweepResult(plan, table, indices, tipping)
 
 
-def _unit(sweep: Sweep, scenario: Scenario) -> np.ndarray:
-    """The sweep's points scaled to the unit cube of the ranges."""
-    return np.array([[p.to_unit(point[p.path]) for p in sweep.params] for point in sweep.points(scenario)])
+def _unit(sweep: Sweep, store: PointStore, points: int) -> np.ndarray:
+    """The saved points' parameter values, scaled to the unit cube of the ranges."""
+    done = store.done()
+    values = [done[point_id(i)]["values"] for i in range(points)]
+    return np.array([[p.to_unit(_typed(p, v[p.path])) for p in sweep.params] for v in values])
+
+
+def _typed(p: Parameter, value: Any) -> Any:
+    """A saved value as the parameter's own type (a date is saved as its ISO string)."""
+    return dt.date.fromisoformat(value) if p.kind == "date" else value
 
 
 def _standard_errors(store: PointStore, metric: str, points: int) -> np.ndarray:

@@ -98,7 +98,7 @@ def sweep_summary(result: SweepResult, out: Path) -> str:
                   f"Q2 {v.q2:.3f} (at least 0.8 needed), {v.coverage:.0%} of held-out means inside their 95 % "
                   f"predictive interval (at least 85 % needed)"]
         lines += [f"  {used:,} simulator replications run; a direct {sweep.method} analysis of the same base sample "
-                  f"would run {direct:,} ({direct / used:.0f} times as many)" if v.passed else
+                  f"would run {direct:,} ({direct / used:.1f} times as many)" if v.passed else
                   "  the emulator failed validation: no indices reported; give it more --design-points or more "
                   "replications a point (-n)"]
     if result.indices is not None:
@@ -116,7 +116,8 @@ def discovery_summary(result: Discovery, folder: Path) -> str:
     """PRIM's chosen box and the trade-off around it, and CART's densest leaves."""
     chosen = result.tradeoff[result.tradeoff["chosen"]].iloc[0]
     shown = result.tradeoff[(result.tradeoff["box"] - result.chosen).abs() <= 3]
-    lines = [f"scenario discovery on {len(result.points)} points; bad: {result.bad} "
+    left_out = f" ({result.left_out} without a value of {result.metric} left out)" if result.left_out else ""
+    lines = [f"scenario discovery on {len(result.points)} points{left_out}; bad: {result.bad} "
              f"({int(result.points['bad'].sum())} points)",
              "", f"PRIM box {result.chosen}: coverage {chosen['coverage']:.2f}, density {chosen['density']:.2f}, "
              f"mass {chosen['mass']:.2f}, {int(chosen['restricted'])} parameter(s) restricted"

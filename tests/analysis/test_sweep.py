@@ -11,7 +11,7 @@ import pytest
 
 from sim.analysis.designs import DESIGNS
 from sim.analysis.parameters import Parameter, SweepError, parse_param
-from sim.analysis.sweep import Sweep, check, crossings, points_table, run_sweep
+from sim.analysis.sweep import Sweep, check, crossings, plan, points_table, run_sweep, study
 from sim.scenario.schema import SweepDefinition
 from tests.conftest import MemoryStore, small
 
@@ -198,7 +198,8 @@ def test_a_latin_hypercube_uses_every_stratum_of_every_range_once(method):
     [({"method": "morris", "emulator": "gp", "design_points": 40}, "works with --method sobol, not morris"),
      ({"method": "sobol", "emulator": "gp", "design_points": 19}, "at least 20"),
      ({"method": "sobol", "emulator": "gp"}, "at least 20"),
-     ({"method": "sobol", "design_points": 40}, "is for --emulator")],
+     ({"method": "sobol", "design_points": 40}, "is for --emulator"),
+     ({"method": "sobol", "emulator": "gp", "design_points": 40, "samples": 4096}, "fit in memory")],
 )
 def test_an_emulator_is_refused_where_it_cannot_stand_in(changes, message):
     params = (parse_param("authority.reviewers=1:12", small()), parse_param("authority.tension.initial=0:1", small()))
@@ -210,3 +211,11 @@ def test_an_emulated_sweep_runs_the_latin_hypercube_of_its_design_points():
     params = (parse_param("authority.reviewers=1:12", small()), parse_param("authority.tension.initial=0:1", small()))
     sweep = Sweep(params, "sobol", 8, emulator="gp", design_points=25)
     assert sweep.points(small()) == DESIGNS["lhs_optimised"].points(params, 25, sweep.seed, small())
+
+
+def test_an_emulator_refuses_a_metric_without_a_value_at_every_point():
+    scenario = small()
+    asked = plan(scenario, params=["authority.reviewers=1:12", "authority.tension.initial=0:1"], method="sobol",
+                 samples=8, replications=2, metric="vetting_days", emulator="gp", design_points=20)
+    with pytest.raises(SweepError, match="vetting_days has no value .* choose another --metric"):
+        study(scenario, asked, MemoryStore(), workers=1)
