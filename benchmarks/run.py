@@ -91,18 +91,15 @@ def memory_of_a_long_run(scenario: Scenario, replications: int) -> tuple[float, 
 
 
 TIME_REPLICATIONS = """
-import gc, sys, time
+import sys, time
 sys.path.insert(0, {tree!r})
-from sim.model.world import simulate
-from sim.runs.streams import streams
+from sim.runs.execute import run
 from sim.scenario.load import load_scenario
 scenario = load_scenario({scenario!r})
-simulate(scenario, streams(1, 10**6))  # warm caches (holiday calendar, imports)
-events, started = 0, time.perf_counter()
-for index in range({replications}):
-    events += simulate(scenario, streams(scenario.monte_carlo.seed, index)).events
-    gc.collect()  # the finished world's cycles, as a run collects them
-print((time.perf_counter() - started) / {replications}, events / {replications})
+run(scenario, 1, seed=10**6, workers=1)  # warm caches (holiday calendar, imports)
+started = time.perf_counter()
+result = run(scenario, {replications}, workers=1)  # as a run does: simulate, measure, collect
+print((time.perf_counter() - started) / {replications}, result.events / {replications})
 """
 
 
