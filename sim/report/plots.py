@@ -491,11 +491,15 @@ def discovery_pairs(points: pd.DataFrame, box: pd.DataFrame) -> Figure:
 
 
 def _numbers(values: Any) -> np.ndarray:
-    """Parameter values as numbers on a plot axis (dates as matplotlib date numbers)."""
-    values = pd.Series(list(values))
-    if values.map(lambda v: isinstance(v, str)).all():
-        return mdates.date2num(pd.to_datetime(values))
-    return values.to_numpy(dtype=float)
+    """Parameter values as numbers on a plot axis, dates as matplotlib date numbers (a table read back holds
+    dates and numbers of different parameters in one column, as text)."""
+    out = []
+    for value in values:
+        try:
+            out.append(float(value))
+        except (TypeError, ValueError):
+            out.append(mdates.date2num(dt.date.fromisoformat(str(value))))
+    return np.array(out)
 
 
 def _box_side(limits: pd.DataFrame, param: str, values: np.ndarray) -> tuple[float, float]:

@@ -88,3 +88,23 @@ def test_forest_plot_shows_each_variant_difference_with_its_interval(comparison)
     row = comparison.table.query("metric == 'delay_days' and group == 'all' and variant == 'slow'").iloc[0]
     x = ax.containers[0].lines[0].get_xdata()
     assert x[0] == pytest.approx(row["diff"]) and row["diff"] > 0
+
+
+def test_discovery_plots_read_a_box_of_dates_and_numbers_back_from_its_table(tmp_path):
+    """boxes.csv holds a date and a number parameter in the same columns, read back as text."""
+    box = pd.DataFrame({"parameter": ["reviewers", "thaw"], "lower": [54.0, "2025-10-18"],
+                        "upper": [164.0, "2026-05-20"], "swept_low": [50, "2025-09-01"],
+                        "swept_high": [300, "2026-06-01"],
+                        "qp_lower": [np.nan, 0.01], "qp_upper": [0.004, np.nan]})
+    box.to_csv(tmp_path / "boxes.csv", index=False)
+    read = pd.read_csv(tmp_path / "boxes.csv")
+    fig = plots.discovery_box(read, 1.0, 0.41)
+    bars = [p for p in fig.axes[0].patches if p.get_facecolor()[3] < 1][-2:]  # the box's bars, drawn last
+    assert bars[0].get_x() == pytest.approx((54 - 50) / 250) and bars[0].get_width() == pytest.approx(110 / 250)
+    thaw = (dt.date(2025, 10, 18) - dt.date(2025, 9, 1)).days / (dt.date(2026, 6, 1) - dt.date(2025, 9, 1)).days
+    assert bars[1].get_x() == pytest.approx(thaw)
+    points = pd.DataFrame({"id": ["p0", "p1", "p2"], "reviewers": [60.0, 200.0, 100.0],
+                           "thaw": ["2025-11-01", "2025-09-10", "2026-01-01"], "outcome": [0.3, 0.1, 0.25],
+                           "bad": [True, False, True]})
+    pairs = plots.discovery_pairs(points, read)
+    assert len(pairs.axes) == 1 and len(pairs.axes[0].patches) == 1  # one pair, one box drawn
