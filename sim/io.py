@@ -32,7 +32,8 @@ if TYPE_CHECKING:  # the writers take these results; io never runs the model
 SUMMARY = "summary.csv"
 DISCOVERY = "discovery.json"
 DISCOVERY_FOLDER = "discovery"
-"""Where ``sim discover`` writes, inside the sweep's folder."""
+"""Where ``sim discover`` writes, inside the sweep's folder: these tables, its plots and ``DISCOVERY``."""
+BOXES, TRADEOFF, CART, CLASSIFIED = "boxes.csv", "tradeoff.csv", "cart.csv", "classified.csv"
 REPLICATIONS = "replications.parquet"
 TIMESERIES = "timeseries.parquet"
 DELAYS = "delays.csv"
@@ -210,6 +211,7 @@ def read_run(folder: Path) -> RunTables:
 SWEEP_MANIFEST = "sweep.json"
 CALIBRATION_MANIFEST = "calibration.json"
 POINTS = "points.csv"
+POINTS_FOLDER = "points"
 INDICES = "indices.csv"
 SWEEP_REPORT = "report.json"
 """The metric and threshold the sweep's tables and report were made for."""
@@ -228,7 +230,7 @@ class PointFiles:
 
     def __init__(self, out: Path, fingerprint: str, description: dict[str, Any],
                  manifest_name: str = SWEEP_MANIFEST) -> None:
-        self.folder = out / "points"
+        self.folder = out / POINTS_FOLDER
         manifest = out / manifest_name
         if manifest.is_file():
             recorded = json.loads(manifest.read_text()).get("fingerprint")
@@ -243,10 +245,15 @@ class PointFiles:
             stray.unlink()
 
     def done(self) -> dict[str, dict[str, Any]]:
-        return {p.stem: json.loads(p.read_text()) for p in sorted(self.folder.glob("p*.json"))}
+        return read_points(self.folder.parent)
 
     def save(self, point: str, record: dict[str, Any]) -> None:
         atomic_write(self.folder / f"{point}.json", lambda p: p.write_text(json.dumps(record, sort_keys=True)))
+
+
+def read_points(out: Path) -> dict[str, dict[str, Any]]:
+    """The finished points (or evaluations) saved in ``out``, by identifier, in order."""
+    return {p.stem: json.loads(p.read_text()) for p in sorted((out / POINTS_FOLDER).glob("p*.json"))}
 
 
 def write_sweep(result: SweepResult, out: Path) -> None:
@@ -274,11 +281,11 @@ def write_discovery(result: Discovery, folder: Path) -> None:
     """Scenario discovery's tables in ``folder`` (a sweep's ``discovery/``): the chosen box, every box of the
     trajectory, the trade-off, CART's leaves, the points as classified, and what was asked."""
     folder.mkdir(exist_ok=True)
-    write_table(result.box, folder / "boxes.csv")
+    write_table(result.box, folder / BOXES)
     write_table(result.boxes, folder / "trajectory_boxes.csv")
-    write_table(result.tradeoff, folder / "tradeoff.csv")
-    write_table(result.tree, folder / "cart.csv")
-    write_table(result.points, folder / "classified.csv")
+    write_table(result.tradeoff, folder / TRADEOFF)
+    write_table(result.tree, folder / CART)
+    write_table(result.points, folder / CLASSIFIED)
     record = {"metric": result.metric, "threshold": result.threshold, "below": result.below, "share": result.share,
               "bad": result.bad, "chosen_box": result.chosen}
     atomic_write(folder / DISCOVERY, lambda p: p.write_text(json.dumps(record, indent=2) + "\n"))

@@ -29,12 +29,12 @@ from sim.analysis.sweep import PointStore
 from sim.io import CALIBRATION_MANIFEST, PointFiles, check_writable, scenario_hash, write_calibration
 from sim.report.pages import calibration_page
 from sim.runs.execute import model_version
+from sim.runs.summarise import Z95
 from sim.scenario.schema import Scenario
 
 log = logging.getLogger(__name__)
 
 STEP = 0.05  # finite-difference step, as a share of each parameter's range: wider than CRN jitter
-Z95 = 1.959963984540054
 
 
 class CalibrationError(SweepError):

@@ -8,11 +8,10 @@ on the sweep's saved points; any design will do, a space-filling one (``--method
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,8 +19,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.analysis.parameters import Parameter, plain_values
 from sim.analysis.sweep import sweep_plots
-from sim.io import DISCOVERY_FOLDER, INDICES, POINTS, SWEEP_MANIFEST, SWEEP_REPORT, write_discovery
+from sim.io import DISCOVERY_FOLDER, INDICES, POINTS, SWEEP_MANIFEST, SWEEP_REPORT, read_points, write_discovery
 from sim.report import report_sweep
 
 SIGNIFICANT = 0.05
@@ -34,32 +34,6 @@ MASS_MIN = 0.05
 
 class DiscoveryError(ValueError):
     """A sweep, metric or threshold that discovery cannot work with, and why."""
-
-
-@dataclass(frozen=True)
-class Axis:
-    """A swept parameter as discovery sees it: numbers, dates as days since the low end of the range."""
-
-    path: str
-    kind: str
-    low: Any
-    high: Any
-
-    def number(self, value: Any) -> float:
-        if self.kind == "date":
-            return float((dt.date.fromisoformat(str(value)) - dt.date.fromisoformat(str(self.low))).days)
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise DiscoveryError(f"parameter {self.path} has the non-numeric value {value!r}: PRIM and CART need "
-                                 "numbers or dates")
-        return float(value)
-
-    def value(self, x: float, side: str = "lower") -> Any:
-        """A box limit as the parameter's own value: a date as an ISO string, the first day inside the box (a
-        limit half-way between two points' days rounds inwards)."""
-        if self.kind == "date":
-            days = math.ceil(x) if side == "lower" else math.floor(x)
-            return (dt.date.fromisoformat(str(self.low)) + dt.timedelta(days=days)).isoformat()
-        return round(float(x), 6)
 
 
 @dataclass(frozen=True)
@@ -109,7 +83,7 @@ def read_sweep(folder: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     manifest = folder / SWEEP_MANIFEST
     if not manifest.is_file():
         raise DiscoveryError(f"{folder} is not a sweep folder (no sweep.json): run sim sweep first")
-    records = [json.loads(p.read_text()) for p in sorted((folder / "points").glob("p*.json"))]
+    records = list(read_points(folder).values())
     if not records:
         raise DiscoveryError(f"{folder} holds no finished sweep points (points/ is empty)")
     return json.loads(manifest.read_text()), records
@@ -119,7 +93,7 @@ def discover(description: dict[str, Any], records: Sequence[dict[str, Any]], met
              below: bool = False, share: float | None = None, box: int | None = None) -> Discovery:
     """Classify the points (see the module) and run PRIM and CART on them; ``box`` picks a box of the
     trajectory instead of the default (the best balance of coverage and density among significant boxes)."""
-    axes = [Axis(p["path"], p["kind"], p["low"], p["high"]) for p in description["params"]]
+    axes = [Parameter.from_record(p) for p in description["params"]]
     outcome, bad = _classify(records, metric, threshold, below, share)
     known = ~np.isnan(outcome)  # a point where the metric has no value (e.g. no review decided) is left out
     records, outcome, bad = [r for r, k in zip(records, known, strict=True) if k], outcome[known], bad[known]
@@ -131,7 +105,7 @@ def discover(description: dict[str, Any], records: Sequence[dict[str, Any]], met
         raise DiscoveryError(f"{what} point is bad ({_bad_words(metric, threshold, below, share)}); the points' "
                              f"{'share' if share is not None else 'mean'} ranges {np.nanmin(outcome):.4g} to "
                              f"{np.nanmax(outcome):.4g}: choose a threshold between")
-    x = pd.DataFrame({a.path: [a.number(r["values"][a.path]) for r in records] for a in axes})
+    x = pd.DataFrame({a.path: [_number(a, r["values"][a.path]) for r in records] for a in axes})
     points = pd.DataFrame({"id": [r["id"] for r in records]}).join(
         pd.DataFrame({a.path: [r["values"][a.path] for r in records] for a in axes}))
     points["outcome"], points["bad"] = outcome, bad
@@ -146,6 +120,22 @@ def discover(description: dict[str, Any], records: Sequence[dict[str, Any]], met
                      significant[chosen],
                      boxes[boxes["box"] == chosen].drop(columns="box").reset_index(drop=True), boxes,
                      _cart(x, bad, axes))
+
+
+def _number(p: Parameter, value: Any) -> float:
+    """A point's saved value on the parameter's numeric axis (a date as days since the low end of the range)."""
+    if p.kind != "date" and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        raise DiscoveryError(f"parameter {p.path} has the non-numeric value {value!r}: PRIM and CART need "
+                             "numbers or dates")
+    return p.as_number(p.saved(value))
+
+
+def _limit(p: Parameter, x: float, side: str = "lower") -> Any:
+    """A box limit as the parameter's own value: a date as an ISO string, the first day inside the box (a limit
+    half-way between two points' days rounds inwards)."""
+    if p.kind == "date":
+        x = math.ceil(x) if side == "lower" else math.floor(x)
+    return p.from_number(x)
 
 
 def _bad_words(metric: str, threshold: float, below: bool, share: float | None) -> str:
@@ -175,7 +165,7 @@ def _classify(records: Sequence[dict[str, Any]], metric: str, threshold: float, 
     return shares, shares >= share
 
 
-def _share(values: np.ndarray, crosses: Any) -> float:
+def _share(values: np.ndarray, crosses: Callable[[np.ndarray], np.ndarray]) -> float:
     """The share of the replications with a value that cross the threshold (nan if none has one)."""
     values = values[~np.isnan(values)]
     return float(crosses(values).mean()) if len(values) else np.nan
@@ -211,15 +201,16 @@ def _choose(tradeoff: pd.DataFrame, significant: list[bool]) -> int:
     return int(tradeoff["box"][(candidates if candidates.notna().any() else balance).idxmax()])
 
 
-def _limits(i: int, limits: pd.DataFrame, qp: dict[str, list], axes: Sequence[Axis]) -> pd.DataFrame:
+def _limits(i: int, limits: pd.DataFrame, qp: dict[str, list], axes: Sequence[Parameter]) -> pd.DataFrame:
     """The restricted parameters of box ``i``: its limits and the range swept, in the parameters' own units."""
     rows = []
     for a in axes:
         if a.path not in qp:
             continue
         lower, upper = (float(v) for v in limits[a.path])
-        rows.append({"box": i, "parameter": a.path, "lower": a.value(lower), "upper": a.value(upper, "upper"),
-                     "swept_low": a.low, "swept_high": a.high,
+        swept = plain_values({"low": a.low, "high": a.high})
+        rows.append({"box": i, "parameter": a.path, "lower": _limit(a, lower), "upper": _limit(a, upper, "upper"),
+                     "swept_low": swept["low"], "swept_high": swept["high"],
                      "qp_lower": _qp(qp[a.path][0]), "qp_upper": _qp(qp[a.path][1])})
     return pd.DataFrame(rows, columns=["box", "parameter", "lower", "upper", "swept_low", "swept_high",
                                        "qp_lower", "qp_upper"])
@@ -229,7 +220,7 @@ def _qp(value: float) -> float:
     return np.nan if value < 0 else float(value)  # -1: that side is not restricted
 
 
-def _cart(x: pd.DataFrame, bad: np.ndarray, axes: Sequence[Axis]) -> pd.DataFrame:
+def _cart(x: pd.DataFrame, bad: np.ndarray, axes: Sequence[Parameter]) -> pd.DataFrame:
     """CART's leaves: each one's coverage, density and mass of bad points, and its rule."""
     cart = _ema("cart")
     state = np.random.get_state()
@@ -249,9 +240,9 @@ def _cart(x: pd.DataFrame, bad: np.ndarray, axes: Sequence[Axis]) -> pd.DataFram
             lower, upper = (float(v) for v in limits[a.path])
             low, high = x[a.path].min(), x[a.path].max()
             if lower > low:
-                rules.append(f"{a.path} >= {a.value(lower)}")
+                rules.append(f"{a.path} >= {_limit(a, lower)}")
             if upper < high:
-                rules.append(f"{a.path} <= {a.value(upper, 'upper')}")
+                rules.append(f"{a.path} <= {_limit(a, upper, 'upper')}")
         rows.append({"leaf": k, "coverage": s["coverage"], "density": s["density"], "mass": s["mass"],
                      "restricted": int(s["res dim"]), "rule": " and ".join(rules) or "(everything)"})
     return pd.DataFrame(rows).sort_values(["density", "coverage"], ascending=False, ignore_index=True)

@@ -20,9 +20,9 @@ import numpy as np
 import pandas as pd
 from SALib.analyze import sobol as analyze
 from SALib.sample import sobol as sample
-from scipy import stats
 
 from sim.analysis.parameters import Parameter, unit_problem
+from sim.runs.summarise import Z95
 
 Q2_MIN = 0.8
 """Least cross-validated Q² (share of the variance between points that held-out predictions explain)."""
@@ -37,7 +37,6 @@ NOISE_FLOOR = 0.1
 happened to agree is not exact."""
 POINTS_PER_PARAMETER = 10
 """Design points the emulator needs per parameter (Loeppky, Sacks and Welch, 2009: n = 10 d)."""
-Z95 = float(stats.norm.ppf(0.975))
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,17 @@ class Parameter:
     steps: int | None = None
     values: tuple[Any, ...] | None = None
 
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Parameter:
+        """A parameter as a sweep's manifest records it (its fields, dates as ISO strings)."""
+        kind, values = record["kind"], record.get("values")
+        return cls(record["path"], kind, _value(kind, str(record["low"])), _value(kind, str(record["high"])),
+                   record.get("steps"), None if values is None else tuple(_value(kind, str(v)) for v in values))
+
+    def saved(self, value: Any) -> Any:
+        """A value as a point was saved with it (``plain_values``: a date as its ISO string), in its own type."""
+        return dt.date.fromisoformat(value) if self.kind == "date" else value
+
     def levels(self) -> list[Any]:
         """The values a grid or one-at-a-time sweep visits."""
         if self.values is not None:

@@ -8,7 +8,6 @@ numbers (common random numbers across the design).
 
 from __future__ import annotations
 
-import datetime as dt
 import difflib
 import hashlib
 import json
@@ -202,14 +201,15 @@ def study(scenario: Scenario, plan: Plan, store: PointStore, workers: int | None
     sweep = plan.sweep
     table = run_sweep(scenario, sweep, store, workers, progress, plan.scheduler)
     if sweep.emulator is not None:
-        means, errors = table[f"{plan.metric}:mean"].to_numpy(dtype=float), _standard_errors(store, plan.metric,
-                                                                                            len(table))
+        done = store.done()
+        records = [done[point_id(i)] for i in range(len(table))]
+        means, errors = table[f"{plan.metric}:mean"].to_numpy(dtype=float), _standard_errors(records, plan.metric)
         missing = int((np.isnan(means) | np.isnan(errors)).sum())
         if missing or np.ptp(means) == 0:
             why = (f"has no value in some replication at {missing} of {len(table)} design points" if missing
                    else "is the same at every design point")
             raise SweepError(f"{plan.metric} {why}: nothing to emulate; choose another --metric (the points are kept)")
-        emulated = emulate(sweep.params, _unit(sweep, store, len(table)), means, errors, sweep.samples, sweep.seed)
+        emulated = emulate(sweep.params, _unit(sweep, records), means, errors, sweep.samples, sweep.seed)
         direct = len(sweep.design.points(sweep.params, sweep.samples, sweep.seed, scenario))
         return SweepResult(plan, table, emulated.indices, None, emulated, direct)
     indices = sweep.indices(table[f"{plan.metric}:mean"].to_numpy())
@@ -218,22 +218,14 @@ def study(scenario: Scenario, plan: Plan, store: PointStore, workers: int | None
     return SweepResult(plan, table, indices, tipping)
 
 
-def _unit(sweep: Sweep, store: PointStore, points: int) -> np.ndarray:
+def _unit(sweep: Sweep, records: Sequence[dict[str, Any]]) -> np.ndarray:
     """The saved points' parameter values, scaled to the unit cube of the ranges."""
-    done = store.done()
-    values = [done[point_id(i)]["values"] for i in range(points)]
-    return np.array([[p.to_unit(_typed(p, v[p.path])) for p in sweep.params] for v in values])
+    return np.array([[p.to_unit(p.saved(r["values"][p.path])) for p in sweep.params] for r in records])
 
 
-def _typed(p: Parameter, value: Any) -> Any:
-    """A saved value as the parameter's own type (a date is saved as its ISO string)."""
-    return dt.date.fromisoformat(value) if p.kind == "date" else value
-
-
-def _standard_errors(store: PointStore, metric: str, points: int) -> np.ndarray:
+def _standard_errors(records: Sequence[dict[str, Any]], metric: str) -> np.ndarray:
     """Each point's Monte Carlo standard error of the metric's mean, from its replications."""
-    done = store.done()
-    values = [np.array(done[point_id(i)]["replications"][metric], dtype=float) for i in range(points)]
+    values = [np.array(r["replications"][metric], dtype=float) for r in records]
     return np.array([v.std(ddof=1) / np.sqrt(len(v)) for v in values])
 
 

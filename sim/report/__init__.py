@@ -11,6 +11,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.io import (
+    BOXES,
+    CART,
+    CLASSIFIED,
     COMPARISON,
     CROSSINGS,
     DISCOVERY,
@@ -20,6 +23,7 @@ from sim.io import (
     INDICES,
     POINTS,
     SWEEP_MANIFEST,
+    TRADEOFF,
     RunTables,
     read_run,
 )
@@ -102,15 +106,15 @@ def report_sweep(out: Path, params: list[str], drawn: tuple[str, ...], metric: s
 def _discovery(folder: Path) -> tuple[dict[str, bytes], dict[str, pd.DataFrame]]:
     """The plots (drawn into ``folder``) and tables of a sweep's scenario discovery (``sim discover``)."""
     asked = json.loads((folder / DISCOVERY).read_text())
-    tradeoff, box = pd.read_csv(folder / "tradeoff.csv"), pd.read_csv(folder / "boxes.csv")
+    tradeoff, box = pd.read_csv(folder / TRADEOFF), pd.read_csv(folder / BOXES)
     chosen = tradeoff[tradeoff["chosen"]].iloc[0]
     drawn = {"discovery_tradeoff": plots.discovery_tradeoff(tradeoff, asked["bad"]),
              "discovery_box": plots.discovery_box(box, chosen["coverage"], chosen["density"])}
     if len(box):
-        drawn["discovery_pairs"] = plots.discovery_pairs(pd.read_csv(folder / "classified.csv"), box)
+        drawn["discovery_pairs"] = plots.discovery_pairs(pd.read_csv(folder / CLASSIFIED), box)
     heading = f"Scenario discovery (bad: {asked['bad']})"
     return save(drawn, folder), {
         f"{heading}: the chosen PRIM box {asked['chosen_box']}, restricted parameters": box,
         f"{heading}: PRIM's peeling trajectory": tradeoff,
-        f"{heading}: CART's leaves": pd.read_csv(folder / "cart.csv"),
+        f"{heading}: CART's leaves": pd.read_csv(folder / CART),
     }

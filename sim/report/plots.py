@@ -219,11 +219,17 @@ def _error_bars(rows: pd.DataFrame, centre: str = "mean") -> np.ndarray:
     return np.vstack([low.to_numpy(), high.to_numpy()])
 
 
+def _panels(count: int, width: float, height: float) -> tuple[Figure, list[Any]]:
+    """A figure of ``count`` panels, three to a row, each ``width`` by ``height`` inches."""
+    columns, rows = min(count, 3), (count + 2) // 3
+    fig = Figure(figsize=(width * columns, height * rows), layout="constrained")
+    return fig, [fig.add_subplot(rows, columns, k + 1) for k in range(count)]
+
+
 def sweep_lines(points: pd.DataFrame, params: list[str], metric: str, threshold: float | None = None) -> Figure:
     """The metric's mean (95 % CI band) against each swept parameter, the others held fixed."""
-    fig = Figure(figsize=(6 * min(len(params), 3), 4.2 * ((len(params) + 2) // 3)), layout="constrained")
-    for k, path in enumerate(params):
-        ax = fig.add_subplot((len(params) + 2) // 3, min(len(params), 3), k + 1)
+    fig, axes = _panels(len(params), 6, 4.2)
+    for path, ax in zip(params, axes, strict=True):
         others = [p for p in params if p != path]
         lines = list(points.groupby(others, dropna=False)) if others else [((), points)]
         lines = [(fixed, line) for fixed, line in lines if line[path].nunique() > 1][:6]
@@ -247,10 +253,9 @@ def sweep_lines(points: pd.DataFrame, params: list[str], metric: str, threshold:
 
 def sweep_scatter(points: pd.DataFrame, params: list[str], metric: str, threshold: float | None = None) -> Figure:
     """The metric's mean at every point against each parameter (a space-filling design has no lines to follow)."""
-    fig = Figure(figsize=(5 * min(len(params), 3), 4 * ((len(params) + 2) // 3)), layout="constrained")
+    fig, axes = _panels(len(params), 5, 4)
     y = points[f"{metric}:mean"]
-    for k, path in enumerate(params):
-        ax = fig.add_subplot((len(params) + 2) // 3, min(len(params), 3), k + 1)
+    for path, ax in zip(params, axes, strict=True):
         x = pd.to_datetime(points[path]) if isinstance(points[path].iloc[0], str) else points[path]
         above = y > threshold if threshold is not None else np.zeros(len(y), dtype=bool)
         ax.scatter(x[~above], y[~above], s=12, color="C0", alpha=0.7)
@@ -470,11 +475,10 @@ def discovery_pairs(points: pd.DataFrame, box: pd.DataFrame) -> Figure:
     params = list(box["parameter"]) if len(box) > 1 else [*box["parameter"], *[
         c for c in points.columns if c not in {"id", "outcome", "bad", *box["parameter"]}][:1]]
     pairs = list(itertools.combinations(params, 2))
-    fig = Figure(figsize=(4.5 * min(len(pairs), 3), 4 * ((len(pairs) + 2) // 3)), layout="constrained")
+    fig, axes = _panels(len(pairs), 4.5, 4)
     limits = box.set_index("parameter")
     bad = points["bad"].to_numpy(dtype=bool)
-    for k, (x, y) in enumerate(pairs):
-        ax = fig.add_subplot((len(pairs) + 2) // 3, min(len(pairs), 3), k + 1)
+    for (x, y), ax in zip(pairs, axes, strict=True):
         xs, ys = _numbers(points[x]), _numbers(points[y])
         ax.scatter(xs[~bad], ys[~bad], s=10, color="C0", alpha=0.6, label="not bad")
         ax.scatter(xs[bad], ys[bad], s=10, color="C3", alpha=0.8, label="bad")

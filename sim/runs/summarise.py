@@ -16,6 +16,8 @@ from scipy import stats
 from sim.catalogue import METRICS
 
 CONFIDENCE = 0.95
+Z95 = float(stats.norm.ppf((1 + CONFIDENCE) / 2))
+"""The normal quantile of a two-sided 95 % interval."""
 SUMMARY_COLUMNS = ("metric", "group", "mean", "ci_low", "ci_high", "sd", "p5", "p50", "p95", "n")
 
 
