@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left
-from collections.abc import Callable, Collection, Generator
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -72,6 +72,38 @@ class Licence:
         return self.starts <= now < self.expires and not self.revoked and not self.used
 
 
+class Request:
+    """A shipment's wait for a licence (``Licensing.obtain``): ``done(licence, reason)`` is called once, when it
+    ends; cancelled before that, it withdraws its own single-use application, if it filed one."""
+
+    __slots__ = ("licensing", "firm", "material", "done", "application", "own")
+
+    def __init__(self, licensing: Licensing, firm: Firm, material: str,
+                 done: Callable[[Licence | None, str], None]) -> None:
+        self.licensing = licensing
+        self.firm = firm
+        self.material = material
+        self.done = done
+        self.application: Application | None = None
+        """The application whose decision it waits for."""
+        self.own = False
+        """Whether that application is its own single-use one (else a multi-shipment one of the firm)."""
+
+    def wait(self, application: Application, own: bool) -> None:
+        self.application, self.own = application, own
+        application.decided.callbacks.append(self._decided)
+
+    def _decided(self, _event: simpy.Event) -> None:
+        self.licensing._decided(self)
+
+    def cancel(self) -> None:
+        """No longer needed (controls lifted, a ban imposed): stop waiting, and withdraw its own application
+        unless it is decided."""
+        self.application.decided.callbacks.remove(self._decided)
+        if self.own:
+            self.licensing.authority.withdraw(self.application)
+
+
 class Licensing:
     """Every firm's licences and applications in progress, and the rules for obtaining them."""
 
@@ -96,40 +128,45 @@ class Licensing:
         """Days on which each (firm, material) was granted a licence that builds a track record."""
         self._rng = revocation_rng
 
-    def obtain(self, firm: Firm, material: str) -> Generator[simpy.Event, Application, tuple[Licence | None, str]]:
-        """Find or apply for a licence covering one shipment; returns (licence, "") or (None, reason).
+    def obtain(self, request: Request) -> None:
+        """Find or apply for a licence covering one shipment; ``request.done`` is called with (licence, "") or
+        (None, reason), at once or when an application is decided.
 
         A firm without a licence in force files for its preferred kind. While a first
         multi-shipment application (a first one, or a renewal still undecided when the licence it renews
         expires) is under review, orders go on under single-use licences where the firm may use them; they
         wait for it only when they have no other way.
-        Interrupted (the need no longer needs a licence), it withdraws its own single-use application.
         """
+        firm, material = request.firm, request.material
         key = (firm.index, material)
-        while True:
-            licence = self.current(key)
-            if licence is not None:
-                return licence, ""
-            pending = self._pending.get(key)
-            if pending is None:
-                kind = self.choose_kind(firm, material)
-                if kind is None:
-                    return None, "unavailable"
-                if not KINDS[kind].single_use:
-                    pending = self._apply(firm, material, kind, renewal=False)
-            single_use = self.choose_kind(firm, material, single_use=True)
-            if pending is not None and single_use is None:  # else single-use licences meanwhile, renewal or not
-                yield pending.decided
-                continue
-            app = self._apply(firm, material, single_use, renewal=False)
-            try:
-                yield app.decided
-            except simpy.Interrupt:  # no longer needed (controls lifted): withdrawn, unless already decided
-                self.authority.withdraw(app)
-                raise
-            if not app.approved:
-                return None, app.reason
-            return self._grant(app, self.env.now), ""
+        licence = self.current(key)
+        if licence is not None:
+            request.done(licence, "")
+            return
+        pending = self._pending.get(key)
+        if pending is None:
+            kind = self.choose_kind(firm, material)
+            if kind is None:
+                request.done(None, "unavailable")
+                return
+            if not KINDS[kind].single_use:
+                pending = self._apply(firm, material, kind, renewal=False)
+        single_use = self.choose_kind(firm, material, single_use=True)
+        if pending is not None and single_use is None:  # else single-use licences meanwhile, renewal or not
+            request.wait(pending, own=False)
+        else:
+            request.wait(self._apply(firm, material, single_use, renewal=False), own=True)
+
+    def _decided(self, request: Request) -> None:
+        """The application a request waited for is decided: its own single-use one ends it; a multi-shipment
+        one sends it looking again."""
+        app = request.application
+        if not request.own:
+            self.obtain(request)
+        elif app.approved:
+            request.done(self._grant(app, self.env.now), "")
+        else:
+            request.done(None, app.reason)
 
     def current(self, key: tuple[int, str]) -> Licence | None:
         """The multi-shipment licence covering a firm's material now, if any."""
@@ -208,7 +245,8 @@ class Licensing:
             previous = self.current(key) if app.renewal else None
             licence = self._grant(app, previous.expires if previous else now)
             self._held[key] = [lic for lic in self._held.get(key, ()) if lic.expires > now] + [licence]
-            self.env.process(self._renew(licence))
+            apply_in = licence.expires - self.types[licence.kind].renewal_lead_days - now
+            self.env.timeout(max(apply_in, 0.0)).callbacks.append(lambda _event: self._renew(licence))
         else:
             self._cooldown[(app.firm.index, app.kind)] = now + self.types[app.kind].cooldown_days
 
@@ -219,11 +257,9 @@ class Licensing:
             self._record.setdefault((app.firm.index, app.material), []).append(self.env.now)
         return licence
 
-    def _renew(self, licence: Licence) -> Generator[simpy.Event, None, None]:
-        """SimPy process: apply for a successor ``renewal_lead_days`` before the licence expires."""
-        apply_at = licence.expires - self.types[licence.kind].renewal_lead_days
-        if apply_at > self.env.now:
-            yield self.env.timeout(apply_at - self.env.now)
+    def _renew(self, licence: Licence) -> None:
+        """Apply for a successor ``renewal_lead_days`` before the licence expires, if it is still wanted and
+        allowed."""
         key = (licence.firm.index, licence.material)
         if (licence.revoked or key in self._pending or licence.material not in self.regime.controlled
                 or not self.may_apply(licence.firm, licence.material, licence.kind)):

@@ -68,6 +68,21 @@ def schedule(scenario: Scenario, levers: Levers) -> list[tuple[float, Change]]:
     return sorted(dated, key=lambda item: item[0])
 
 
+EXPORT_RULES = (ControlsEvent, BanEvent, RevokeEvent)
+"""Events that can change whether goods ready for export may leave (``sim.model.supply.Exports.export_refusal``),
+with the VEU rule's date."""
+
+
+def export_rule_days(scenario: Scenario) -> list[float]:
+    """The days on which the rules goods meet at export may change, in order, then the horizon: between two of
+    them, whether goods may leave on a given day is known in advance."""
+    calendar = scenario.calendar
+    days = [calendar.day(event.date) for event in scenario.policy.values() if isinstance(event, EXPORT_RULES)]
+    if scenario.veu.date is not None:
+        days.append(calendar.day(scenario.veu.date))
+    return [*sorted(days), float(calendar.horizon_days)]
+
+
 def timeline(env: simpy.Environment, changes: Sequence[tuple[float, Change]]) -> Generator[simpy.Event, None, None]:
     """SimPy process making each change on its day."""
     for day, change in changes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable, Iterator
 from functools import partial
@@ -65,20 +66,32 @@ class Dice:
 
     def __init__(self, scenario: Scenario, streams: RandomStreams, index: int, destination: str) -> None:
         kinds, supply = scenario.licence_types, scenario.supply
-
-        def per_kind(source: str, spec: Callable[[str], object]) -> dict[str, Sampler]:
-            return {kind: sampler(spec(kind), partial(streams.entity, source, index, substream(kind)))
-                    for kind in LICENCE_KINDS}
-
-        self.review = per_kind("review", lambda kind: kinds[kind].review_days)
-        self.approval = per_kind("approval", lambda kind: UNIT)
-        self.vetting_days = per_kind("vetting", lambda kind: kinds[kind].vetting_days)
-        self.vetting_pass = per_kind("vetting_pass", lambda kind: UNIT)
+        self.review = ByKind(streams, "review", index, {k: kinds[k].review_days for k in LICENCE_KINDS})
+        self.approval = ByKind(streams, "approval", index, dict.fromkeys(LICENCE_KINDS, UNIT))
+        self.vetting_days = ByKind(streams, "vetting", index, {k: kinds[k].vetting_days for k in LICENCE_KINDS})
+        self.vetting_pass = ByKind(streams, "vetting_pass", index, dict.fromkeys(LICENCE_KINDS, UNIT))
         self.production_days = sampler(supply.production_days, partial(streams.entity, "production", index))
         transit = supply.transit_days_by_destination.get(destination, supply.transit_days)
         self.transit_days = sampler(transit, partial(streams.entity, "transit", index))
 
 
+class ByKind(dict):
+    """One stock's samplers of one source, by licence kind, each made when first drawn from: a stock uses one or
+    two kinds, and a replication has thousands of stocks."""
+
+    __slots__ = ("streams", "source", "index", "specs")
+
+    def __init__(self, streams: RandomStreams, source: str, index: int, specs: dict[str, object]) -> None:
+        super().__init__()
+        self.streams, self.source, self.index, self.specs = streams, source, index, specs
+
+    def __missing__(self, kind: str) -> Sampler:
+        made = self[kind] = sampler(self.specs[kind], partial(self.streams.entity, self.source, self.index,
+                                                              substream(kind)))
+        return made
+
+
+@functools.cache
 def substream(name: str) -> int:
     """A stable substream number for a name (a licence kind): the first 32 bits of its SHA-256."""
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "little")

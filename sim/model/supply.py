@@ -18,13 +18,15 @@ that needed a licence. A ban, and a revoked or lapsed licence, still stop goods 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Collection, Generator
+from bisect import bisect_left
+from collections.abc import Callable, Collection, Sequence
+from functools import partial
 
 import simpy
 
 from sim.model.alternative import AlternativeSupply
 from sim.model.buyers import Stock
-from sim.model.licences import Licence, Licensing
+from sim.model.licences import Licence, Licensing, Request
 from sim.model.records import DELIVERED, IN_TRANSIT, PENDING, REASON_CODE, WITHDRAWN
 from sim.model.regime import Regime
 from sim.scenario.schema import LicenceTypes
@@ -90,6 +92,7 @@ class Exports:
         licensing: Licensing,
         licence_types: LicenceTypes,
         alternatives: dict[str, AlternativeSupply],
+        rule_days: Sequence[float],
         listed_days: float | None = None,
     ) -> None:
         self.env = env
@@ -97,12 +100,14 @@ class Exports:
         self.licensing = licensing
         self.licence_types = licence_types
         self.alternatives = alternatives
+        self.rule_days = rule_days
+        """Days on which the rules at export may change, then the horizon (``sim.model.policy.export_rule_days``)."""
         self.listed_days = listed_days
         self.needs: list[Need] = []
         self.failures: list[tuple[int, float, float, float, int, bool]] = []
         """One row per failed attempt: need index, attempt started, failed, kilograms, reason code, at export."""
         self._barred: dict[Bar, list[Need]] = {}
-        self._awaiting: dict[str, dict[Need, simpy.Process]] = {}
+        self._awaiting: dict[str, dict[Need, Request]] = {}
 
     # --- what a stock asks for (``sim.model.buyers.Supplier``) ---------------------------------
 
@@ -146,8 +151,8 @@ class Exports:
         """Controls lifted: needs waiting for a licence of these materials go on without one (their pending
         single-use applications withdrawn), and firms listed under the VEU rule for them may buy again."""
         for material in materials:
-            for process in list(self._awaiting.get(material, {}).values()):
-                process.interrupt("controls lifted")
+            for need in list(self._awaiting.get(material, {})):
+                self._stop_waiting(need, "")
             self.licensing.withdraw_pending(material)
             for bar in [bar for bar in self._barred if bar[0] == "veu" and bar[1] == material]:
                 self._release(bar)
@@ -156,9 +161,9 @@ class Exports:
         """A ban imposed is public: needs to the destination waiting for a licence of these materials fail at
         once (their applications withdrawn); goods already in production are stopped at export."""
         for material in materials:
-            for need, process in list(self._awaiting.get(material, {}).items()):
+            for need in list(self._awaiting.get(material, {})):
                 if need.stock.firm.group.destination == destination:
-                    process.interrupt("ban")
+                    self._stop_waiting(need, "ban")
 
     def lift_ban(self, destination: str, materials: Collection[str]) -> None:
         """A ban lifted: needs that waited for it are tried again."""
@@ -187,7 +192,9 @@ class Exports:
             Shipment(self, need, licence)
         else:
             need.licensed = True
-            self._awaiting.setdefault(material, {})[need] = self.env.process(self._licensed(need))
+            request = Request(self.licensing, firm, material, partial(self._licensed, need))
+            self._awaiting.setdefault(material, {})[need] = request
+            self.licensing.obtain(request)
             patience = firm.group.patience_days
             if patience is not None:
                 attempt = need.attempts
@@ -199,24 +206,28 @@ class Exports:
         if need.attempts == attempt and need in self._awaiting.get(need.stock.material, {}):
             self.alternative(need.stock, need.quantity_kg)
 
-    def _licensed(self, need: Need) -> Generator[simpy.Event, object, None]:
-        """SimPy process: obtain a licence for a need (``Licensing.obtain``), then ship it; lifting the
-        material's controls meanwhile releases it without one, a ban on its destination fails it."""
-        firm, material = need.stock.firm, need.stock.material
-        try:
-            licence, reason = yield from self.licensing.obtain(firm, material)
-        except simpy.Interrupt as interruption:  # controls lifted (no licence needed any more), or a ban imposed
-            licence, reason = None, "ban" if interruption.cause == "ban" else ""
-        finally:
-            del self._awaiting[material][need]
+    def _licensed(self, need: Need, licence: Licence | None, reason: str) -> None:
+        """A need's wait for a licence is over (``Licensing.obtain``): it ships, or fails for ``reason``."""
+        del self._awaiting[need.stock.material][need]
         if reason:
             self.fail(need, reason, at_export=False)
         else:
             Shipment(self, need, licence)
 
-    def export_refusal(self, need: Need, licence: Licence | None) -> str:
-        """Why goods ready for export may not leave, or "" if they may: a ban; and, for an attempt that needed a
-        licence while the material still does, the VEU rule or a licence revoked or lapsed."""
+    def _stop_waiting(self, need: Need, reason: str) -> None:
+        """A need waiting for a licence needs none any more (controls lifted: it ships without one), or may not
+        have one (``reason`` "ban")."""
+        self._awaiting[need.stock.material][need].cancel()
+        self._licensed(need, None, reason)
+
+    def rules_settled_until(self) -> float:
+        """The first moment from now on which the rules at export may change (the horizon at the latest)."""
+        return self.rule_days[bisect_left(self.rule_days, self.env.now)]
+
+    def export_refusal(self, need: Need, licence: Licence | None, day: float) -> str:
+        """Why goods ready for export on ``day`` may not leave, or "" if they may: a ban; and, for an attempt that
+        needed a licence while the material still does, the VEU rule or a licence revoked or lapsed. The rules
+        are those in force now: ``day`` is now, or before ``rules_settled_until``."""
         firm, material = need.stock.firm, need.stock.material
         if self.regime.banned(firm.group.destination, material):
             return "ban"
@@ -228,7 +239,7 @@ class Exports:
             return ""
         if licence.revoked:
             return "revoked"
-        if licence.rules.single_use and self.env.now >= licence.expires:
+        if licence.rules.single_use and day >= licence.expires:
             return "expired"
         return ""
 
@@ -274,7 +285,7 @@ class Shipment:
     callback of the timeout before it (vetting where the licence's kind vets shipments, production, the
     check at export, transit)."""
 
-    __slots__ = ("exports", "need", "licence")
+    __slots__ = ("exports", "need", "licence", "transit_days")
 
     def __init__(self, exports: Exports, need: Need, licence: Licence | None) -> None:
         self.exports, self.need, self.licence = exports, need, licence
@@ -300,21 +311,35 @@ class Shipment:
             self._produce()
 
     def _produce(self, _event: simpy.Event | None = None) -> None:
-        need = self.need
-        need.t_vetted = self.exports.env.now
+        """Production starts. When it ends before the rules at export can change, whether the goods may leave is
+        known now: if they may, one event brings them to the buyer (else the check waits for that day)."""
+        exports, need = self.exports, self.need
+        now = exports.env.now
+        need.t_vetted = now
         need.status = IN_TRANSIT
-        self._after(need.stock.dice.production_days(), self._export)
+        dice = need.stock.dice
+        days, self.transit_days = dice.production_days(), dice.transit_days()
+        ready = now + days
+        if ready < exports.rules_settled_until() and not exports.export_refusal(need, self.licence, ready):
+            self._ship(ready, days)
+        else:
+            self._after(days, self._export)
 
     def _export(self, _event: simpy.Event) -> None:
-        exports, need, licence = self.exports, self.need, self.licence
-        reason = exports.export_refusal(need, licence)
+        exports, need = self.exports, self.need
+        reason = exports.export_refusal(need, self.licence, exports.env.now)
         if reason:
             exports.fail(need, reason, at_export=True)
-            return
-        need.t_exported = exports.env.now
+        else:
+            self._ship(exports.env.now, 0.0)
+
+    def _ship(self, day: float, days_from_now: float) -> None:
+        """The goods leave on ``day`` and travel to the buyer."""
+        need, licence = self.need, self.licence
+        need.t_exported = day
         if licence is not None and licence.rules.single_use:
             licence.used = True
-        self._after(need.stock.dice.transit_days(), self._deliver)
+        self._after(days_from_now + self.transit_days, self._deliver)
 
     def _deliver(self, _event: simpy.Event) -> None:
         need = self.need

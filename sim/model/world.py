@@ -15,7 +15,7 @@ from sim.model.alternative import AlternativeSupply
 from sim.model.authority import Authority
 from sim.model.buyers import Consumption, Firm, Stock, fixed_interval_orders, interval_totals
 from sim.model.licences import Licensing
-from sim.model.policy import Levers, schedule, timeline
+from sim.model.policy import Levers, export_rule_days, schedule, timeline
 from sim.model.records import (
     ALTERNATIVE_COLUMNS,
     APPLICATION_COLUMNS,
@@ -58,7 +58,7 @@ class World:
         self.authority = Authority(self.env, scenario, self.regime, calendar.warmup_days, streams.shared("backlog"))
         self.licensing = Licensing(self.env, scenario, self.regime, self.authority, streams.shared("revocation"))
         self.exports = Exports(self.env, self.regime, self.licensing, scenario.licence_types, {},
-                               scenario.veu.listed_days)
+                               export_rule_days(scenario), scenario.veu.listed_days)
         alternative_rng = streams.shared("alternative")
         for name, m in scenario.materials.items():
             self.exports.alternatives[name] = AlternativeSupply(

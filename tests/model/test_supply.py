@@ -135,3 +135,26 @@ def test_the_time_a_need_waited_for_a_ban_to_end_is_not_lead_time_an_adaptive_fi
     first = world.needs[[n.stock for n in world.needs].index(stock)]
     assert first.barred_days > 100 and first.t_delivered - first.t_ordered > 100
     assert stock.lead_estimate_days < 100  # learned from what the last delivery took, not the ban
+
+
+def test_goods_in_production_when_a_ban_begins_are_stopped_at_export_the_others_leave_when_made():
+    """Shipments whose production no dated rule change can cut short are settled when production starts (one
+    event to delivery): the ban must still stop those it catches, on the day their goods are ready."""
+    day = 20  # the first order of the US firm, placed uncontrolled on day 15, is in production then
+    scenario = fixed(materials={"Dy": {"controlled": False}},
+                     policy={"ban": {"date": "2025-01-26", "event": "ban", "destination": "US", "materials": ["Dy"],
+                                     "active": True}})
+    assert scenario.calendar.day(scenario.policy["ban"].date) == day
+    world = World(scenario, streams(1, 0))
+    records = world.run()
+    us, eu = needs_of(records, 1), needs_of(records, 0)
+    stopped = [(need, t_attempt, t_failed) for need, t_attempt, t_failed, _, reason, at_export
+               in world.exports.failures if at_export and REASONS[reason] == "ban"]
+    assert len(stopped) == 1
+    need, t_attempt, t_failed = stopped[0]
+    assert t_attempt < day < t_failed == t_attempt + 10  # stopped when its goods were ready
+    delivered = eu["status"] == DELIVERED
+    assert delivered.sum() > 3
+    np.testing.assert_allclose(eu["t_exported"][delivered] - eu["t_vetted"][delivered], 10.0)
+    np.testing.assert_allclose(eu["t_delivered"][delivered] - eu["t_exported"][delivered], 30.0)
+    assert not (us["t_exported"] >= day).any()
