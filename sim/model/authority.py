@@ -69,6 +69,7 @@ class Application:
         self.desk = desk
         self.review_days = review_days
         self.decided = env.event()
+        """Succeeds when the application is decided (with no value: that would make a reference cycle)."""
 
 
 class Desk:
@@ -233,7 +234,7 @@ class Authority:
         app.t_decided = self.env.now
         app.approved = approved
         app.reason = reason
-        app.decided.succeed(app)
+        app.decided.succeed()
 
     def _account_queue(self) -> None:
         now = self.env.now
