@@ -40,7 +40,7 @@ DELAYS = "delays.csv"
 COMPARISON = "comparison.csv"
 COMPARISON_PROVENANCE = "compare.json"
 PROVENANCE = "run.json"
-PARQUET_CHUNK = 500  # replications per row group of the long tables
+PARQUET_CHUNK = 100  # replications per row group of the long tables: what is in memory while writing them
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:

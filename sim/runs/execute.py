@@ -11,6 +11,7 @@ import hashlib
 import multiprocessing
 import os
 import signal
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -52,12 +53,17 @@ class RunResult:
     """(replications x keys) metric values."""
     summary: pd.DataFrame
     shape: Layout
-    series: np.ndarray
-    """(replications x months x materials x destinations x TIMESERIES_COLUMNS), float32."""
+    series_file: SeriesFile
+    """Each replication's monthly series (months x materials x destinations x TIMESERIES_COLUMNS)."""
     delay_counts: np.ndarray
     """Orders by whole days of delay, summed over replications; last entry: undelivered at the horizon."""
     events: int
     wall_seconds: float
+
+    @property
+    def series(self) -> np.ndarray:
+        """(replications x months x materials x destinations x TIMESERIES_COLUMNS), float32, read from its file."""
+        return self.series_file.read(0, self.replications)
 
     @property
     def keys(self) -> tuple[tuple[str, str], ...]:
@@ -95,7 +101,7 @@ class RunResult:
             [range(first, stop), shape.months, shape.materials, shape.destinations],
             names=["replication", "month", "material", "destination"],
         )
-        flat = self.series[first:stop].reshape(-1, len(TIMESERIES_COLUMNS))
+        flat = self.series_file.read(first, stop).reshape(-1, len(TIMESERIES_COLUMNS))
         return pd.DataFrame(flat, index=index, columns=list(TIMESERIES_COLUMNS)).reset_index()
 
     @property
@@ -163,8 +169,8 @@ class _Accumulator:
         self.job, self.scenario, self.seed, self.n = job, scenario, seed, n
         self.shape = layout(scenario)
         self.values = np.empty((n, len(self.shape.keys)))
-        self.series = np.empty((n, len(self.shape.months), len(self.shape.materials), len(self.shape.destinations),
-                                len(TIMESERIES_COLUMNS)), dtype=np.float32)
+        self.series = SeriesFile((len(self.shape.months), len(self.shape.materials), len(self.shape.destinations),
+                                  len(TIMESERIES_COLUMNS)))
         self.delay_counts = np.zeros(scenario.calendar.horizon_days + 1, dtype=np.int64)
         self.events = 0
         self.received = 0
@@ -176,7 +182,7 @@ class _Accumulator:
 
     def add(self, rep: Replication) -> None:
         self.values[rep.index] = rep.measurement.values
-        self.series[rep.index] = rep.measurement.timeseries
+        self.series.write(rep.index, rep.measurement.timeseries)
         self.delay_counts += rep.measurement.delay_counts
         self.events += rep.events
         self.received += 1
@@ -188,11 +194,31 @@ class _Accumulator:
             values=self.values,
             summary=summarise(list(self.shape.keys), self.values),
             shape=self.shape,
-            series=self.series,
+            series_file=self.series,
             delay_counts=self.delay_counts,
             events=self.events,
             wall_seconds=time.perf_counter() - self.started,
         )
+
+
+class SeriesFile:
+    """Each replication's monthly series in an unnamed temporary file rather than in memory (10,000 replications
+    of the baseline make 270 MB of them), read back a block of replications at a time."""
+
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        self.shape = shape
+        self._bytes = int(np.prod(shape)) * np.dtype(np.float32).itemsize
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115 (lives with the result; the system deletes it on close)
+
+    def write(self, index: int, series: np.ndarray) -> None:
+        self._file.seek(index * self._bytes)
+        self._file.write(np.ascontiguousarray(series, dtype=np.float32).tobytes())
+
+    def read(self, first: int, stop: int) -> np.ndarray:
+        """The series of replications ``first`` to ``stop - 1``, float32."""
+        self._file.seek(first * self._bytes)
+        data = self._file.read((stop - first) * self._bytes)
+        return np.frombuffer(data, dtype=np.float32).reshape(stop - first, *self.shape)
 
 
 @functools.cache

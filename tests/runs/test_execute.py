@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from sim.catalogue import METRICS
-from sim.runs.execute import run
+from sim.runs.execute import replicate, run
 from sim.runs.streams import streams
 from tests.conftest import small
 
@@ -72,3 +72,12 @@ def test_delay_distribution_counts_every_delivered_and_censored_order(small_scen
     assert result.delay_counts[-1] == totals[("censored_orders", "all")]
     delays = result.delays
     assert delays["orders"].sum() == result.delay_counts.sum() and np.isinf(delays["delay_days"].iloc[-1])
+
+
+def test_each_replications_series_is_kept_on_disk_and_read_back_as_measured(small_scenario):
+    result = run(small_scenario, replications=5, seed=3, workers=2)
+    for index in (0, 4):
+        measured = replicate(small_scenario, 3, index).measurement.timeseries
+        np.testing.assert_array_equal(result.series[index], measured)
+    np.testing.assert_array_equal(result.series_file.read(2, 4), result.series[2:4])
+    assert len(result.timeseries) == result.series[..., 0].size
