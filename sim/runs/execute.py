@@ -7,6 +7,7 @@ where it runs, so results are identical whatever the number of workers.
 from __future__ import annotations
 
 import functools
+import gc
 import hashlib
 import multiprocessing
 import os
@@ -249,7 +250,13 @@ def _replications(
             yield job, replicate(scenarios[job], seed, index, shapes[job])
         return
     with _pool(workers, _set_worker_scenarios, (list(scenarios), seed)) as pool:
-        yield from pool.imap(_replicate_in_worker, tasks, chunksize=max(1, min(16, len(tasks) // (workers * 4))))
+        yield from pool.imap(_replicate_in_worker, tasks, chunksize=_chunk(len(tasks), workers))
+
+
+def _chunk(tasks: int, workers: int) -> int:
+    """Replications a worker takes at a time: few enough that the workers finish together (at least 16 chunks a
+    worker: the last chunk keeps one worker busy alone), up to 16 to spare the pool's messages on tiny runs."""
+    return max(1, min(16, tasks // (workers * 16)))
 
 
 def check_scheduler(address: str) -> None:
@@ -342,8 +349,10 @@ def _leave_ctrl_c_to_parent(initializer: Callable[..., None] | None, initargs: t
 
 
 def _set_worker_scenarios(scenarios: list[Scenario], seed: int) -> None:
-    """Pool initializer: each worker receives the scenarios once."""
+    """Pool initializer: each worker receives the scenarios once. What it holds then (libraries, scenarios) lives
+    as long as it does: set aside from the garbage collector's full passes (and from copy-on-write after fork)."""
     _worker.update(scenarios=scenarios, seed=seed, shapes=[layout(s) for s in scenarios])
+    gc.freeze()
 
 
 def _replicate_in_worker(task: tuple[int, int]) -> tuple[int, Replication]:
