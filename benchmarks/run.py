@@ -3,12 +3,15 @@
     python benchmarks/run.py            # full: about 10 minutes on 2 cores
     python benchmarks/run.py --quick    # a smoke run of the same measurements
     python benchmarks/run.py --against ../old-checkout   # interleaved A/B of the cost of a replication
+    python benchmarks/run.py --against ../old-checkout --examples   # and of the README's sweep examples
 
 Prints: events per second of the model on the reference scenario next to bare SimPy; seconds per
 replication and replications per second with 1 and 2 workers; peak memory of the parent and
-workers; peak memory of ``sim run`` with 10,000 replications (1,000 with --quick), as a user runs
-it, report included; how the cost grows with the number of buyers (1x, 4x, 16x). With ``--against``, only the cost of a
-replication here and in another checkout of the project (e.g. a ``git worktree`` of an older commit).
+workers; peak memory of ``sim run`` with 200, 2,000 and 10,000 replications (100 and 1,000 with
+--quick), as a user runs it, report included; how the cost grows with the number of buyers (1x,
+4x, 16x). With ``--against``, only the cost of a replication (and events per replication and per
+need) here and in another checkout of the project (e.g. a ``git worktree`` of an older commit),
+and with ``--examples`` the wall time of the README's Morris and discovery examples in both.
 """
 
 from __future__ import annotations
@@ -93,13 +96,17 @@ def memory_of_a_long_run(scenario: Scenario, replications: int) -> tuple[float, 
 TIME_REPLICATIONS = """
 import sys, time
 sys.path.insert(0, {tree!r})
+from sim.model.world import World
 from sim.runs.execute import run
+from sim.runs.streams import streams
 from sim.scenario.load import load_scenario
 scenario = load_scenario({scenario!r})
-run(scenario, 1, seed=10**6, workers=1)  # warm caches (holiday calendar, imports)
+world = World(scenario, streams(10**6, 0))  # one replication to count needs (from the first, warm-up too)
+world.run()  # and to warm caches (holiday calendar, imports)
 started = time.perf_counter()
 result = run(scenario, {replications}, workers=1)  # as a run does: simulate, measure, collect
-print((time.perf_counter() - started) / {replications}, result.events / {replications})
+print((time.perf_counter() - started) / {replications}, result.events / {replications},
+      world.env.events_processed / len(world.needs))
 """
 
 
@@ -108,19 +115,58 @@ def interleaved_ab(old: Path, new: Path, scenario: str, rounds: int, replication
     fresh processes, taking turns to go first so that drifts of the machine fall on both; prints the median of
     each and the spread of the paired ratios."""
     seconds: dict[Path, list[float]] = {old: [], new: []}
-    events: dict[Path, float] = {}
+    events: dict[Path, tuple[float, float]] = {}
     for round_ in range(rounds):
         for tree in (old, new) if round_ % 2 == 0 else (new, old):
             code = TIME_REPLICATIONS.format(tree=str(tree), scenario=str(tree / scenario), replications=replications)
             out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-            per_rep, events[tree] = (float(v) for v in out.split())
+            per_rep, *events[tree] = (float(v) for v in out.split())
             seconds[tree].append(per_rep)
     ratios = sorted(b / a for a, b in zip(seconds[old], seconds[new], strict=True))
+    print(f"{scenario}:")
     for label, tree in (("A", old), ("B", new)):
+        per_replication, per_need = events[tree]
         print(f"{label} {tree}: median {statistics.median(seconds[tree]) * 1000:.0f} ms per replication, "
-              f"{events[tree]:,.0f} events a replication")
+              f"{per_replication:,.0f} events a replication, {per_need:.2f} a need")
     print(f"B/A per round ({rounds} rounds of {replications} replications): median {statistics.median(ratios):.3f}, "
-          f"range {ratios[0]:.3f} to {ratios[-1]:.3f}")
+          f"range {ratios[0]:.3f} to {ratios[-1]:.3f}; replications per core-second B/A "
+          f"{1 / statistics.median(ratios):.2f}")
+
+
+EXAMPLES = {
+    "Morris (README)": [
+        "sweep", "scenarios/baseline_2025.yaml", "--method", "morris", "--samples", "10", "-n", "10",
+        "--param", "authority.reviewers=150:450", "--param", "veu.false_positive_rate=0:0.2",
+        "--param", "licence_types.per_shipment.approval_probability=0.5:1",
+        "--param", "veu.date=2025-09-01:2026-06-01"],
+    "discovery (README)": [
+        "sweep", "scenarios/baseline_2025.yaml", "--method", "lhs_optimised", "--samples", "64", "-n", "10",
+        "--param", "authority.pools.rare_earths.reviewers=50:300",
+        "--param", "licence_types.per_shipment.approval_probability=0.5:1",
+        "--param", "veu.false_positive_rate=0:0.2",
+        "--param", "materials.NdFeB.alternative.capacity_kg_per_month=20000:120000",
+        "--param", "policy.general_licences.date=2025-09-01:2026-06-01"],
+}
+"""The README's sweep examples, as a user types them (``--out`` added), in both checkouts."""
+
+
+def examples_ab(old: Path, new: Path) -> None:
+    """Wall time of the README's Morris and discovery examples (sweep, then ``sim discover``) in two checkouts."""
+    command = "import sys; sys.path.insert(0, sys.argv[1]); from sim.cli import main; sys.exit(main(sys.argv[2:]))"
+    for name, args in EXAMPLES.items():
+        walls = {}
+        for tree in (old, new):
+            with tempfile.TemporaryDirectory() as folder:
+                out = str(Path(folder) / "out")
+                started = time.perf_counter()
+                steps = [[*args, "--out", out]]
+                if args[3] == "lhs_optimised":
+                    steps.append(["discover", out, "--metric", "shortfall_fraction", "--threshold", "0.15"])
+                for step in steps:
+                    subprocess.run([sys.executable, "-c", command, str(tree), *step], cwd=tree, check=True,
+                                   capture_output=True)
+                walls[tree] = time.perf_counter() - started
+        print(f"{name}: A {walls[old]:.0f} s, B {walls[new]:.0f} s, B/A {walls[new] / walls[old]:.2f}")
 
 
 def main() -> None:
@@ -131,10 +177,14 @@ def main() -> None:
     parser.add_argument("--scenario", default="scenarios/baseline_2025.yaml",
                         help="for --against: the scenario, a path inside both checkouts")
     parser.add_argument("--rounds", type=int, default=6, help="for --against: rounds of the A/B")
+    parser.add_argument("--examples", action="store_true",
+                        help="for --against: also time the README's Morris and discovery examples in both")
     args = parser.parse_args()
     if args.against is not None:
         interleaved_ab(args.against.resolve(), REFERENCE.parent.parent, args.scenario, args.rounds,
                        2 if args.quick else 10)
+        if args.examples:
+            examples_ab(args.against.resolve(), REFERENCE.parent.parent)
         return
     reps = 4 if args.quick else 20
     pool_reps = 8 if args.quick else 100
@@ -166,10 +216,13 @@ def main() -> None:
     workers_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"peak memory: {own:.0f} MiB in this process, {workers_peak:.0f} MiB in the largest worker")
 
-    many = 1_000 if args.quick else 10_000
-    parent, child, wall = memory_of_a_long_run(one_firm_per_group(scenario), many)
-    print(f"sim run, {many:,} replications (one firm per group, same result tables), report included: "
-          f"peak {parent:.0f} MiB (parent), {child:.0f} MiB (largest worker), {wall:.0f} s")
+    peaks = {}
+    for many in (100, 1_000) if args.quick else (200, 2_000, 10_000):
+        parent, child, wall = peaks[many] = memory_of_a_long_run(one_firm_per_group(scenario), many)
+        print(f"sim run, {many:,} replications (one firm per group, same result tables), report included: "
+              f"peak {parent:.0f} MiB (parent), {child:.0f} MiB (largest worker), {wall:.0f} s")
+    fewest, most = min(peaks), max(peaks)
+    print(f"peak (parent) at {most:,} replications / at {fewest:,}: {peaks[most][0] / peaks[fewest][0]:.2f}")
 
     print("\nbuyers  firms  ms/replication  per firm (relative)")
     base = None

@@ -70,8 +70,9 @@ def measure(scenario: Scenario, records: Records, shape: Layout) -> Measurement:
     selectors = _selectors(scenario, records)
     weight = np.array(list(scenario.value_weights().values()))[records.stock_material]
     values = {}
+    common = _Common(records)
     for group in shape.groups:
-        for metric, value in _group_metrics(records, weight, *selectors[group]).items():
+        for metric, value in _group_metrics(records, common, weight, *selectors[group]).items():
             values[(metric, group)] = value
     values[("revocations", "all")] = float(records.revocations)
     values[("queue_length", "all")] = records.queue_length_mean
@@ -118,19 +119,50 @@ def _selectors(scenario: Scenario, r: Records) -> dict[str, tuple[np.ndarray, np
     return selectors
 
 
-def _group_metrics(r: Records, weight: np.ndarray, stocks: np.ndarray, needs: np.ndarray,
+class _Common:
+    """What every group's metrics take from the records whatever the group: computed once a replication."""
+
+    def __init__(self, r: Records) -> None:
+        o, f, a = r.orders, r.failures, r.applications
+        self.placed = o["t_ordered"] >= r.warmup_days
+        self.stages = {(start, end): o[end] - o[start] for start, end in (
+            ("t_ordered", "t_delivered"), ("t_ordered", "t_attempt"), ("t_attempt", "t_licensed"),
+            ("t_licensed", "t_vetted"), ("t_vetted", "t_exported"), ("t_exported", "t_delivered"))}
+        self.failed_counted = f["t_failed"] >= r.warmup_days  # refusals when they happened
+        failed_now = np.zeros(len(o["status"]), dtype=bool)  # the need's current attempt has failed
+        failed_now[f["need"][f["t_attempt"] == o["t_attempt"][f["need"]]]] = True
+        self.attempt_started = f["t_attempt"] >= r.warmup_days
+        self.open_attempt = ~failed_now & (o["t_attempt"] >= r.warmup_days)
+        counted = r.interval_start_days >= r.warmup_days
+        self.china_kg = r.stock_demand_kg[:, counted].sum(axis=1)
+        self.short_kg = r.stock_unmet_kg[:, counted].sum(axis=1)
+        self.stockout = r.stock_stockout_days[:, counted].sum(axis=1)
+        self.delivered_counted = (o["t_delivered"] >= r.warmup_days) & (o["status"] == DELIVERED)
+        self.alternative_counted = r.alternative["t_delivered"] >= r.warmup_days
+        self.applied = a["t_applied"] >= r.warmup_days
+        self.withdrawn = a["reason"] == REASONS.index("withdrawn")
+        self.decided = ~np.isnan(a["t_decided"])
+        self.started = ~np.isnan(a["t_started"])
+        self.filed = ~((a["reason"] == REASONS.index("veu")) & ~self.started)  # not refused at filing
+        self.to_decision = np.where(self.decided, a["t_decided"], r.horizon_days) - a["t_applied"]
+        left_queue = np.fmin(a["t_started"], np.where(self.withdrawn, a["t_decided"], r.horizon_days))
+        self.queue_wait = a["t_started"] - a["t_applied"]
+        self.queue_wait_restricted = left_queue - a["t_applied"]
+
+
+def _group_metrics(r: Records, c: _Common, weight: np.ndarray, stocks: np.ndarray, needs: np.ndarray,
                    apps: np.ndarray) -> dict[str, float]:
     """Every metric of ``sim.catalogue`` but those for all buyers only, for the stocks, needs and applications
     of one group; ``weight`` is the value of a kilogram of each stock's material."""
     o, f, a = r.orders, r.failures, r.applications
-    group_needs, needs = needs, needs & (o["t_ordered"] >= r.warmup_days)
+    group_needs, needs = needs, needs & c.placed
     status = o["status"][needs]
     delivered = status == DELIVERED
     censored = (status == PENDING) | (status == IN_TRANSIT)
     n_needs = int(needs.sum())
 
     def stage(start: str, end: str) -> np.ndarray:
-        return (o[end] - o[start])[needs][delivered]
+        return c.stages[start, end][needs][delivered]
 
     delay = stage("t_ordered", "t_delivered")
     lost = stage("t_ordered", "t_attempt")
@@ -139,30 +171,22 @@ def _group_metrics(r: Records, weight: np.ndarray, stocks: np.ndarray, needs: np
     licensed = o["licensed"][needs][delivered]
     vetted = o["vetted"][needs][delivered]
     age = r.horizon_days - o["t_ordered"][needs]
-    failed = group_needs[f["need"]] & (f["t_failed"] >= r.warmup_days)  # refusals when they happened
+    of_group = group_needs[f["need"]]
+    failed = of_group & c.failed_counted
     reason = f["reason"][failed]
     at_export = f["at_export"][failed]
-    failed_now = np.zeros(len(o["status"]), dtype=bool)  # the need's current attempt has failed
-    failed_now[f["need"][f["t_attempt"] == o["t_attempt"][f["need"]]]] = True
-    started = (group_needs[f["need"]] & (f["t_attempt"] >= r.warmup_days)).sum() + (
-        group_needs & ~failed_now & (o["t_attempt"] >= r.warmup_days)).sum()
+    started = (of_group & c.attempt_started).sum() + (group_needs & c.open_attempt).sum()
 
-    counted = r.interval_start_days >= r.warmup_days
-    china_kg = r.stock_demand_kg[stocks][:, counted].sum(axis=1)
-    short_kg = r.stock_unmet_kg[stocks][:, counted].sum(axis=1)
+    china_kg, short_kg, stockout = c.china_kg[stocks], c.short_kg[stocks], c.stockout[stocks]
     value = weight[stocks]
-    stockout = r.stock_stockout_days[stocks][:, counted].sum(axis=1)
-    after_warmup = o["t_delivered"] >= r.warmup_days
-    alternative_stock = stocks[r.alternative["stock"]] & (r.alternative["t_delivered"] >= r.warmup_days)
+    alternative_stock = stocks[r.alternative["stock"]] & c.alternative_counted
 
-    apps = apps & (a["t_applied"] >= r.warmup_days)
-    withdrawn = a["reason"] == REASONS.index("withdrawn")
-    decided = apps & ~np.isnan(a["t_decided"])
+    apps = apps & c.applied
+    withdrawn = c.withdrawn
+    decided = apps & c.decided
     judged = decided & ~withdrawn
-    queued = apps & ~((a["reason"] == REASONS.index("veu")) & np.isnan(a["t_started"]))  # not refused at filing
-    reviewed = judged & ~np.isnan(a["t_started"])
-    to_decision = np.where(np.isnan(a["t_decided"]), r.horizon_days, a["t_decided"]) - a["t_applied"]
-    left_queue = np.fmin(a["t_started"], np.where(withdrawn, a["t_decided"], r.horizon_days))
+    queued = apps & c.filed
+    reviewed = judged & c.started
     return {
         "orders": float(n_needs),
         "attempts": float(started),
@@ -193,18 +217,18 @@ def _group_metrics(r: Records, weight: np.ndarray, stocks: np.ndarray, needs: np
                                                  (value * china_kg / r.stock_china_share[stocks]).sum()),
         "stockout_days": _mean(stockout),
         "stocked_out_share": _mean(stockout > 0),
-        "delivered_kg": float(o["quantity_kg"][stocks[o["stock"]] & after_warmup & (o["status"] == DELIVERED)].sum()),
+        "delivered_kg": float(o["quantity_kg"][stocks[o["stock"]] & c.delivered_counted].sum()),
         "alternative_kg": float(r.alternative["quantity_kg"][alternative_stock].sum()),
         "applications": float(apps.sum()),
         "approvals": float((apps & a["approved"]).sum()),
         "approval_share": _ratio((judged & a["approved"]).sum(), judged.sum()),
         "applications_refused": float((judged & (a["reason"] == REASONS.index("discretionary"))).sum()),
         "applications_withdrawn": float((apps & withdrawn).sum()),
-        "applications_pending": float((apps & np.isnan(a["t_decided"])).sum()),
-        "review_days": _mean(to_decision[reviewed]),
-        "review_days_restricted": _mean(to_decision[queued & ~withdrawn]),
-        "queue_wait_days": _mean((a["t_started"] - a["t_applied"])[apps & ~np.isnan(a["t_started"])]),
-        "queue_wait_days_restricted": _mean((left_queue - a["t_applied"])[queued]),
+        "applications_pending": float((apps & ~c.decided).sum()),
+        "review_days": _mean(c.to_decision[reviewed]),
+        "review_days_restricted": _mean(c.to_decision[queued & ~withdrawn]),
+        "queue_wait_days": _mean(c.queue_wait[apps & c.started]),
+        "queue_wait_days_restricted": _mean(c.queue_wait_restricted[queued]),
     }
 
 
