@@ -7,7 +7,7 @@ import pytest
 
 from sim.catalogue import METRICS
 from sim.model.world import simulate
-from sim.runs.metrics import _group_metrics, _selectors, layout, measure
+from sim.runs.metrics import _Common, _group_metrics, _selectors, layout, measure
 from sim.runs.streams import streams
 from tests.conftest import small
 
@@ -16,7 +16,8 @@ def test_the_metrics_computed_for_a_group_are_the_catalogue_s_but_those_for_all_
     scenario = small()
     records = simulate(scenario, streams(1, 0))
     weights = np.array(list(scenario.value_weights().values()))
-    per_group = _group_metrics(records, weights[records.stock_material], *_selectors(scenario, records)["all"])
+    per_group = _group_metrics(records, _Common(records), weights[records.stock_material],
+                               *_selectors(scenario, records)["all"])
     assert set(per_group) == set(METRICS) - {"revocations", "queue_length"}
     shape = layout(scenario)
     assert len(measure(scenario, records, shape).values) == len(shape.keys)
