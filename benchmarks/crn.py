@@ -83,8 +83,8 @@ class OneSource(Streams):
     def shared(self, source: str) -> np.random.Generator:
         return Streams.shared(self._pick(source), source)
 
-    def entity(self, source: str, index: int, substream: int = 0) -> np.random.Generator:
-        return Streams.entity(self._pick(source), source, index, substream)
+    def entity_block(self, source: str, index: int, substream: int, block: int) -> np.random.Generator:
+        return Streams.entity_block(self._pick(source), source, index, substream, block)
 
     def _pick(self, source: str) -> Streams:
         return self if self._source in ("all", source) else self._fixed

@@ -87,10 +87,6 @@ class Desk:
         self.materials = materials
         self.kinds = kinds
 
-    @property
-    def waiting(self) -> int:
-        return len(self.queue) - self.withdrawn_waiting
-
     def takes(self, material: str, kind: str) -> bool:
         """Whether the desk reviews applications for this material and kind."""
         return kind in self.kinds and (self.materials is None or material in self.materials)
@@ -121,6 +117,8 @@ class Authority:
         self._warmup = warmup_days
         self._area_since = warmup_days
         self.queue_area = 0.0
+        self._waiting = 0
+        """Applications waiting for a reviewer, every desk together (not those withdrawn still in a heap)."""
 
     def submit(self, firm: Firm, material: str, kind: str, renewal: bool = False) -> Application:
         """File an application; its ``decided`` event fires with the decision."""
@@ -149,6 +147,7 @@ class Authority:
         self._account_queue()
         if math.isnan(app.t_started):
             app.desk.withdrawn_waiting += 1
+            self._waiting -= 1
         else:
             app.desk.busy -= 1
         self._decide(app, approved=False, reason="withdrawn")
@@ -193,6 +192,7 @@ class Authority:
             self._account_queue()
             heapq.heappush(desk.queue, (app.priority, self._seq, app))
             self._seq += 1
+            self._waiting += 1
 
     def _start(self, app: Application) -> None:
         app.desk.busy += 1
@@ -228,6 +228,7 @@ class Authority:
             if app.withdrawn:
                 desk.withdrawn_waiting -= 1
             else:
+                self._waiting -= 1
                 self._start(app)
 
     def _decide(self, app: Application, approved: bool, reason: str) -> None:
@@ -239,7 +240,7 @@ class Authority:
     def _account_queue(self) -> None:
         now = self.env.now
         if now > self._area_since:
-            self.queue_area += sum(desk.waiting for desk in self.desks.values()) * (now - self._area_since)
+            self.queue_area += self._waiting * (now - self._area_since)
             self._area_since = now
 
 

@@ -280,15 +280,16 @@ class Stock:
         if not self.continuous_review:
             return
         self.advance()
-        wait = self._days_until_reorder()
+        now = self.env.now
+        wait = self._days_until_reorder(now)
         if wait == 0:
-            self.order(self.order_up_to - self.position)
-            wait = self._days_until_reorder()
-        elif self.held and self.env.now >= self.hold_until:
+            self.order(self.order_up_to - (self.level + self.on_order))
+            wait = self._days_until_reorder(now)
+        elif self.held and now >= self.hold_until:
             for need in self.held:
                 self.supplier.withdraw(need)
             self.held = []
-        due = self.env.now + wait
+        due = now + wait
         if due < self._due:
             self._due = due
             self.env.timeout(wait, due).callbacks.append(self._timer)
@@ -304,12 +305,11 @@ class Stock:
         self.reorder_point = (days + self.adaptive.safety_days) * self.mean_rate
         self.order_up_to = self.reorder_point + self.adaptive.order_days * self.mean_rate
 
-    def _days_until_reorder(self) -> float:
-        now = self.env.now
+    def _days_until_reorder(self, now: float) -> float:
         if now < self.hold_until:
             return self.hold_until - now
-        excess = self.position - self.reorder_point
-        if excess <= 1e-9 * max(1.0, self.order_up_to):
+        excess = self.level + self.on_order - self.reorder_point
+        if excess <= 1e-9 * (self.order_up_to if self.order_up_to > 1.0 else 1.0):
             return 0.0
         if excess > self.level:
             return math.inf  # the position stalls at a stock-out until a delivery arrives

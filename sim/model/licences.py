@@ -19,7 +19,7 @@ import simpy
 from sim.model.authority import Application, Authority
 from sim.model.buyers import Firm
 from sim.model.regime import Regime
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import LICENCE_KINDS, Scenario
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ class Licensing:
         revocation_rng: np.random.Generator,
     ) -> None:
         self.env = env
-        self.types = scenario.licence_types
+        self.types = {kind: scenario.licence_types[kind] for kind in LICENCE_KINDS}
         self.regime = regime
         self.authority = authority
         self.granted: list[Licence] = []

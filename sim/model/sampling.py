@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Protocol
@@ -32,26 +33,29 @@ class RandomStreams(Protocol):
 
     def shared(self, source: str) -> np.random.Generator: ...
 
-    def entity(self, source: str, index: int, substream: int = 0) -> np.random.Generator: ...
+    def entity_block(self, source: str, index: int, substream: int, block: int) -> np.random.Generator: ...
 
 
 Sampler = Callable[[], float]
 """Endless draws from one distribution: each call returns the next value."""
 
 
-def sampler(spec: object, rng: np.random.Generator | Callable[[], np.random.Generator]) -> Sampler:
+def sampler(spec: object, rng: np.random.Generator | Callable[[int], np.random.Generator]) -> Sampler:
     """Draws from a distribution, a batch at a time so that numpy's call overhead is paid once a batch.
 
-    ``rng`` is a generator, or a function making one when the first value is needed (many samplers
-    of a replication are never used, and making a generator has a cost).
+    ``rng`` is a generator, or a function giving a generator set to block ``b`` of an entity's stream
+    (``RandomStreams.entity_block``), batch ``b`` being drawn from block ``b``.
     """
-    return _draws(spec, rng).__next__
+    return _draws(_batch_function(spec), rng).__next__
 
 
-def _draws(spec: object, rng: np.random.Generator | Callable[[], np.random.Generator]) -> Iterator[float]:
-    draw = _batch_function(spec, rng if isinstance(rng, np.random.Generator) else rng())
-    while True:
-        yield from draw(BATCH).tolist()
+def _draws(draw: Callable[[np.random.Generator, int], np.ndarray],
+           rng: np.random.Generator | Callable[[int], np.random.Generator]) -> Iterator[float]:
+    if isinstance(rng, np.random.Generator):
+        while True:
+            yield from draw(rng, BATCH).tolist()
+    for block in itertools.count():
+        yield from draw(rng(block), BATCH).tolist()
 
 
 class Dice:
@@ -70,9 +74,9 @@ class Dice:
         self.approval = ByKind(streams, "approval", index, dict.fromkeys(LICENCE_KINDS, UNIT))
         self.vetting_days = ByKind(streams, "vetting", index, {k: kinds[k].vetting_days for k in LICENCE_KINDS})
         self.vetting_pass = ByKind(streams, "vetting_pass", index, dict.fromkeys(LICENCE_KINDS, UNIT))
-        self.production_days = sampler(supply.production_days, partial(streams.entity, "production", index))
+        self.production_days = sampler(supply.production_days, partial(streams.entity_block, "production", index, 0))
         transit = supply.transit_days_by_destination.get(destination, supply.transit_days)
-        self.transit_days = sampler(transit, partial(streams.entity, "transit", index))
+        self.transit_days = sampler(transit, partial(streams.entity_block, "transit", index, 0))
 
 
 class ByKind(dict):
@@ -86,7 +90,7 @@ class ByKind(dict):
         self.streams, self.source, self.index, self.specs = streams, source, index, specs
 
     def __missing__(self, kind: str) -> Sampler:
-        made = self[kind] = sampler(self.specs[kind], partial(self.streams.entity, self.source, self.index,
+        made = self[kind] = sampler(self.specs[kind], partial(self.streams.entity_block, self.source, self.index,
                                                               substream(kind)))
         return made
 
@@ -97,25 +101,34 @@ def substream(name: str) -> int:
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "little")
 
 
-def _batch_function(spec: object, rng: np.random.Generator):
+def _batch_function(spec: object) -> Callable[[np.random.Generator, int], np.ndarray]:
+    """``n`` draws of a distribution from a generator: made once for each distinct distribution (an empirical
+    one, whose lists do not hash, each time)."""
+    return _draw_function(spec) if isinstance(spec, Empirical) else _cached_draw_function(spec)
+
+
+def _draw_function(spec: object) -> Callable[[np.random.Generator, int], np.ndarray]:
     match spec:
         case Fixed(value=value):
-            return lambda n: np.full(n, value)
+            return lambda rng, n: np.full(n, value)
         case Exponential(mean=mean):
-            return lambda n: rng.exponential(mean, n)
+            return lambda rng, n: rng.exponential(mean, n)
         case Lognormal():
             mu, sigma = spec.log_params()
-            return lambda n: rng.lognormal(mu, sigma, n)
+            return lambda rng, n: rng.lognormal(mu, sigma, n)
         case Gamma(shape=shape, scale=scale):
-            return lambda n: rng.gamma(shape, scale, n)
+            return lambda rng, n: rng.gamma(shape, scale, n)
         case Triangular(low=low, mode=mode, high=high):
-            return lambda n: rng.triangular(low, mode, high, n)
+            return lambda rng, n: rng.triangular(low, mode, high, n)
         case Uniform(low=low, high=high):
-            return lambda n: rng.uniform(low, high, n)
+            return lambda rng, n: rng.uniform(low, high, n)
         case Empirical():
             values, p = np.asarray(spec.values), spec.probabilities()
-            return lambda n: rng.choice(values, n, p=p)
+            return lambda rng, n: rng.choice(values, n, p=p)
     raise TypeError(f"not a distribution: {spec!r}")
+
+
+_cached_draw_function = functools.lru_cache(maxsize=1024)(_draw_function)
 
 
 def gamma_rates(means: np.ndarray, cvs: np.ndarray, periods: int, rng: np.random.Generator) -> np.ndarray:

@@ -40,6 +40,11 @@ position seeds its streams: new sources go at the end, so that the others keep t
 class CountingEnvironment(simpy.Environment):
     """A SimPy environment that says how many events it has processed, at no cost per event."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        for name in ("process", "timeout", "event"):  # SimPy binds these once for its own class only: each
+            setattr(self, name, getattr(self, name))  # ``env.timeout`` of a subclass would make a method anew
+
     @property
     def events_processed(self) -> int:
         """SimPy numbers every event it schedules (``_eid``, an ``itertools.count``, whose repr is the next
@@ -136,7 +141,8 @@ class World:
         for stock in self.stocks:
             policy = self._policy(stock)
             if isinstance(policy, FixedInterval):
-                interval_days = sampler(policy.interval_days, partial(self._streams.entity, "demand", stock.index))
+                blocks = partial(self._streams.entity_block, "demand", stock.index, 0)
+                interval_days = sampler(policy.interval_days, blocks)
                 self.env.process(fixed_interval_orders(stock, interval_days, policy.order_days * stock.mean_rate))
             else:
                 stock.review()

@@ -57,3 +57,17 @@ def test_gamma_rates_draw_row_by_row_and_nothing_for_a_fixed_rate():
     np.testing.assert_array_equal(rates[:, 1], 3.0)
     expected = [again.gamma(shape, mean / shape) for _ in range(3) for mean, shape in [(4.0, 4.0), (1.0, 25.0)]]
     np.testing.assert_array_equal(rates[:, [0, 2]].ravel(), expected)
+
+
+def test_an_entity_sampler_draws_its_batches_from_consecutive_blocks_of_its_stream():
+    from functools import partial
+
+    from sim.model.sampling import BATCH, UNIT, sampler
+    from sim.runs.streams import streams
+
+    s = streams(5, 0)
+    draws = sampler(UNIT, partial(s.entity_block, "transit", 3, 0))
+    values = [draws() for _ in range(2 * BATCH + 1)]
+    for block in range(3):
+        expected = streams(5, 0).entity_block("transit", 3, 0, block).random(BATCH)
+        np.testing.assert_array_equal(values[block * BATCH:(block + 1) * BATCH], expected[:len(values) - block * BATCH])

@@ -34,3 +34,13 @@ def test_entity_streams_differ_by_entity_source_substream_and_replication_and_re
 def test_a_philox_key_is_two_64_bit_words():
     with pytest.raises(ValueError, match="2 64-bit words"):
         PhiloxKey(1, 2).generate_state(4, np.uint32)
+
+
+def test_a_block_of_an_entity_stream_starts_where_the_stream_does_and_blocks_do_not_overlap():
+    s = streams(3, 4)
+    first = s.entity("review", 17, 2).random(8)
+    np.testing.assert_array_equal(s.entity_block("review", 17, 2, 0).random(8), first)
+    later = s.entity_block("review", 17, 2, 1).random(8)
+    np.testing.assert_array_equal(s.entity_block("review", 17, 2, 1).random(8), later)  # set anew at each call
+    assert not np.isin(later, first).any()
+    np.testing.assert_array_equal(s.entity_block("review", 17, 2, 0).random(8), first)
