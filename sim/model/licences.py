@@ -144,14 +144,13 @@ class Licensing:
             request.done(licence, "")
             return
         pending = self._pending.get(key)
+        kind, single_use = self.choose_kinds(firm, material)
         if pending is None:
-            kind = self.choose_kind(firm, material)
             if kind is None:
                 request.done(None, "unavailable")
                 return
-            if not KINDS[kind].single_use:
+            if kind != single_use:
                 pending = self._apply(firm, material, kind, renewal=False)
-        single_use = self.choose_kind(firm, material, single_use=True)
         if pending is not None and single_use is None:  # else single-use licences meanwhile, renewal or not
             request.wait(pending, own=False)
         else:
@@ -176,12 +175,16 @@ class Licensing:
                 return licence
         return None
 
-    def choose_kind(self, firm: Firm, material: str, single_use: bool | None = None) -> str | None:
-        """The firm's most preferred licence kind (single-use or not, if asked) it may apply for now, if any."""
+    def choose_kinds(self, firm: Firm, material: str) -> tuple[str | None, str | None]:
+        """The firm's most preferred licence kind it may apply for now, and its most preferred single-use one
+        (``None`` where there is none)."""
+        preferred = None
         for kind in firm.group.licences:
-            if (single_use is None or KINDS[kind].single_use == single_use) and self.may_apply(firm, material, kind):
-                return kind
-        return None
+            if self.may_apply(firm, material, kind):
+                preferred = preferred or kind
+                if KINDS[kind].single_use:
+                    return preferred, kind
+        return preferred, None
 
     def may_apply(self, firm: Firm, material: str, kind: str) -> bool:
         """Whether the kind is open, covers the material, the firm is eligible and not barred by a cooldown."""

@@ -44,6 +44,11 @@ class Streams:
         self._keys: dict[tuple[str, int], int] = {}
         self._blocks = np.random.Philox(PhiloxKey(0, 0))
         self._block_generator = np.random.Generator(self._blocks)
+        self._block_state = {
+            "bit_generator": "Philox",
+            "state": {"counter": np.zeros(4, dtype=np.uint64), "key": np.zeros(2, dtype=np.uint64)},
+            "buffer": np.zeros(4, dtype=np.uint64), "buffer_pos": 4, "has_uint32": 0, "uinteger": 0,
+        }
 
     def shared(self, source: str) -> np.random.Generator:
         """The stream of a source drawn by the world as a whole (monthly demand, VEU flags, revocations...)."""
@@ -63,12 +68,10 @@ class Streams:
         call): a replication draws from thousands of entity streams, most of them a handful of numbers, and a
         generator of their own was a tenth of its cost.
         """
-        self._blocks.state = {
-            "bit_generator": "Philox",
-            "state": {"counter": np.array([0, 0, block, 0], dtype=np.uint64),
-                      "key": np.array([self._key(source, substream), index], dtype=np.uint64)},
-            "buffer": np.zeros(4, dtype=np.uint64), "buffer_pos": 4, "has_uint32": 0, "uinteger": 0,
-        }
+        state = self._block_state
+        state["state"]["counter"][2] = block
+        state["state"]["key"][:] = self._key(source, substream), index
+        self._blocks.state = state  # copied in: the arrays are reused
         return self._block_generator
 
     def _key(self, source: str, substream: int) -> int:
