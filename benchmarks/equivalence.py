@@ -46,6 +46,12 @@ def headline_values(tree: Path, scenario: str, replications: int, seed: int) -> 
         return saved["values"], [str(m) for m in saved["metrics"]]
 
 
+def _mean(values: np.ndarray) -> float:
+    """Mean of the replications that have a value (NaN if none has: a metric the scenario has no case of)."""
+    known = values[~np.isnan(values)]
+    return float(known.mean()) if known.size else np.nan
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--against", type=Path, required=True, metavar="CHECKOUT", help="the other checkout (A)")
@@ -63,12 +69,12 @@ def main() -> None:
         both = ~np.isnan(a) & ~np.isnan(b)
         d = b[both] - a[both]
         if np.array_equal(a, b, equal_nan=True):
-            print(f"{metric:32s} {np.nanmean(a):11.4g} {np.nanmean(b):11.4g} {'identical':>10s}")
+            print(f"{metric:32s} {_mean(a):11.4g} {_mean(b):11.4g} {'identical':>10s}")
             continue
         half = stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
         p = stats.ttest_rel(b[both], a[both]).pvalue
         p_values.append(p)
-        print(f"{metric:32s} {np.nanmean(a):11.4g} {np.nanmean(b):11.4g} {d.mean():10.4g} "
+        print(f"{metric:32s} {_mean(a):11.4g} {_mean(b):11.4g} {d.mean():10.4g} "
               f"{f'[{d.mean() - half:.4g}, {d.mean() + half:.4g}]':>22s} {p:7.3f}")
     if p_values:
         ordered = np.sort(p_values)

@@ -283,7 +283,9 @@ class Exports:
 class Shipment:
     """A need's attempt that the rules let through, from the licence to delivery: timed stages, each the
     callback of the timeout before it (vetting where the licence's kind vets shipments, production, the
-    check at export, transit)."""
+    check at export, transit). Production and transit are drawn when production starts; the check at export
+    is then made at once, and the goods sent on to delivery in one event, unless a dated rule change falls
+    before they are ready (``Exports.rules_settled_until``)."""
 
     __slots__ = ("exports", "need", "licence", "transit_days")
 
