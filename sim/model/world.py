@@ -246,7 +246,8 @@ def simulate(scenario: Scenario, streams: RandomStreams) -> Records:
         world = World(scenario, streams)
         records = world.run()
         world.dismantle()
-        return records
+        del world  # freed here, not still held while the collector resumes
+    return records
 
 
 def accounting_intervals(
