@@ -15,7 +15,7 @@ import functools
 import heapq
 import itertools
 import math
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 import holidays
 import numpy as np
@@ -50,7 +50,7 @@ class Application:
         "withdrawn",
         "desk",
         "review_days",
-        "decided",
+        "waiters",
     )
 
     def __init__(self, env: simpy.Environment, firm: Firm | None, material: str, kind: str, priority: int,
@@ -68,8 +68,8 @@ class Application:
         self.withdrawn = False
         self.desk = desk
         self.review_days = review_days
-        self.decided = env.event()
-        """Succeeds when the application is decided (with no value: that would make a reference cycle)."""
+        self.waiters: list[Callable[[Application], None]] = []
+        """Called with the application once it is decided (``Authority.submit``)."""
 
 
 class Desk:
@@ -121,13 +121,17 @@ class Authority:
         """Applications waiting for a reviewer, every desk together (not those withdrawn still in a heap)."""
 
     def submit(self, firm: Firm, material: str, kind: str, renewal: bool = False) -> Application:
-        """File an application; its ``decided`` event fires with the decision."""
+        """File an application; its ``waiters`` are called with it once it is decided: at the end of the review
+        that decides it, or, decided at filing (the VEU rule) or withdrawn, once what is being done now is done
+        (an event this instant)."""
         desk = self._desk_for.get((material, kind))
         if desk is None:  # the first desk that takes it: the main desk, last, takes the rest
             desk = self._desk_for[material, kind] = next(d for d in self.desks.values() if d.takes(material, kind))
         app = Application(self.env, firm, material, kind, self._priority(firm), renewal, desk)
         self.applications.append(app)
-        if not self._veu_refuses(app):
+        if self._veu_refuses(app):
+            self._notify_soon(app)
+        else:
             self._queue_up(app)
         return app
 
@@ -152,6 +156,7 @@ class Authority:
             app.desk.busy -= 1
         self._decide(app, approved=False, reason="withdrawn")
         self._start_waiting(app.desk)
+        self._notify_soon(app)
 
     def set_green_channel(self, open_: bool) -> None:
         """Open or close the green channel: applications waiting for a reviewer move into it (or out), each
@@ -220,6 +225,8 @@ class Authority:
             approved = dice.approval[app.kind]() < chance * tension_factor
             self._decide(app, approved, "" if approved else "discretionary")
         self._start_waiting(app.desk)
+        if app.firm is not None:
+            self._notify(app)
 
     def _start_waiting(self, desk: Desk) -> None:
         while desk.queue and desk.busy < desk.reviewers:
@@ -235,7 +242,16 @@ class Authority:
         app.t_decided = self.env.now
         app.approved = approved
         app.reason = reason
-        app.decided.succeed()
+
+    @staticmethod
+    def _notify(app: Application) -> None:
+        waiters, app.waiters = app.waiters, []
+        for waiter in waiters:
+            waiter(app)
+
+    def _notify_soon(self, app: Application) -> None:
+        """Notify once what is being done now is done (filing or withdrawing happens amid other work)."""
+        self.env.timeout(0).callbacks.append(lambda _event: self._notify(app))
 
     def _account_queue(self) -> None:
         now = self.env.now

@@ -91,15 +91,15 @@ class Request:
 
     def wait(self, application: Application, own: bool) -> None:
         self.application, self.own = application, own
-        application.decided.callbacks.append(self._decided)
+        application.waiters.append(self._decided)
 
-    def _decided(self, _event: simpy.Event) -> None:
+    def _decided(self, _application: Application) -> None:
         self.licensing._decided(self)
 
     def cancel(self) -> None:
         """No longer needed (controls lifted, a ban imposed): stop waiting, and withdraw its own application
         unless it is decided."""
-        self.application.decided.callbacks.remove(self._decided)
+        self.application.waiters.remove(self._decided)
         if self.own:
             self.licensing.authority.withdraw(self.application)
 
@@ -227,7 +227,7 @@ class Licensing:
         if not KINDS[kind].single_use:
             key = (firm.index, material)
             self._pending[key] = app
-            app.decided.callbacks.append(lambda _event: self._settle(app, key))
+            app.waiters.append(lambda _app: self._settle(app, key))
         return app
 
     def withdraw_pending(self, material: str) -> None:
