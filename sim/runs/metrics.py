@@ -155,21 +155,22 @@ def _group_metrics(r: Records, c: _Common, weight: np.ndarray, stocks: np.ndarra
     """Every metric of ``sim.catalogue`` but those for all buyers only, for the stocks, needs and applications
     of one group; ``weight`` is the value of a kilogram of each stock's material."""
     o, f, a = r.orders, r.failures, r.applications
-    group_needs, needs = needs, needs & c.placed
+    group_needs, needs = needs, np.flatnonzero(needs & c.placed)  # indices: most groups are small
     status = o["status"][needs]
     delivered = status == DELIVERED
     censored = (status == PENDING) | (status == IN_TRANSIT)
-    n_needs = int(needs.sum())
+    n_needs = len(needs)
+    arrived = needs[delivered]
 
     def stage(start: str, end: str) -> np.ndarray:
-        return c.stages[start, end][needs][delivered]
+        return c.stages[start, end][arrived]
 
     delay = stage("t_ordered", "t_delivered")
     lost = stage("t_ordered", "t_attempt")
     licence_wait = stage("t_attempt", "t_licensed")
-    retried = (o["attempts"][needs] > 1)[delivered]
-    licensed = o["licensed"][needs][delivered]
-    vetted = o["vetted"][needs][delivered]
+    retried = o["attempts"][arrived] > 1
+    licensed = o["licensed"][arrived]
+    vetted = o["vetted"][arrived]
     age = r.horizon_days - o["t_ordered"][needs]
     of_group = group_needs[f["need"]]
     failed = of_group & c.failed_counted
