@@ -220,3 +220,19 @@ def test_opening_the_green_channel_moves_the_waiting_applications_of_admitted_fi
     assert (waiting & green).any() and (waiting & ~green).any()
     assert (a["priority"][waiting & green] == 0).all()  # in the channel now
     assert started[waiting & green].max() < started[waiting & ~green].min()
+
+
+@pytest.mark.parametrize("same_instant", [True, False])
+def test_a_decision_reaches_its_waiters_after_whatever_else_happens_that_instant(same_instant):
+    """A review that ends as a dated event falls (a ban, controls lifted) lets that event act first, as an event
+    announcing the decision did; alone at its instant, the decision is announced at once."""
+    world = World(small(**merged(POOLED, {"licence_types": {"per_shipment": {"review_in_working_days": False}}})),
+                  streams(1, 0))
+    env, firm = world.env, world.firms[0]
+    order = []
+    app = world.authority.submit(firm, "Dy", "per_shipment")  # reviewed for 10 days from now (day 0)
+    app.waiters.append(lambda decided: order.append(("decided", env.now)))
+    env.timeout(10 if same_instant else 10.5).callbacks.append(lambda _event: order.append(("dated", env.now)))
+    env.run(until=11)
+    expected = [("dated", 10), ("decided", 10)] if same_instant else [("decided", 10), ("dated", 10.5)]
+    assert order == expected and app.approved
