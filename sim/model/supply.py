@@ -283,11 +283,11 @@ class Exports:
 class Shipment:
     """A need's attempt that the rules let through, from the licence to delivery: timed stages, each the
     callback of the timeout before it (vetting where the licence's kind vets shipments, production, the
-    check at export, transit). Production and transit are drawn when production starts; the check at export
-    is then made at once, and the goods sent on to delivery in one event, unless a dated rule change falls
-    before they are ready (``Exports.rules_settled_until``)."""
+    check at export, transit). When production starts, the check at export is made at once and goods that
+    may leave are sent on to delivery in one event, unless a dated rule change falls before they are ready
+    (``Exports.rules_settled_until``); transit is drawn for goods that leave, when that is known."""
 
-    __slots__ = ("exports", "need", "licence", "transit_days")
+    __slots__ = ("exports", "need", "licence")
 
     def __init__(self, exports: Exports, need: Need, licence: Licence | None) -> None:
         self.exports, self.need, self.licence = exports, need, licence
@@ -319,8 +319,7 @@ class Shipment:
         now = exports.env.now
         need.t_vetted = now
         need.status = IN_TRANSIT
-        dice = need.stock.dice
-        days, self.transit_days = dice.production_days(), dice.transit_days()
+        days = need.stock.dice.production_days()
         ready = now + days
         if ready < exports.rules_settled_until() and not exports.export_refusal(need, self.licence, ready):
             self._ship(ready, days)
@@ -336,12 +335,12 @@ class Shipment:
             self._ship(exports.env.now, 0.0)
 
     def _ship(self, day: float, days_from_now: float) -> None:
-        """The goods leave on ``day`` and travel to the buyer."""
+        """The goods leave on ``day`` (``days_from_now``) and travel to the buyer."""
         need, licence = self.need, self.licence
         need.t_exported = day
         if licence is not None and licence.rules.single_use:
             licence.used = True
-        self._after(days_from_now + self.transit_days, self._deliver)
+        self._after(days_from_now + need.stock.dice.transit_days(), self._deliver)
 
     def _deliver(self, _event: simpy.Event) -> None:
         need = self.need
