@@ -216,9 +216,17 @@ class Exports:
 
     def _stop_waiting(self, need: Need, reason: str) -> None:
         """A need waiting for a licence needs none any more (controls lifted: it ships without one), or may not
-        have one (``reason`` "ban")."""
-        self._awaiting[need.stock.material][need].cancel()
-        self._licensed(need, None, reason)
+        have one (``reason`` "ban"): once every change of this instant is made (a day's dated events act
+        together), unless its wait has ended by then."""
+        awaiting = self._awaiting[need.stock.material]
+        request = awaiting[need]
+
+        def stop(_event: simpy.Event) -> None:
+            if awaiting.get(need) is request:
+                request.cancel()
+                self._licensed(need, None, reason)
+
+        self.env.timeout(0).callbacks.append(stop)
 
     def rules_settled_until(self) -> float:
         """The first moment from now on which the rules at export may change (the horizon at the latest)."""

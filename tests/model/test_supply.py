@@ -158,3 +158,25 @@ def test_goods_in_production_when_a_ban_begins_are_stopped_at_export_the_others_
     np.testing.assert_allclose(eu["t_exported"][delivered] - eu["t_vetted"][delivered], 10.0)
     np.testing.assert_allclose(eu["t_delivered"][delivered] - eu["t_exported"][delivered], 30.0)
     assert not (us["t_exported"] >= day).any()
+
+
+def test_a_ban_fails_the_waiting_needs_once_every_change_of_its_day_is_made():
+    """A ban and slower reviews from the same day: the reviewer freed by the banned firm's withdrawn
+    application takes the next in the queue under the day's new rules, not the old ones."""
+    day = 20  # the US firm applies on day 15 and is under review; the EU firm applies on day 17 and waits
+    scenario = fixed(licence_types={"per_shipment": {"review_days": 80, "approval_probability": 1,
+                                                     "review_in_working_days": False}},
+                     authority={"reviewers": 1},
+                     buyers={"auto": {"licences": ["per_shipment"],
+                                      "inventory": {"initial_days": 62, "reorder_point_days": 45,
+                                                    "order_up_to_days": 90}}},
+                     materials={"Ga": {"controlled": False}},
+                     policy={"ban": {"date": "2025-01-26", "event": "ban", "destination": "US", "materials": ["Dy"],
+                                     "active": True},
+                             "slower": {"date": "2025-01-26", "event": "authority", "review_scale": 2.0}})
+    assert scenario.calendar.day(scenario.policy["ban"].date) == day
+    a = simulate(scenario, streams(1, 0)).applications
+    first, second = np.argsort(a["t_applied"])[:2]
+    assert a["t_applied"][first] < a["t_applied"][second] < day
+    assert a["reason"][first] == REASONS.index("withdrawn") and a["t_decided"][first] == day
+    assert a["t_started"][second] == day and a["t_decided"][second] == day + 160  # reviewed at the new scale
