@@ -21,6 +21,8 @@ from pathlib import Path
 import numpy as np
 from scipy import stats
 
+from sim.analysis.compare import paired_difference
+
 HERE = Path(__file__).resolve().parent.parent
 
 VALUES = """
@@ -66,16 +68,15 @@ def main() -> None:
     p_values = []
     for column, metric in enumerate(metrics):
         a, b = old[:, column], new[:, column]
-        both = ~np.isnan(a) & ~np.isnan(b)
-        d = b[both] - a[both]
         if np.array_equal(a, b, equal_nan=True):
             print(f"{metric:32s} {_mean(a):11.4g} {_mean(b):11.4g} {'identical':>10s}")
             continue
-        half = stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
+        difference, low, high, _ = paired_difference(a, b)
+        both = ~np.isnan(a) & ~np.isnan(b)
         p = stats.ttest_rel(b[both], a[both]).pvalue
         p_values.append(p)
-        print(f"{metric:32s} {_mean(a):11.4g} {_mean(b):11.4g} {d.mean():10.4g} "
-              f"{f'[{d.mean() - half:.4g}, {d.mean() + half:.4g}]':>22s} {p:7.3f}")
+        print(f"{metric:32s} {_mean(a):11.4g} {_mean(b):11.4g} {difference:10.4g} "
+              f"{f'[{low:.4g}, {high:.4g}]':>22s} {p:7.3f}")
     if p_values:
         ordered = np.sort(p_values)
         different = 0  # Holm's step-down: the i-th smallest p against 0.05 / (m - i), until one is above

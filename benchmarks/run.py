@@ -133,38 +133,38 @@ def interleaved_ab(old: Path, new: Path, scenario: str, rounds: int, replication
           f"{1 / statistics.median(ratios):.2f}")
 
 
+SWEEP = ["sweep", "scenarios/baseline_2025.yaml", "-n", "10", "--out", "{out}"]
 EXAMPLES = {
-    "Morris (README)": [
-        "sweep", "scenarios/baseline_2025.yaml", "--method", "morris", "--samples", "10", "-n", "10",
+    "Morris (README)": [[
+        *SWEEP, "--method", "morris", "--samples", "10",
         "--param", "authority.reviewers=150:450", "--param", "veu.false_positive_rate=0:0.2",
         "--param", "licence_types.per_shipment.approval_probability=0.5:1",
-        "--param", "veu.date=2025-09-01:2026-06-01"],
-    "discovery (README)": [
-        "sweep", "scenarios/baseline_2025.yaml", "--method", "lhs_optimised", "--samples", "64", "-n", "10",
+        "--param", "veu.date=2025-09-01:2026-06-01"]],
+    "discovery (README)": [[
+        *SWEEP, "--method", "lhs_optimised", "--samples", "64",
         "--param", "authority.pools.rare_earths.reviewers=50:300",
         "--param", "licence_types.per_shipment.approval_probability=0.5:1",
         "--param", "veu.false_positive_rate=0:0.2",
         "--param", "materials.NdFeB.alternative.capacity_kg_per_month=20000:120000",
         "--param", "policy.general_licences.date=2025-09-01:2026-06-01"],
+        ["discover", "{out}", "--metric", "shortfall_fraction", "--threshold", "0.15"]],
 }
-"""The README's sweep examples, as a user types them (``--out`` added), in both checkouts."""
+"""The README's sweep examples as a user types them (``--out`` added), each a list of commands, for both
+checkouts."""
 
 
 def examples_ab(old: Path, new: Path) -> None:
     """Wall time of the README's Morris and discovery examples (sweep, then ``sim discover``) in two checkouts."""
     command = "import sys; sys.path.insert(0, sys.argv[1]); from sim.cli import main; sys.exit(main(sys.argv[2:]))"
-    for name, args in EXAMPLES.items():
+    for name, steps in EXAMPLES.items():
         walls = {}
         for tree in (old, new):
             with tempfile.TemporaryDirectory() as folder:
                 out = str(Path(folder) / "out")
                 started = time.perf_counter()
-                steps = [[*args, "--out", out]]
-                if args[3] == "lhs_optimised":
-                    steps.append(["discover", out, "--metric", "shortfall_fraction", "--threshold", "0.15"])
                 for step in steps:
-                    subprocess.run([sys.executable, "-c", command, str(tree), *step], cwd=tree, check=True,
-                                   capture_output=True)
+                    subprocess.run([sys.executable, "-c", command, str(tree), *(a.format(out=out) for a in step)],
+                                   cwd=tree, check=True, capture_output=True)
                 walls[tree] = time.perf_counter() - started
         print(f"{name}: A {walls[old]:.0f} s, B {walls[new]:.0f} s, B/A {walls[new] / walls[old]:.2f}")
 

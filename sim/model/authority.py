@@ -218,18 +218,21 @@ class Authority:
         if app.withdrawn:  # its reviewer was freed when it was withdrawn
             return
         app.desk.busy -= 1
-        decided = app.firm is not None
-        if decided and not self._veu_refuses(app):
+        if app.firm is None:  # a backlog application: it only took a reviewer's time
+            self._start_waiting(app.desk)
+            return
+        if not self._veu_refuses(app):
             tension_factor = max(0.0, 1 - self._tension.approval_sensitivity * self.regime.tension)
             dice = app.firm.stocks[app.material].dice
             chance = self.regime.approval(app.firm, app.material, app.kind, app.priority == GREEN)
             approved = dice.approval[app.kind]() < chance * tension_factor
             self._decide(app, approved, "" if approved else "discretionary")
-        if decided and self.env.peek() <= self.env.now:  # something else happens this instant (a dated event):
-            self._notify_soon(app)  # the decision reaches its waiters after it, as it always has
-            decided = False
+        # If something else happens this instant (a dated event), it acts first, as it always has.
+        at_once = self.env.peek() > self.env.now
+        if not at_once:
+            self._notify_soon(app)
         self._start_waiting(app.desk)
-        if decided:
+        if at_once:
             self._notify(app)
 
     def _start_waiting(self, desk: Desk) -> None:
