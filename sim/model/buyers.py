@@ -309,9 +309,10 @@ class Stock:
         if now < self.hold_until:
             return self.hold_until - now
         excess = self.level + self.on_order - self.reorder_point
-        if excess <= 1e-9 * (self.order_up_to if self.order_up_to > 1.0 else 1.0):
+        tolerance = 1e-9 * (self.order_up_to if self.order_up_to > 1.0 else 1.0)
+        if excess <= tolerance:
             return 0.0
-        if excess > self.level:
+        if excess > self.level + tolerance:
             return math.inf  # the position stalls at a stock-out until a delivery arrives
         return self.consumption.day_reaching(self.consumed + excess) - now
 
