@@ -313,7 +313,7 @@ class Stock:
         if excess <= tolerance:
             return 0.0
         if excess > self.level + tolerance:
-            return math.inf  # the position stalls at a stock-out until a delivery arrives
+            return math.inf  # the position stalls at a stock-out until something restocks it (a delivery)
         return self.consumption.day_reaching(self.consumed + excess) - now
 
 
