@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from sim.analysis.calibrate import calibrate_folder, problem
+from sim.analysis.calibrate import CalibrationError, calibrate_folder, origins_folder, problem
 from sim.analysis.compare import NotComparable, compare_folder
 from sim.analysis.designs import DESIGNS
 from sim.analysis.discover import DiscoveryError, discover_folder
 from sim.analysis.parameters import SweepError
-from sim.analysis.replay import TOLERANCE, ReplayError, read_observed, replay_folder
+from sim.analysis.replay import TOLERANCE, ReplayError, read_observed, replay_folder, scores
 from sim.analysis.run import run_folder
 from sim.analysis.sweep import plan, sweep_folder
 from sim.analysis.verify import QUICK_REPLICATIONS, CaseError, cases, verify_folder
@@ -108,18 +109,25 @@ def _replay(args: argparse.Namespace) -> int:
     seed = scenario.monte_carlo.seed if args.seed is None else args.seed
     table = replay_folder(args.out, scenario, str(args.scenario), read_observed(args.target), args.replications,
                           seed, args.workers)
-    print(text.replay_summary(table, scenario.name, args.replications, seed, args.out, TOLERANCE))
+    print(text.replay_summary(table, scores(table), scenario.name, args.replications, seed, args.out, TOLERANCE))
     return 0
 
 
 def _calibrate(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.overrides)
     observed = read_observed(args.target)
-    params, targets = problem(scenario, observed, args.params, args.figures)
     seed = scenario.monte_carlo.seed if args.seed is None else args.seed
     out = args.out or Path("results") / f"{scenario.name}-calibration"
+    if args.origins and args.fit_until:
+        raise CalibrationError("--origins fits up to each of its dates: give it or --fit-until, not both")
+    if args.origins:
+        table = origins_folder(out, scenario, str(args.scenario), observed, str(args.target), args.params,
+                               args.figures, args.origins, args.replications, seed, args.workers, args.max_steps)
+        print(text.origins_summary(table, out))
+        return 0
+    params, targets, held_out = problem(scenario, observed, args.params, args.figures, args.fit_until)
     result = calibrate_folder(out, scenario, str(args.scenario), observed, str(args.target), params, targets,
-                              args.replications, seed, args.workers, args.max_steps)
+                              held_out, args.replications, seed, args.workers, args.max_steps)
     print(text.calibration_summary(result, out))
     return 0 if result.fit.converged else EXIT_FAILED
 
@@ -176,6 +184,17 @@ def _share(text: str) -> float:
     if not 0 < value <= 1:
         raise argparse.ArgumentTypeError("must be a share in (0, 1]")
     return value
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
+
+
+def _dates(text: str) -> list[dt.date]:
+    return sorted({_date(part) for part in text.split(",") if part.strip()})
 
 
 def _arg(*flags: str, **options: object) -> tuple[tuple[str, ...], dict[str, object]]:
@@ -258,7 +277,12 @@ _COMMANDS = {
         _arg("--param", dest="params", action="append", required=True, metavar="PATH=LOW:HIGH",
              help="a parameter to fit, by its --set path, searched within LOW..HIGH (repeatable)"),
         _arg("--fit", dest="figures", action="append", default=[], metavar="QUANTITY[:PERIOD]",
-             help="a published figure to fit (repeatable; default: every comparable figure)"),
+             help="a published figure to fit (repeatable; default: every comparable figure); every other "
+             "comparable figure is held out and scored apart"),
+        _arg("--fit-until", type=_date, metavar="DATE",
+             help="fit only the (chosen) figures dated up to DATE (YYYY-MM-DD); those after it are held out"),
+        _arg("--origins", type=_dates, metavar="DATE,DATE,...",
+             help="a rolling origin: one fit per date, to the figures dated up to it, judged on those after it"),
         _replications("replications per evaluation, the same for all (20)", 20),
         _arg("--max-steps", type=_positive, default=20, help="least-squares steps, each one to a few evaluations (20)"),
         _out("results/<scenario>-calibration"), SET]),

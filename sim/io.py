@@ -295,6 +295,7 @@ def write_calibration(result: Calibration, out: Path, comment: str) -> None:
     """A calibration's tables and the fitted scenario (``calibrated.yaml``, headed by ``comment``)."""
     write_table(result.fit.parameters, out / "calibration.csv")
     write_table(result.gaps, out / "fit.csv")
+    write_table(result.scores, out / "scores.csv")
     write_table(result.fit.evaluations, out / "evaluations.csv")
     write_yaml(resolved_dict(result.scenario), out / "calibrated.yaml", comment)
 

@@ -309,19 +309,44 @@ def test_calibrate_end_to_end_writes_a_scenario_that_runs(tmp_path):
     assert fitted["parameter"] == "licence_types.per_shipment.approval_probability"
     assert 0.5 <= fitted["fitted"] <= 1 and fitted["ci_low"] <= fitted["fitted"] <= fitted["ci_high"]
     gaps = pd.read_csv(out / "fit.csv")
-    assert gaps.loc[gaps["fitted_to"], "quantity"].tolist() == ["approval_share_eu"]
+    assert gaps.loc[gaps["split"] == "fitted", "quantity"].tolist() == ["approval_share_eu"]
+    assert (gaps["split"] == "held out").sum() > 10  # every other comparable figure, judged before and after
+    assert set(pd.read_csv(out / "scores.csv")["split"]) == {"fitted", "held out"}
     evaluations = pd.read_csv(out / "evaluations.csv")
     assert len(evaluations) == len(list((out / "points").glob("p*.json"))) >= 2
     calibrated = yaml.safe_load((out / "calibrated.yaml").read_text())
     assert calibrated["licence_types"]["per_shipment"]["approval_probability"] == pytest.approx(fitted["fitted"])
+    assert calibrated["calibration"] == {"figures": ["approval_share_eu:2025-11-05"],
+                                         "parameters": ["licence_types.per_shipment.approval_probability"]}
     assert sim("validate", str(out / "calibrated.yaml")).returncode == 0
     again = sim(*CALIBRATE, "--out", str(out), cwd=ROOT)  # every evaluation is on disk: same answer
     assert again.returncode == done.returncode and (out / "calibration.csv").read_text() == first
 
 
+def test_calibrate_with_a_rolling_origin_judges_each_fit_on_the_figures_after_its_origin(tmp_path):
+    out = tmp_path / "origins"
+    done = sim("calibrate", "--param", "licence_types.per_shipment.review_days.mean=8:25", "--origins",
+               "2025-09-30,2025-06-30", "-n", "2", "--max-steps", "1", "--out", str(out), cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    table = pd.read_csv(out / "origins.csv")
+    assert table["origin"].tolist() == ["2025-06-30", "2025-09-30"]
+    assert table["fitted_figures"].iloc[0] == 6 < table["fitted_figures"].iloc[1]  # April to June, then to September
+    assert table["held_out_figures"].iloc[0] > table["held_out_figures"].iloc[1]
+    for origin in table["origin"]:
+        gaps = pd.read_csv(out / f"origin-{origin}" / "fit.csv")
+        dated = pd.to_datetime(gaps["dated"])
+        assert (dated[gaps["split"] == "fitted"] <= origin).all() and (dated[gaps["split"] == "held out"] > origin).all()
+    assert (out / "origins.md").is_file() and (out / "origins.png").is_file()
+    assert len(list((out / "points").glob("p*.json"))) < 2 * len(pd.read_csv(out / f"origin-{origin}" / "evaluations.csv"))
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [(("--param", "authority.reviewerz=1:9", "--fit", "approval_share_eu"), "did you mean 'authority.reviewers'"),
+     (("--param", "authority.reviewers=100:900", "--fit-until", "2025-02-01"), "no chosen figure is dated by then"),
+     (("--param", "authority.reviewers=100:900", "--fit-until", "2025-06-30", "--origins", "2025-09-30"),
+      "not both"),
+     (("--param", "authority.reviewers=100:900", "--fit-until", "30/06/2025"), "is not a date YYYY-MM-DD"),
      (("--param", "authority.reviewers=100:900", "--fit", "approval_moon"), "choose from"),
      (("--param", "authority.reviewers=100,900", "--fit", "approval_share_eu"), "give PATH=LOW:HIGH"),
      (("--param", "authority.reviewers=100:900", "--target", "data/nothing.csv"), "cannot read")],

@@ -1,16 +1,24 @@
-"""Calibration: fit uncertain scenario parameters to published figures by least squares.
+"""Calibration: fit uncertain scenario parameters to some published figures, and judge the fit on the others.
 
 Every evaluation replays the scenario with the parameters set, on the same seed and replications,
 so the gaps are a deterministic function of the parameters (common random numbers) and finite
 differences see the parameters rather than the dice. scipy's bounded least squares (trust region
-reflective) minimises the relative gaps on the unit cube of the parameters' ranges. Standard
-errors come from the Jacobian at the fit: the Monte Carlo error of the figures propagated through
-it, plus, with more figures than parameters, the remaining misfit (as ``scipy.optimize.curve_fit``
-estimates it).
+reflective) minimises the relative gaps of the figures chosen to fit on the unit cube of the
+parameters' ranges; every other comparable figure is held out and reported apart, before and after
+the fit. Standard errors come from the Jacobian at the fit: the Monte Carlo error of the figures
+propagated through it, plus, with more figures than parameters, the remaining misfit (as
+``scipy.optimize.curve_fit`` estimates it).
+
+A parameter earns its place by the parsimony rule: the figures identify it (its 95 % interval is
+narrower than half its range) and it lowers the out-of-sample error (the held-out figures' root mean
+square relative gap is lower at the fit than with that parameter alone put back to its start value).
+A rolling origin repeats the fit with the figures dated up to each of several days, each judged on
+those dated after it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import logging
@@ -24,17 +32,19 @@ import pandas as pd
 from scipy.optimize import least_squares
 
 from sim.analysis.parameters import Parameter, SweepError, base_value, parse_param, plain_values, variant
-from sim.analysis.replay import INDEX_BASE, INPUTS, counterpart, figures, measure
+from sim.analysis.replay import FITTED, HELD_OUT, Figure, compared, figures, measure, scores
 from sim.analysis.sweep import PointStore
-from sim.io import CALIBRATION_MANIFEST, PointFiles, check_writable, scenario_hash, write_calibration
-from sim.report.pages import calibration_page
+from sim.io import CALIBRATION_MANIFEST, PointFiles, check_writable, scenario_hash, write_calibration, write_table
+from sim.report.pages import calibration_page, origins_page
 from sim.runs.execute import model_version
 from sim.runs.summarise import Z95
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import FittedTo, Scenario
 
 log = logging.getLogger(__name__)
 
 STEP = 0.05  # finite-difference step, as a share of each parameter's range: wider than CRN jitter
+IDENTIFIED_SHARE = 0.5
+"""A parameter is identified when its 95 % interval is narrower than this share of its range."""
 
 
 class CalibrationError(SweepError):
@@ -43,21 +53,32 @@ class CalibrationError(SweepError):
 
 @dataclass(frozen=True)
 class Target:
-    """A published figure to fit: its label, the value compared, and the model quantity compared with it."""
+    """A published figure as a calibration uses it: its label, the value compared, and the model quantity."""
 
-    label: str
-    observed: float
-    column: str
+    figure: Figure
+
+    @property
+    def label(self) -> str:
+        return self.figure.label
+
+    @property
+    def observed(self) -> float:
+        return self.figure.observed
 
     @property
     def scale(self) -> float:
         """Gaps are relative to the observed value, so that figures in different units weigh alike."""
         return abs(self.observed) or 1.0
 
+    def gaps(self, per_rep: pd.DataFrame) -> pd.Series:
+        """The relative gap of each replication's model quantity."""
+        return (self.figure.sample(per_rep) - self.observed) / self.scale
+
 
 @dataclass(frozen=True)
 class Fit:
-    """A finished fit: parameters with standard errors, every evaluation, and the model at start and fit."""
+    """A finished fit: parameters with standard errors (and whether each earns its place), every evaluation, and the
+    model at start and fit."""
 
     parameters: pd.DataFrame
     evaluations: pd.DataFrame
@@ -75,42 +96,46 @@ class Fit:
 
 @dataclass(frozen=True)
 class Calibration:
-    """A fit of a scenario to published figures, every figure's gap before and after, and the fitted scenario."""
+    """A fit of a scenario to some published figures, every figure's gap before and after (fitted or held out), the
+    scores of both sets, and the fitted scenario."""
 
     fit: Fit
     gaps: pd.DataFrame
+    scores: pd.DataFrame
     scenario: Scenario
 
 
-def problem(scenario: Scenario, observed: pd.DataFrame, params: Sequence[str],
-            chosen: Sequence[str] = ()) -> tuple[list[Parameter], list[Target]]:
-    """The parameters (``PATH=LOW:HIGH``) and the figures (``QUANTITY[:PERIOD]``) of a calibration, checked."""
+def problem(scenario: Scenario, observed: pd.DataFrame, params: Sequence[str], chosen: Sequence[str] = (),
+            until: dt.date | None = None) -> tuple[list[Parameter], list[Target], list[Target]]:
+    """The parameters (``PATH=LOW:HIGH``), the figures to fit (``QUANTITY[:PERIOD]``, dated up to ``until``) and
+    the figures held out (every other comparable one) of a calibration, checked."""
     parameters = [parse_param(text, scenario) for text in params]
-    targets = choose_targets(observed, chosen)
+    targets, held_out = choose_targets(observed, chosen, until, scenario)
     check_parameters(parameters, targets)
-    return parameters, targets
+    return parameters, targets, held_out
 
 
-def choose_targets(observed: pd.DataFrame, chosen: Sequence[str] = ()) -> list[Target]:
-    """The figures to fit: ``QUANTITY`` (all its periods) or ``QUANTITY:PERIOD``; none chosen means
-    every figure the model has a counterpart for."""
-    comparable = {}
-    for row in observed.itertuples():
-        if row.quantity in INPUTS:
-            continue
-        value, column, basis, _ = counterpart(row, observed)
-        if value is not None and np.isfinite(value) and basis != INDEX_BASE:
-            comparable[f"{row.quantity}:{row.period}"] = Target(f"{row.quantity}:{row.period}", value, column)
-    if not chosen:
-        return list(comparable.values())
-    targets = []
-    for text in chosen:
-        found = [t for label, t in comparable.items() if text in (label, label.split(":")[0])]
-        if not found:
-            raise CalibrationError(f"--fit {text}: not a published figure the model can be compared with; "
-                                   f"choose from {', '.join(comparable)}")
-        targets += [t for t in found if t not in targets]
-    return targets
+def choose_targets(observed: pd.DataFrame, chosen: Sequence[str] = (), until: dt.date | None = None,
+                   scenario: Scenario | None = None) -> tuple[list[Target], list[Target]]:
+    """The figures to fit, ``QUANTITY`` (all its periods) or ``QUANTITY:PERIOD`` (none chosen: every figure the
+    model is compared with, that a run of ``scenario`` measures), of those dated up to ``until`` if given; and every
+    other such figure, held out."""
+    comparable = {f.label: Target(f) for f in compared(observed, scenario)}
+    picked = dict(comparable)
+    if chosen:
+        picked = {}
+        for text in chosen:
+            found = {label: t for label, t in comparable.items() if text in (label, label.split(":")[0])}
+            if not found:
+                raise CalibrationError(f"--fit {text}: not a published figure the model can be compared with; "
+                                       f"choose from {', '.join(comparable)}")
+            picked.update(found)
+    if until is not None:
+        picked = {label: t for label, t in picked.items() if t.figure.dated <= until}
+        if not picked:
+            raise CalibrationError(f"--fit-until {until}: no chosen figure is dated by then; the first is dated "
+                                   f"{min(t.figure.dated for t in comparable.values())}")
+    return list(picked.values()), [t for label, t in comparable.items() if label not in picked]
 
 
 def check_parameters(params: Sequence[Parameter], targets: Sequence[Target]) -> None:
@@ -125,42 +150,55 @@ def check_parameters(params: Sequence[Parameter], targets: Sequence[Target]) -> 
                                "choose at least as many --fit figures as parameters")
 
 
-def calibrate_folder(out: Path, scenario: Scenario, source: str, observed: pd.DataFrame, target: str,
-                     params: Sequence[Parameter], targets: Sequence[Target], replications: int, seed: int,
-                     workers: int | None = None, max_steps: int = 20) -> Calibration:
-    """Calibrate (see ``calibrate``) into ``out``, resuming from the evaluations saved there: the tables,
-    ``calibrated.yaml``, the page and its plot."""
+def calibration_store(out: Path, scenario: Scenario, source: str, replications: int, seed: int) -> PointFiles:
+    """Where a calibration's evaluations are kept in ``out``: resumed by a rerun, shared by the fits of a rolling
+    origin (an evaluation is the replay at some parameter values, whatever the figures fitted)."""
     check_writable(out)
-    store = PointFiles(out, f"{scenario_hash(scenario)}:{replications}:{seed}:{model_version()}",
-                       {"scenario_file": source, "replications": replications, "seed": seed}, CALIBRATION_MANIFEST)
-    log.info("fitting %s to %d figure(s), %d replications an evaluation, seed %d",
-             ", ".join(p.path for p in params), len(targets), replications, seed)
-    result = calibrate(scenario, observed, params, targets, replications, seed, store, workers, max_steps)
+    return PointFiles(out, f"{scenario_hash(scenario)}:{replications}:{seed}:{model_version()}",
+                      {"scenario_file": source, "replications": replications, "seed": seed}, CALIBRATION_MANIFEST)
+
+
+def calibrate_folder(out: Path, scenario: Scenario, source: str, observed: pd.DataFrame, target: str,
+                     params: Sequence[Parameter], targets: Sequence[Target], held_out: Sequence[Target],
+                     replications: int, seed: int, workers: int | None = None, max_steps: int = 20,
+                     store: PointStore | None = None) -> Calibration:
+    """Calibrate (see ``calibrate``) into ``out``, resuming from the evaluations saved there (or in ``store``): the
+    tables, ``calibrated.yaml``, the page and its plot."""
+    store = store or calibration_store(out, scenario, source, replications, seed)
+    out.mkdir(parents=True, exist_ok=True)
+    log.info("fitting %s to %d figure(s), %d held out, %d replications an evaluation, seed %d",
+             ", ".join(p.path for p in params), len(targets), len(held_out), replications, seed)
+    result = calibrate(scenario, observed, params, targets, held_out, replications, seed, store, workers, max_steps)
+    dropped = [row.parameter for row in result.fit.parameters.itertuples() if not row.kept]
     write_calibration(result, out, f"{source} calibrated by sim calibrate to {target}: "
-                      + ", ".join(f"{k} = {v}" for k, v in result.fit.values.items()))
+                      + ", ".join(f"{k} = {v}" for k, v in result.fit.values.items())
+                      + (f"; by the parsimony rule, put back to their judged values: {', '.join(dropped)}"
+                         if dropped else ""))
     calibration_page(out, result, source, target, replications, seed)
     return result
 
 
 def calibrate(scenario: Scenario, observed: pd.DataFrame, params: Sequence[Parameter], targets: Sequence[Target],
-              replications: int, seed: int, store: PointStore, workers: int | None = None,
-              max_steps: int = 20) -> Calibration:
-    """Fit ``params`` to ``targets`` by replaying ``scenario`` (see the module's docstring)."""
+              held_out: Sequence[Target], replications: int, seed: int, store: PointStore,
+              workers: int | None = None, max_steps: int = 20) -> Calibration:
+    """Fit ``params`` to ``targets`` by replaying ``scenario``, judged on ``held_out`` (see the module's docstring)."""
     result = fit(lambda values: measure(variant(scenario, values), replications, seed, workers),
-                 params, targets, _start(scenario, params), store, max_steps)
-    return Calibration(result, gap_table(observed, result, targets), variant(scenario, result.values))
+                 params, targets, _start(scenario, params), store, max_steps, held_out)
+    gaps = gap_table(observed, result, targets)
+    fitted = variant(scenario, result.values).model_copy(update={"calibration": _record(targets, params)})
+    return Calibration(result, gaps, score_table(gaps), fitted)
 
 
 def fit(evaluate: Callable[[dict[str, Any]], pd.DataFrame], params: Sequence[Parameter], targets: Sequence[Target],
-        start: dict[str, Any], store: PointStore, max_steps: int = 20) -> Fit:
+        start: dict[str, Any], store: PointStore, max_steps: int = 20, held_out: Sequence[Target] = ()) -> Fit:
     """Least squares of the targets' relative gaps over ``params``; ``evaluate`` maps parameter values
-    to per-replication model quantities, and every evaluation is kept in ``store`` (so a rerun resumes)."""
+    to per-replication model quantities, and every evaluation is kept in ``store`` (so a rerun resumes). Each
+    parameter is then judged by the parsimony rule against the ``held_out`` figures."""
     done = store.done()
     frames: dict[str, pd.DataFrame] = {}  # the points visited, in order
     trace: list[dict[str, Any]] = []
 
-    def per_rep(unit: np.ndarray) -> pd.DataFrame:
-        values = {p.path: p.from_unit(float(u)) for p, u in zip(params, unit, strict=True)}
+    def per_rep(values: dict[str, Any]) -> pd.DataFrame:
         key = _key(values)
         if key not in frames:
             if key not in done:
@@ -169,55 +207,112 @@ def fit(evaluate: Callable[[dict[str, Any]], pd.DataFrame], params: Sequence[Par
             frames[key] = pd.DataFrame(done[key]["per_rep"], dtype=float)
             gaps = _relative_gaps(frames[key], targets)
             trace.append({"id": key, **plain_values(values), "cost": 0.5 * float(gaps @ gaps),
+                          "held_out_rms": _rms(frames[key], held_out),
                           **{f"gap:{t.label}": g for t, g in zip(targets, gaps, strict=True)}})
             log.info("  %s: sum of squared relative gaps %.4g",
                      ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
                                for k, v in plain_values(values).items()), 2 * trace[-1]["cost"])
         return frames[key]
 
+    def at(unit: np.ndarray) -> dict[str, Any]:
+        return {p.path: p.from_unit(float(u)) for p, u in zip(params, unit, strict=True)}
+
     def gaps(unit: np.ndarray) -> np.ndarray:
-        return _relative_gaps(per_rep(unit), targets)
+        return _relative_gaps(per_rep(at(unit)), targets)
 
     def jacobian(unit: np.ndarray) -> np.ndarray:
         """Forward differences of STEP (backward at the top of a range): steps of a fixed share of
         the range, where scipy's own are relative to the position and vanish near the bottom."""
-        at = gaps(unit)
+        here = gaps(unit)
         columns = []
         for k in range(len(unit)):
             step = np.zeros_like(unit)
             step[k] = STEP if unit[k] + STEP <= 1.0 else -STEP
-            columns.append((gaps(unit + step) - at) / step[k])
+            columns.append((gaps(unit + step) - here) / step[k])
         return np.column_stack(columns)
 
     x0 = np.array([p.to_unit(start[p.path]) for p in params])
     result = least_squares(gaps, x0, jac=jacobian, bounds=(0.0, 1.0), xtol=1e-3, ftol=1e-4, max_nfev=max_steps)
-    fitted = per_rep(result.x)
-    covariance = _covariance(result.jac, result.fun, _per_rep_gaps(fitted, targets))
-    values = {p.path: p.from_unit(float(u)) for p, u in zip(params, result.x, strict=True)}
+    begun = at(x0)
+    values = at(result.x)
+    fitted = per_rep(values)
+    covariance = _covariance(result.jac, result.fun, pd.DataFrame({t.label: t.gaps(fitted) for t in targets}))
+    held_out_rms = _rms(fitted, held_out)
     rows = []
     for k, p in enumerate(params):
         moves = bool(np.any(result.jac[:, k] != 0))
         se = float(np.sqrt(covariance[k, k])) * _span(p) if moves else np.nan
-        identified = moves and 2 * Z95 * se < _span(p)  # the figures pin it down within its range
-        at = p.as_number(values[p.path])
+        identified = moves and 2 * Z95 * se < IDENTIFIED_SHARE * _span(p)
+        reverted = _rms(per_rep({**values, p.path: begun[p.path]}), held_out) if held_out else np.nan
+        lowers = bool(held_out_rms < reverted) if held_out else True
+        number = p.as_number(values[p.path])
         rows.append({"parameter": p.path, "low": p.low, "high": p.high, "start": start[p.path],
-                     "fitted": values[p.path], "std_error": se, "ci_low": _clip(p, at - Z95 * se),
-                     "ci_high": _clip(p, at + Z95 * se), "identified": identified})
-    return Fit(pd.DataFrame(rows), pd.DataFrame(trace), values, per_rep(x0), fitted, bool(result.success),
+                     "fitted": values[p.path], "std_error": se, "ci_low": _clip(p, number - Z95 * se),
+                     "ci_high": _clip(p, number + Z95 * se), "identified": identified,
+                     "held_out_rms_fitted": held_out_rms, "held_out_rms_at_start_value": reverted,
+                     "kept": identified and lowers})
+    return Fit(pd.DataFrame(rows), pd.DataFrame(trace), values, per_rep(begun), fitted, bool(result.success),
                str(result.message))
 
 
 def gap_table(observed: pd.DataFrame, result: Fit, targets: Sequence[Target]) -> pd.DataFrame:
-    """Every comparable published figure with the model at the start and at the fit (mean, 95 % CI, gap),
-    and whether it was fitted."""
-    before, after = figures(observed, result.start), figures(observed, result.fitted)
+    """Every comparable published figure, fitted or held out, with the model at the start and at the fit (mean,
+    95 % CI, gap, within the tolerance)."""
     chosen = {t.label for t in targets}
-    table = after[["quantity", "period", "compared_as", "observed"]].copy()
-    table["fitted_to"] = [f"{q}:{p}" in chosen for q, p in zip(table["quantity"], table["period"], strict=True)]
-    table["model_start"], table["gap_start"] = before["model"], before["gap"]
-    for column in ("model", "ci_low", "ci_high", "gap"):
+    before, after = figures(observed, result.start, chosen), figures(observed, result.fitted, chosen)
+    table = after[["quantity", "period", "compared_as", "observed", "role", "split", "dated"]].copy()
+    table["model_start"], table["gap_start"], table["within_start"] = before["model"], before["gap"], before["within"]
+    for column in ("model", "ci_low", "ci_high", "gap", "relative_gap", "within"):
         table[f"{column}_fitted"] = after[column]
-    return table[table["observed"].notna() & table["model_fitted"].notna()].reset_index(drop=True)
+    table["relative_gap_start"] = before["relative_gap"]
+    return table[table["split"].isin([FITTED, HELD_OUT]) & table["model_fitted"].notna()].reset_index(drop=True)
+
+
+def score_table(gaps: pd.DataFrame) -> pd.DataFrame:
+    """In-sample and out-of-sample scores (``sim.analysis.replay.scores``) at the start and at the fit."""
+    def at(when: str) -> pd.DataFrame:
+        table = gaps.rename(columns={f"relative_gap_{when}": "relative_gap", f"within_{when}": "within"})
+        return scores(table).set_index("split").add_suffix(f"_{when}")
+    return pd.concat([at("start"), at("fitted")], axis=1).reset_index()
+
+
+def origins_folder(out: Path, scenario: Scenario, source: str, observed: pd.DataFrame, target: str,
+                   params: Sequence[str], chosen: Sequence[str], origins: Sequence[dt.date], replications: int,
+                   seed: int, workers: int | None = None, max_steps: int = 20) -> pd.DataFrame:
+    """A rolling origin: one calibration for each origin, fitted to the chosen figures dated up to it and judged on
+    every figure dated after it, in ``out/origin-DATE/`` (evaluations shared in ``out``); ``origins.csv`` and its
+    page say how the out-of-sample error moves as the origin moves."""
+    fits = [(origin, problem(scenario, observed, params, chosen, origin)) for origin in origins]  # checked first
+    store = calibration_store(out, scenario, source, replications, seed)
+    rows = []
+    for origin, (parameters, targets, _) in fits:
+        later = [t for t in choose_targets(observed, scenario=scenario)[0] if t.figure.dated > origin]
+        result = calibrate_folder(out / f"origin-{origin.isoformat()}", scenario, source, observed, target,
+                                  parameters, targets, later, replications, seed, workers, max_steps, store)
+        rows.append(origin_row(origin, result))
+    table = pd.DataFrame(rows)
+    write_table(table, out / "origins.csv")
+    origins_page(out, table, source, replications, seed)
+    return table
+
+
+def origin_row(origin: dt.date, result: Calibration) -> dict[str, Any]:
+    """One line of a rolling origin: what was fitted and held out, both scores before and after, the values."""
+    scored = result.scores.set_index("split")
+    row: dict[str, Any] = {"origin": origin.isoformat()}
+    for split, name in ((FITTED, "fitted"), (HELD_OUT, "held_out")):
+        row[f"{name}_figures"] = int(scored.loc[split, "figures_fitted"])
+        for when in ("start", "fitted"):
+            row[f"{name}_within_{when}"] = int(scored.loc[split, f"within_{when}"])
+            row[f"{name}_rms_{when}"] = scored.loc[split, f"rms_relative_gap_{when}"]
+    for p in result.fit.parameters.itertuples():
+        row[p.parameter] = p.fitted
+        row[f"kept:{p.parameter}"] = p.kept
+    return row
+
+
+def _record(targets: Sequence[Target], params: Sequence[Parameter]) -> FittedTo:
+    return FittedTo(figures=[t.label for t in targets], parameters=[p.path for p in params])
 
 
 def _start(scenario: Scenario, params: Sequence[Parameter]) -> dict[str, Any]:
@@ -226,15 +321,18 @@ def _start(scenario: Scenario, params: Sequence[Parameter]) -> dict[str, Any]:
 
 
 def _relative_gaps(per_rep: pd.DataFrame, targets: Sequence[Target]) -> np.ndarray:
-    gaps = np.array([(per_rep[t.column].mean() - t.observed) / t.scale for t in targets])
+    gaps = np.array([t.gaps(per_rep).mean() for t in targets])
     missing = [t.label for t, g in zip(targets, gaps, strict=True) if not np.isfinite(g)]
     if missing:
         raise CalibrationError(f"the model gives no value for {', '.join(missing)} at these parameter values")
     return gaps
 
 
-def _per_rep_gaps(per_rep: pd.DataFrame, targets: Sequence[Target]) -> pd.DataFrame:
-    return pd.DataFrame({t.label: (per_rep[t.column] - t.observed) / t.scale for t in targets})
+def _rms(per_rep: pd.DataFrame, targets: Sequence[Target]) -> float:
+    """Root mean square of the relative gaps of the mean model quantities (NaN without targets)."""
+    gaps = np.array([t.gaps(per_rep).mean() for t in targets])
+    gaps = gaps[np.isfinite(gaps)]
+    return float(np.sqrt(np.mean(gaps ** 2))) if gaps.size else np.nan
 
 
 def _covariance(jac: np.ndarray, gaps: np.ndarray, per_rep_gaps: pd.DataFrame) -> np.ndarray:

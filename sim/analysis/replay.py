@@ -1,16 +1,21 @@
-"""The 2025 replay: the model's counterpart of each published figure, with its CI and the gap.
+"""The 2025 replay: the model's counterpart of each published figure, fitted or held out, with its CI and gap.
 
-Published figures come from a CSV (``data/observed_2025.csv``: quantity, period, value, unit,
-note, source); nothing observed is written into code. Flows are compared as ratios between
-months, since the model's buyers are a panel, not every importer: magnet exports in April, May
-and June 2025 against January, US magnet exports month on month. Approval shares are compared as
-the share of applications filed since the April controls that were granted by the date.
+Published figures come from a CSV (``data/observed_2025.csv``: quantity, period, value, unit, note,
+source); nothing observed is written into code. Flows are compared as ratios between months, since
+the model's buyers are a panel, not every importer: magnet exports in any month (or year) against
+January 2025, those to the US against June 2025 (June itself against May). Approval shares are
+compared as the share of applications filed since the April controls that were granted by the date.
+A figure is *fitted* when the scenario's ``calibration`` section lists it, *held out* otherwise; the
+replay scores the two sets apart.
 """
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -28,16 +33,60 @@ from sim.scenario.schema import BuyerGroup, ControlsEvent, Scenario
 
 MAGNETS = "NdFeB"
 CONTROLS_DATE = dt.date(2025, 4, 4)
-INDEX_BASE = "base of the index"
+YEAR_2025 = dt.date(2025, 1, 1)
 TOLERANCE = 0.25
 """A published figure is matched when the model's mean lies within this share of it (``within``)..."""
-LIMITS = {"review_time_statutory"}
-"""... or, for a statutory limit, when the model's mean stays under it."""
 OBSERVED_COLUMNS = ("quantity", "period", "value", "unit", "note", "source")
+EXPORTS = re.compile(r"magnet_exports_([a-z]+)")
+"""Monthly (or yearly) magnet exports, in total or to one destination (its code in lower case)."""
+BASE_MONTHS = {"total": "2025-01", "us": "2025-06"}
+"""The month each export series is indexed on (January 2025 unless listed); the base month itself is
+compared with the month before it where that is published (US June 2025: +660 % on May)."""
+
+COMPARED, LIMIT, BASE, INPUT, NOT_COMPARABLE = "compared", "limit", "base of a ratio", "input", "not comparable"
+"""What a published row is to the replay: a figure compared, a limit the model must stay under (...)."""
+FITTED, HELD_OUT = "fitted", "held out"
+"""Whether a compared figure was among those the scenario's parameters were fitted to."""
 
 
 class ReplayError(ValueError):
     """Observed figures or a scenario the replay cannot use."""
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A published figure as the replay compares it: the value compared, and the model quantity beside it,
+    the sum of ``numerator`` columns of the per-replication table over its ``denominator`` column (if any)."""
+
+    quantity: str
+    period: str
+    role: str
+    how: str
+    observed: float = np.nan
+    numerator: tuple[str, ...] = ()
+    denominator: str | None = None
+    dated: dt.date | None = None
+    """The last day of model time the comparison looks at (figures are split by it: ``--fit-until``)."""
+    since: dt.date | None = None
+    """The first day of model time it looks at."""
+    bounds: tuple[float, float] = (0.0, np.inf)
+    """The range the model quantity can take (shares within [0, 1]; indices, days and counts not below 0)."""
+
+    @property
+    def label(self) -> str:
+        return f"{self.quantity}:{self.period}"
+
+    def sample(self, per_rep: pd.DataFrame) -> pd.Series:
+        """The model quantity in each replication (NaN where undefined, e.g. a ratio to an empty month); all NaN
+        if the run does not have it (a month outside the replayed period)."""
+        missing = [c for c in (*self.numerator, self.denominator) if c is not None and c not in per_rep]
+        if not self.numerator or missing:
+            return pd.Series(np.nan, index=per_rep.index, name=self.label)
+        value = per_rep[list(self.numerator)].sum(axis=1, min_count=len(self.numerator))
+        if self.denominator is not None:
+            base = per_rep[self.denominator]
+            value = value / base.where(base > 0)
+        return value.rename(self.label)
 
 
 def read_observed(path: Path) -> pd.DataFrame:
@@ -49,33 +98,114 @@ def read_observed(path: Path) -> pd.DataFrame:
     missing = [c for c in OBSERVED_COLUMNS if c not in table.columns]
     if missing:
         raise ReplayError(f"{path}: missing column(s) {', '.join(missing)}; expected {', '.join(OBSERVED_COLUMNS)}")
-    unknown = sorted(set(table["quantity"]) - set(COMPARISONS) - set(INPUTS))
+    unknown = sorted(q for q in set(table["quantity"]) if _comparison(q) is None and q not in INPUTS)
     if unknown:
-        raise ReplayError(f"{path}: unknown quantities {', '.join(unknown)}; known: "
-                          f"{', '.join(sorted(set(COMPARISONS) | set(INPUTS)))}")
+        raise ReplayError(f"{path}: unknown quantities {', '.join(unknown)}; known: magnet_exports_total, "
+                          f"magnet_exports_<destination>, {', '.join(sorted(set(COMPARISONS) | set(INPUTS)))}")
     for row in table.itertuples():
-        if row.quantity in UNITS and row.unit != UNITS[row.quantity]:
-            raise ReplayError(f"{path}: {row.quantity} {row.period} is in {row.unit!r}; "
-                              f"expected {UNITS[row.quantity]!r}")
+        expected = "t" if EXPORTS.fullmatch(row.quantity) else UNITS.get(row.quantity)
+        if expected is not None and row.unit != expected:
+            raise ReplayError(f"{path}: {row.quantity} {row.period} is in {row.unit!r}; expected {expected!r}")
+        if EXPORTS.fullmatch(row.quantity) and not re.fullmatch(r"\d{4}(-\d{2})?", str(row.period)):
+            raise ReplayError(f"{path}: {row.quantity} {row.period!r}: an export figure's period is a month "
+                              "YYYY-MM or a year YYYY")
     return table
+
+
+def comparisons(observed: pd.DataFrame) -> list[Figure]:
+    """Every published row as the replay compares it, in the file's order."""
+    return [_comparison(row.quantity)(row, observed) if row.quantity not in INPUTS
+            else Figure(row.quantity, row.period, INPUT, INPUTS[row.quantity]) for row in observed.itertuples()]
+
+
+def compared(observed: pd.DataFrame, scenario: Scenario | None = None) -> list[Figure]:
+    """The figures the model is compared with (not the inputs, bases or limits), of those a run of ``scenario``
+    measures if given: what a calibration can fit."""
+    return [f for f in comparisons(observed) if f.role == COMPARED and np.isfinite(f.observed)
+            and (scenario is None or measured(f, scenario))]
+
+
+def measured(figure: Figure, scenario: Scenario) -> bool:
+    """Whether a run of the scenario measures what the figure is compared with: its days after the warm-up and
+    before the horizon, and, for exports to a destination, buyers there."""
+    calendar = scenario.calendar
+    first = calendar.start + dt.timedelta(days=calendar.warmup_days)
+    if figure.since is None or figure.since < first or figure.dated >= calendar.end:
+        return False
+    series = EXPORTS.fullmatch(figure.quantity)
+    destinations = {g.destination.lower() for g in scenario.buyers.values()}
+    return series is None or series.group(1) in {"total", *destinations}
 
 
 def replay(scenario: Scenario, observed: pd.DataFrame, replications: int, seed: int,
            workers: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """One row per published figure (observed and model counterparts, the model's 95 % CI, the gap),
-    and the per-replication model quantities behind them."""
+    """One row per published figure (observed and model counterparts, the model's 95 % CI, the gap, fitted or
+    held out), and the per-replication model quantities behind them."""
     per_rep = measure(scenario, replications, seed, workers)
-    return figures(observed, per_rep), per_rep
+    return figures(observed, per_rep, fitted_figures(scenario)), per_rep
 
 
 def replay_folder(out: Path, scenario: Scenario, source: str, observed: pd.DataFrame, replications: int, seed: int,
                   workers: int | None = None) -> pd.DataFrame:
-    """Replay a scenario (see ``replay``) into ``out``: ``replay.csv``, its page and plot."""
+    """Replay a scenario (see ``replay``) into ``out``: ``replay.csv``, ``scores.csv``, the page and its plot."""
     check_writable(out)
     table, per_rep = replay(scenario, observed, replications, seed, workers)
     write_table(table, out / "replay.csv")
-    replay_page(out, table, per_rep, resolved_dict(scenario), source, replications, seed)
+    write_table(scores(table), out / "scores.csv")
+    series = {name: (BASE_MONTHS[name], monthly_index(per_rep, name)) for name in ("total", "us")}
+    replay_page(out, table, scores(table), series, resolved_dict(scenario), source, replications, seed)
     return table
+
+
+def fitted_figures(scenario: Scenario) -> set[str]:
+    """The figures (``QUANTITY:PERIOD``) the scenario says its fitted parameters were set to reproduce."""
+    return set(scenario.calibration.figures) if scenario.calibration else set()
+
+
+def figures(observed: pd.DataFrame, per_rep: pd.DataFrame, fitted: Collection[str] = ()) -> pd.DataFrame:
+    """The replay table: each published figure beside the model's counterpart in ``per_rep``; ``fitted`` names
+    the figures fitted to (``QUANTITY:PERIOD``), every other compared figure is held out."""
+    return pd.DataFrame([_row(figure, observed, per_rep, fitted) for figure in comparisons(observed)])
+
+
+def _row(figure: Figure, observed: pd.DataFrame, per_rep: pd.DataFrame, fitted: Collection[str]) -> dict:
+    published = observed[(observed["quantity"] == figure.quantity) & (observed["period"] == figure.period)].iloc[0]
+    judged = figure.role in (COMPARED, LIMIT)
+    out = {"quantity": figure.quantity, "period": figure.period, "published": published["value"],
+           "unit": published["unit"], "compared_as": figure.how, "observed": figure.observed if judged else np.nan,
+           "model": np.nan, "ci_low": np.nan, "ci_high": np.nan, "gap": np.nan, "relative_gap": np.nan,
+           "within": pd.NA, "role": figure.role,
+           "split": (FITTED if figure.label in fitted else HELD_OUT) if judged else "",
+           "dated": figure.dated.isoformat() if figure.dated else "", "source": published["source"]}
+    sample = figure.sample(per_rep).dropna()
+    if len(sample) > 1:
+        mean, low, high = mean_interval(sample.to_numpy(dtype=float), bounds=figure.bounds)
+        out.update(model=mean, ci_low=low, ci_high=high)
+        if judged and np.isfinite(figure.observed):
+            target = figure.observed
+            out.update(gap=mean - target, relative_gap=(mean - target) / abs(target),
+                       within=bool(mean <= target if figure.role == LIMIT
+                                   else abs(mean - target) <= TOLERANCE * abs(target)))
+    elif judged:
+        out.update(role=NOT_COMPARABLE, split="", compared_as=f"{figure.how} (no model value in this run: "
+                   "outside its measured months, or no buyers on the report's base)")
+    return out
+
+
+def scores(table: pd.DataFrame) -> pd.DataFrame:
+    """In-sample and out-of-sample scores of a replay (or calibration) table: for the fitted figures and the held-out
+    ones, how many, how many within the tolerance, and the root mean square of the relative gaps (limits counted
+    in ``within`` only: a model far under a limit is not wrong)."""
+    rows = []
+    for split in (FITTED, HELD_OUT):
+        chosen = table[(table["split"] == split) & table["within"].notna()]
+        gaps = chosen.loc[chosen["role"] == COMPARED, "relative_gap"].to_numpy(dtype=float)
+        rows.append({"split": split, "figures": len(chosen), "within": int(chosen["within"].astype(bool).sum()),
+                     "rms_relative_gap": float(np.sqrt(np.mean(gaps ** 2))) if gaps.size else np.nan})
+    return pd.DataFrame(rows)
+
+
+# --- the model's side ---------------------------------------------------------------------------
 
 
 def measure(scenario: Scenario, replications: int, seed: int, workers: int | None = None) -> pd.DataFrame:
@@ -83,43 +213,7 @@ def measure(scenario: Scenario, replications: int, seed: int, workers: int | Non
     if MAGNETS not in scenario.materials or "US" not in {b.destination for b in scenario.buyers.values()}:
         raise ReplayError(f"scenario {scenario.name!r} has no {MAGNETS} material or no US buyers to replay 2025 with")
     tasks = [(scenario, seed, rep) for rep in range(replications)]
-    return model_index(pd.DataFrame(parallel_map(_measure, tasks, workers)))
-
-
-def figures(observed: pd.DataFrame, per_rep: pd.DataFrame) -> pd.DataFrame:
-    """The replay table: each published figure beside the model's counterpart in ``per_rep``."""
-    rows = []
-    for row in observed.itertuples():
-        if row.quantity in INPUTS:
-            rows.append(_row(row, "input", None, None, INPUTS[row.quantity]))
-            continue
-        target, model_column, basis, how = counterpart(row, observed)
-        rows.append(_row(row, basis, target, per_rep.get(model_column), how))
-    return pd.DataFrame(rows)
-
-
-def counterpart(row, observed: pd.DataFrame) -> tuple[float | None, str, str, str]:
-    """For one published figure: the value compared, the model column it is compared with, whether
-    the baseline was fitted to it, and how the two are compared."""
-    return COMPARISONS[row.quantity](row, observed)
-
-
-def _row(row, basis: str, target: float | None, sample: pd.Series | None, how: str) -> dict[str, object]:
-    out = {"quantity": row.quantity, "period": row.period, "published": row.value, "unit": row.unit,
-           "compared_as": how, "observed": target, "model": np.nan, "ci_low": np.nan, "ci_high": np.nan,
-           "gap": np.nan, "relative_gap": np.nan, "within": pd.NA, "basis": basis, "source": row.source}
-    if sample is not None and sample.notna().sum() > 1:
-        bounds = (0.0, 1.0) if "share" in str(sample.name) else (0.0, np.inf)  # shares; indices, days, counts
-        mean, low, high = mean_interval(sample.dropna().to_numpy(dtype=float), bounds=bounds)
-        out.update(model=mean, ci_low=low, ci_high=high)
-        if target is not None and basis != INDEX_BASE:
-            out.update(gap=mean - target, relative_gap=(mean - target) / abs(target),
-                       within=bool(mean <= target if row.quantity in LIMITS
-                                   else abs(mean - target) <= TOLERANCE * abs(target)))
-    return out
-
-
-# --- the model's side ---------------------------------------------------------------------------
+    return pd.DataFrame(parallel_map(_measure, tasks, workers))
 
 
 def _measure(task: tuple[Scenario, int, int]) -> dict[str, float]:
@@ -129,17 +223,19 @@ def _measure(task: tuple[Scenario, int, int]) -> dict[str, float]:
 
 
 def _exports(scenario: Scenario, r: Records) -> dict[str, float]:
-    """NdFeB kilograms exported per month, to all destinations and to the US."""
+    """NdFeB kilograms exported in each month after the warm-up, to all destinations and to each one."""
     o = r.orders
     done = ~np.isnan(o["t_exported"])
     stock = o["stock"][done]
     magnets = r.stock_material[stock] == r.materials.index(MAGNETS)
-    us = np.array([g.destination == "US" for g in scenario.buyers.values()])[r.firm_group[r.stock_firm[stock]]]
+    destination = np.array([g.destination.lower() for g in scenario.buyers.values()])[r.firm_group[r.stock_firm[stock]]]
     month = r.interval_month[np.searchsorted(r.interval_start_days, o["t_exported"][done], side="right") - 1]
+    measured = sorted(set(r.interval_month[r.interval_start_days >= r.warmup_days]))
     out = {}
-    for label, chosen in (("total", magnets), ("us", magnets & us)):
+    for series in ("total", *sorted(set(destination))):
+        chosen = magnets & (destination == series) if series != "total" else magnets
         kg = np.bincount(month[chosen], o["quantity_kg"][done][chosen], len(r.months))
-        out.update({f"exports_{label}_{m}": kg[i] for i, m in enumerate(r.months)})
+        out.update({f"exports_{series}_{r.months[i]}": kg[i] for i in measured})
     return out
 
 
@@ -214,60 +310,86 @@ def _value(observed: pd.DataFrame, quantity: str, period: str) -> float:
     return float(found["value"].iloc[0]) if len(found) else np.nan
 
 
-FITTED = "fitted"
-"""The basis of the figures ``scenarios/baseline_2025.yaml`` was calibrated to (its header says with what)."""
+def _month_end(period: str) -> dt.date:
+    """The last day of a period ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``."""
+    parts = [int(p) for p in period.split("-")]
+    if len(parts) == 3:
+        return dt.date(*parts)
+    year, month = parts[0], parts[1] if len(parts) == 2 else 12
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
-def _total_index(row, observed):
-    base = _value(observed, "magnet_exports_total", "2025-01")
-    if row.period == "2025-01":
-        return 1.0, "index_total_2025-01", INDEX_BASE, "index of January 2025 (the base)"
-    return (float(row.value) / base, f"index_total_{row.period}", FITTED,
-            "exports in the month / January 2025")
+def _previous_month(period: str) -> str:
+    year, month = (int(p) for p in period.split("-"))
+    return f"{year - 1}-12" if month == 1 else f"{year}-{month - 1:02d}"
 
 
-def _us_ratio(row, observed):
-    previous = {"2025-06": "2025-05", "2025-09": "2025-06"}.get(row.period)
-    if previous is None:
-        return None, "", "not comparable", "no month of the replayed period to compare with"
-    base = _value(observed, "magnet_exports_us", previous)
-    return (float(row.value) / base, f"ratio_us_{row.period}_{previous}", FITTED,
-            f"US exports in the month / {previous}")
+def _months(period: str) -> tuple[str, ...]:
+    """The months of a period ``YYYY-MM`` or ``YYYY``."""
+    return (period,) if "-" in period else tuple(f"{period}-{m:02d}" for m in range(1, 13))
+
+
+def _exports_row(row, observed: pd.DataFrame) -> Figure:
+    """A month's (or a year's) exports, in total or to one destination, against the series' base month; the base
+    month itself against the month before it, where that is published."""
+    series = EXPORTS.fullmatch(row.quantity).group(1)
+    base = BASE_MONTHS.get(series, "2025-01")
+    where = "in total" if series == "total" else f"to {series.upper()}"
+    period, value = str(row.period), float(row.value)
+    if period == base:
+        before = _previous_month(base)
+        if np.isnan(_value(observed, row.quantity, before)):
+            return Figure(row.quantity, period, BASE, f"the month exports {where} are indexed on")
+        base = before
+    elif period == _previous_month(base):
+        return Figure(row.quantity, period, BASE, f"the base of {base}'s ratio to the month before")
+    reference = _value(observed, row.quantity, base)
+    if np.isnan(reference):
+        return Figure(row.quantity, period, NOT_COMPARABLE, f"its base month, {base}, is not published")
+    what = "the year's" if "-" not in period else "the month's"
+    months = _months(period)
+    return Figure(row.quantity, period, COMPARED, f"{what} exports {where} / those of {base}", value / reference,
+                  tuple(f"exports_{series}_{m}" for m in months), f"exports_{series}_{base}", _month_end(period),
+                  dt.date.fromisoformat(f"{min(base, months[0])}-01"))
 
 
 def _approval(row, observed):
     base = "clepa" if row.quantity == "approval_share_clepa" else "eu"
     whose = {"clepa": "EU auto suppliers'", "eu": "EU"}[base]
-    return (float(row.value) / 100, f"granted_share_{base}_{row.period}", FITTED,
-            f"share of {whose} applications for the April materials since 4 Apr 2025 granted by the date")
+    return Figure(row.quantity, row.period, COMPARED, f"share of {whose} applications for the April materials since "
+                  "4 Apr 2025 granted by the date", float(row.value) / 100, (f"granted_share_{base}_{row.period}",),
+                  dated=_month_end(row.period), since=CONTROLS_DATE, bounds=(0.0, 1.0))
 
 
 def _eu_chamber(row, observed):
     approved = float(str(row.note).split(" approved")[0])
-    return (approved / float(row.value), "granted_share_chamber_2025-09-15", FITTED,
-            "share of EU Chamber firms' applications (EU civilian, not auto suppliers) for the April materials "
-            "since 4 Apr 2025 granted by mid-September")
+    return Figure(row.quantity, row.period, COMPARED, "share of EU Chamber firms' applications (EU civilian, not auto "
+                  "suppliers) for the April materials since 4 Apr 2025 granted by mid-September",
+                  approved / float(row.value), ("granted_share_chamber_2025-09-15",), dated=dt.date(2025, 9, 15),
+                  since=CONTROLS_DATE, bounds=(0.0, 1.0))
 
 
 def _review_statutory(row, observed):
-    return (float(row.value) * 7 / 5, "review_p50", "not fitted (a limit)",
-            "median per-shipment review, calendar days, against the statutory limit in calendar days")
+    return Figure(row.quantity, row.period, LIMIT, "median per-shipment review in 2025, calendar days, against the "
+                  "statutory limit in calendar days", float(row.value) * 7 / 5, ("review_p50",),
+                  dated=dt.date(2025, 12, 31), since=YEAR_2025)
 
 
 def _review_range(row, observed):
-    return (float(str(row.value).split(" to ")[0]), "review_p5", FITTED,
-            "5th percentile of per-shipment review, days, against the shortest reported")
+    return Figure(row.quantity, row.period, COMPARED, "5th percentile of per-shipment reviews filed in 2025, days, "
+                  "against the shortest reported", float(str(row.value).split(" to ")[0]), ("review_p5",),
+                  dated=dt.date(2025, 12, 31), since=YEAR_2025)
 
 
 def _stoppages_row(row, observed):
     later = float(str(row.note).split(";")[1].split(" more")[0])
-    return (float(row.value) / (float(row.value) + later), "stopped_share_chamber_2025-08", FITTED,
-            "of EU Chamber firms (EU civilian, not auto suppliers) stopped by September, the share stopped in August")
+    return Figure(row.quantity, row.period, COMPARED, "of EU Chamber firms (EU civilian, not auto suppliers) stopped "
+                  "by September, the share stopped in August", float(row.value) / (float(row.value) + later),
+                  ("stopped_share_chamber_2025-08",), dated=dt.date(2025, 9, 30), since=dt.date(2025, 8, 1),
+                  bounds=(0.0, 1.0))
 
 
 COMPARISONS: dict[str, Callable] = {
-    "magnet_exports_total": _total_index,
-    "magnet_exports_us": _us_ratio,
     "approval_share_clepa": _approval,
     "approval_share_eu": _approval,
     "applications_eu_chamber": _eu_chamber,
@@ -283,18 +405,27 @@ INPUTS = {
     "western_magnet_use": "input: scales alternative capacity to the panel's demand",
     "new_capacity_lead_time": "input: why only plants already built ramp up within the horizon",
 }
-UNITS = {"magnet_exports_total": "t", "magnet_exports_us": "t", "approval_share_clepa": "%",
-         "approval_share_eu": "%", "review_time_statutory": "working days", "review_time_reported_range": "days"}
+UNITS = {"approval_share_clepa": "%", "approval_share_eu": "%", "review_time_statutory": "working days",
+         "review_time_reported_range": "days"}
 
 
-def model_index(per_rep: pd.DataFrame) -> pd.DataFrame:
-    """Derived model columns: export indices against January 2025 and US month-on-month ratios
-    (left out of a replication whose base month exported nothing to the US)."""
-    out = per_rep.copy()
-    january = out["exports_total_2025-01"]
-    for column in [c for c in out if c.startswith("exports_total_")]:
-        out[f"index_total_{column.removeprefix('exports_total_')}"] = out[column] / january
-    for month, previous in (("2025-06", "2025-05"), ("2025-09", "2025-06")):
-        base = out[f"exports_us_{previous}"].where(out[f"exports_us_{previous}"] > 0)  # no ratio to an empty month
-        out[f"ratio_us_{month}_{previous}"] = out[f"exports_us_{month}"] / base
-    return out
+def _comparison(quantity: str) -> Callable | None:
+    """How a quantity's rows are compared (``None`` for a quantity the replay does not know)."""
+    return _exports_row if EXPORTS.fullmatch(quantity) else COMPARISONS.get(quantity)
+
+
+def monthly_index(per_rep: pd.DataFrame, series: str) -> pd.DataFrame:
+    """A series' monthly exports in each replication as an index of its base month (``BASE_MONTHS``), months as
+    columns; empty where the base month is not in the run."""
+    prefix = f"exports_{series}_"
+    base = per_rep.get(prefix + BASE_MONTHS.get(series, "2025-01"))
+    columns = [c for c in per_rep if c.startswith(prefix)]
+    if base is None:
+        return pd.DataFrame(index=per_rep.index)
+    index = per_rep[columns].div(base.where(base > 0), axis=0)
+    return index.set_axis([c.removeprefix(prefix) for c in columns], axis=1)
+
+
+def split_dates(figures_: Sequence[Figure], until: dt.date) -> tuple[list[Figure], list[Figure]]:
+    """Figures dated up to ``until``, and those after it."""
+    return [f for f in figures_ if f.dated <= until], [f for f in figures_ if f.dated > until]

@@ -29,26 +29,45 @@ def verification_page(out: Path, table: pd.DataFrame, quick_replications: int | 
                    table.drop(columns=["family"]), ["verification_mmc.png", "verification_checks.png"])
 
 
-def replay_page(out: Path, table: pd.DataFrame, per_rep: pd.DataFrame, scenario: dict[str, Any], source: str,
-                replications: int, seed: int) -> None:
-    """``replay.md`` and the monthly index plot: the replayed scenario beside every published figure."""
+def replay_page(out: Path, table: pd.DataFrame, scored: pd.DataFrame, series: dict[str, tuple[str, pd.DataFrame]],
+                scenario: dict[str, Any], source: str, replications: int, seed: int) -> None:
+    """``replay.md`` and the monthly export plot: the replayed scenario beside every published figure, the fitted and
+    the held-out ones scored apart."""
     events: list[tuple[dt.date, str]] = policy_events({"scenario": scenario})
-    save({"replay_index": plots.replay_index(per_rep, table, events)}, out)
+    save({"replay_index": plots.replay_index(series, table, events)}, out)
     write_markdown(out / "replay.md", "The 2025 replay",
                    f"`sim replay` of `{source}`: {replications} replications, seed {seed}; model values "
-                   "with their 95 % confidence intervals; `basis` says which figures the baseline was set to "
-                   "reproduce (fitted) and which it was not.",
+                   "with their 95 % confidence intervals. `split` says whether the scenario's fitted parameters "
+                   "were set to reproduce a figure (fitted, in sample) or not (held out, out of sample); the two "
+                   "are scored apart (root mean square of the relative gaps, and how many lie within 25 %; a "
+                   "limit counts in `within` only):\n\n" + markdown_table(scored) + "\nEvery figure:",
                    table.drop(columns=["source"]), ["replay_index.png"])
 
 
 def calibration_page(out: Path, result: Calibration, source: str, target: str, replications: int,
                      seed: int) -> None:
-    """``calibration.md`` and the gap plot: fitted values with their standard errors, every figure's gap."""
+    """``calibration.md`` and the gap plot: fitted values with their standard errors and the parsimony rule, both
+    scores before and after, every figure's gap."""
     fit = result.fit
     save({"calibration_gaps": plots.calibration_gaps(result.gaps)}, out)
     write_markdown(out / "calibration.md", "Calibration",
                    f"`sim calibrate` of `{source}` to `{target}`: {len(fit.evaluations)} evaluations of "
                    f"{replications} replications (seed {seed}), {fit.status} ({fit.message}). Fitted values "
-                   "with standard errors and 95 % intervals:\n\n" + markdown_table(fit.parameters)
-                   + "\nGaps before and after (relative gaps in the plot); `fitted_to` marks the figures fitted:",
+                   "with standard errors and 95 % intervals; `kept` when the figures identify the parameter (its "
+                   "interval narrower than half its range) and it lowers the held-out figures' error (against the "
+                   "same fit with that parameter at its start value):\n\n" + markdown_table(fit.parameters)
+                   + "\nScores of the fitted and the held-out figures, at the start and at the fit:\n\n"
+                   + markdown_table(result.scores)
+                   + "\nGaps before and after (relative gaps in the plot); `split` says which figures were fitted:",
                    result.gaps, ["calibration_gaps.png"])
+
+
+def origins_page(out: Path, table: pd.DataFrame, source: str, replications: int, seed: int) -> None:
+    """``origins.md`` and its plot: how the out-of-sample error moves as the fit's origin moves."""
+    save({"origins": plots.origins(table)}, out)
+    write_markdown(out / "origins.md", "Calibration with a rolling origin",
+                   f"`sim calibrate --origins` of `{source}`, {replications} replications an evaluation (seed "
+                   f"{seed}): at each origin the parameters are fitted to the figures dated up to it and judged on "
+                   "those dated after it (each origin's own page in `origin-DATE/`). `rms` is the root mean square "
+                   "of the relative gaps; `within`, figures within 25 %; `kept`, the parsimony rule.",
+                   table, ["origins.png"])

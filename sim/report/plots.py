@@ -382,29 +382,59 @@ def verification_summary(table: pd.DataFrame) -> Figure:
     return fig
 
 
-def replay_index(per_rep: pd.DataFrame, observed: pd.DataFrame, events: list[tuple[dt.date, str]]) -> Figure:
-    """Monthly magnet exports as an index of January 2025: model fan chart, published points, policy strip."""
-    columns = sorted(c for c in per_rep if c.startswith("index_total_"))
-    months = pd.to_datetime([c.removeprefix("index_total_") for c in columns])
-    q = per_rep[columns].quantile([0.05, 0.25, 0.5, 0.75, 0.95]).to_numpy()
-    span_days = _span_days(months)
+def replay_index(series: dict[str, tuple[str, pd.DataFrame]], table: pd.DataFrame,
+                 events: list[tuple[dt.date, str]]) -> Figure:
+    """Monthly magnet exports of each series (in total, to the US: its base month and the model's index in each
+    replication) as an index of its base month: the model's fan chart, the published months on the same base
+    (filled where fitted, open where held out), the policy strip below."""
+    shown = {name: (base, index) for name, (base, index) in series.items() if not index.empty}
+    span_days = _span_days(pd.to_datetime(next(iter(shown.values()))[1].columns)) if shown else 365
     strip = strip_height({"baseline": events}, span_days)
-    fig = Figure(figsize=(9, 4.5 + strip), layout="constrained")
-    grid = fig.add_gridspec(2, 1, height_ratios=[4.5, strip])
-    ax = fig.add_subplot(grid[0])
-    ax.fill_between(months, q[0], q[4], alpha=0.2, color="C0", label="model p5-p95")
-    ax.fill_between(months, q[1], q[3], alpha=0.4, color="C0", label="model p25-p75")
-    ax.plot(months, q[2], color="C0", label="model median")
-    points = observed.dropna(subset=["observed"])
-    points = points[points["quantity"] == "magnet_exports_total"]
-    ax.plot(pd.to_datetime(points["period"]), points["observed"], "o", color="C3", markersize=8,
-            label="published (China customs)")
-    ax.set_ylabel("magnet exports, index (January 2025 = 1)")
-    ax.set_title("2025 replay: rare-earth magnet exports against the published figures")
+    fig = Figure(figsize=(9, 3.2 * len(shown) + 1.3 + strip), layout="constrained")
+    grid = fig.add_gridspec(len(shown) + 1, 1, height_ratios=[3.2] * len(shown) + [strip])
+    first = None
+    for row, (name, (base, index)) in enumerate(shown.items()):
+        ax = fig.add_subplot(grid[row], sharex=first)
+        first = first or ax
+        months = pd.to_datetime(index.columns)
+        q = index.quantile([0.05, 0.25, 0.5, 0.75, 0.95]).to_numpy()
+        ax.fill_between(months, q[0], q[4], alpha=0.2, color="C0", label="model p5-p95")
+        ax.fill_between(months, q[1], q[3], alpha=0.4, color="C0", label="model p25-p75")
+        ax.plot(months, q[2], color="C0", label="model median")
+        rows = table[(table["quantity"] == f"magnet_exports_{name}") & table["period"].isin(index.columns)]
+        published = rows.set_index("period")["published"].astype(float)
+        if base in published:
+            for split, face in (("fitted", "C3"), ("held out", "white"), ("", "0.6")):
+                chosen = rows[(rows["split"] == split) & rows["role"].isin(["compared", "base of a ratio"])]["period"]
+                ax.plot(pd.to_datetime(chosen), published[chosen] / published[base], "o", color="C3",
+                        markerfacecolor=face, markersize=7,
+                        label=f"published, {split}" if split else "published (a base)")
+        where = "in total" if name == "total" else f"to {name.upper()}"
+        ax.set_ylabel(f"exports {where}, index")
+        ax.set_title(f"Magnet exports {where}, index of {base} (= 1): model and published", fontsize="medium")
+        ax.set_ylim(bottom=0)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize="x-small", ncol=3)
+    policy_strip(fig.add_subplot(grid[len(shown)], sharex=first), {"baseline": events}, span_days)
+    return fig
+
+
+def origins(table: pd.DataFrame) -> Figure:
+    """A rolling origin: the in-sample and out-of-sample root mean square relative gap at each origin, at the start
+    and at the fit."""
+    fig = Figure(figsize=(7, 4), layout="constrained")
+    ax = fig.add_subplot()
+    x = pd.to_datetime(table["origin"])
+    for name, colour in (("fitted", "C0"), ("held_out", "C3")):
+        label = "in sample (fitted)" if name == "fitted" else "out of sample (held out)"
+        ax.plot(x, table[f"{name}_rms_start"], "x--", color=colour, alpha=0.6, label=f"{label}, at the start")
+        ax.plot(x, table[f"{name}_rms_fitted"], "o-", color=colour, label=f"{label}, at the fit")
+    ax.set_xlabel("origin: figures dated up to it fitted, those after it held out")
+    ax.set_ylabel("root mean square relative gap")
     ax.set_ylim(bottom=0)
+    ax.set_title("Rolling origin: how the error moves as the origin moves")
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small")
-    policy_strip(fig.add_subplot(grid[1], sharex=ax), {"baseline": events}, span_days)
     return fig
 
 
@@ -421,11 +451,12 @@ def calibration_gaps(table: pd.DataFrame) -> Figure:
                                 (table["ci_high_fitted"] - table["model_fitted"]) / scale],
                 fmt="o", color="C0", capsize=3, label="calibrated (95 % CI)")
     ax.axvline(0, color="0.3", linewidth=1)
-    ax.set_yticks(y, [f"{'* ' if fitted else ''}{q} {p}" for q, p, fitted in
-                      zip(table["quantity"], table["period"], table["fitted_to"], strict=True)], fontsize=7)
+    ax.set_yticks(y, [f"{'* ' if split == 'fitted' else ''}{q} {p}" for q, p, split in
+                      zip(table["quantity"], table["period"], table["split"], strict=True)], fontsize=7)
     ax.invert_yaxis()
+    ax.axvspan(-0.25, 0.25, color="C2", alpha=0.08, label="within 25 %")
     ax.set_xlabel("(model - published) / published")
-    ax.set_title("Calibration: gap to each published figure (* fitted to)")
+    ax.set_title("Calibration: gap to each published figure (* fitted to; the others held out)")
     ax.grid(axis="x", alpha=0.3)
     ax.legend(fontsize="small")
     return fig

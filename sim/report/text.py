@@ -143,31 +143,49 @@ def verification_summary(table: pd.DataFrame, out: Path) -> str:
             + f"\n\n{len(table) - failed} passed, {failed} failed; table and plots in {out}/")
 
 
-def replay_summary(table: pd.DataFrame, name: str, replications: int, seed: int, out: Path,
+def replay_summary(table: pd.DataFrame, scored: pd.DataFrame, name: str, replications: int, seed: int, out: Path,
                    tolerance: float) -> str:
-    """Every published figure beside the model's counterpart, and how many lie within ``tolerance`` of it."""
-    shown = table[["quantity", "period", "compared_as", "observed", "model", "ci_low", "ci_high", "relative_gap",
-                   "within", "basis"]]
-    compared = table["within"].dropna()
+    """Every published figure beside the model's counterpart, fitted or held out, and the two sets' scores."""
+    shown = table[table["split"] != ""][["quantity", "period", "split", "observed", "model", "ci_low", "ci_high",
+                                          "relative_gap", "within"]]
     return (f"{name}: {replications} replications, seed {seed}; model 95 % CI\n\n"
-            + shown.to_string(index=False, float_format=lambda v: f"{v:.3g}", max_colwidth=44)
-            + f"\n\nthe model's mean within {tolerance:.0%} of {int(compared.sum())} of {len(compared)} comparable "
-            "published figures (of a statutory limit: under it)"
-            + f"\ntable and plot in {out}/ (replay.csv, replay.md, replay_index.png/.svg)")
+            + shown.to_string(index=False, float_format=lambda v: f"{v:.3g}")
+            + "\n\n" + _scores(scored, tolerance)
+            + "\n(inputs, bases of ratios and figures the run cannot compare are listed in replay.csv)"
+            + f"\ntable and plot in {out}/ (replay.csv, scores.csv, replay.md, replay_index.png/.svg)")
+
+
+def _scores(scored: pd.DataFrame, tolerance: float, suffix: str = "") -> str:
+    lines = []
+    for row in scored.to_dict("records"):
+        kind = "in sample (fitted)" if row["split"] == "fitted" else "out of sample (held out)"
+        lines.append(f"{kind}: {row['within' + suffix]} of {row['figures' + suffix]} within {tolerance:.0%}, "
+                     f"root mean square relative gap {row['rms_relative_gap' + suffix]:.3g}")
+    return "\n".join(lines)
 
 
 def calibration_summary(result: Calibration, out: Path) -> str:
-    """The fitted parameters and every figure before and after the fit."""
+    """The fitted parameters, whether each earns its place, and every figure, fitted or held out, before and after."""
     fit = result.fit
-    gaps = result.gaps[["quantity", "period", "fitted_to", "observed", "model_start", "model_fitted", "ci_low_fitted",
+    gaps = result.gaps[["quantity", "period", "split", "observed", "model_start", "model_fitted", "ci_low_fitted",
                         "ci_high_fitted"]]
+    before = _scores(result.scores, 0.25, "_start").replace("\n", "\n  ")
+    after = _scores(result.scores, 0.25, "_fitted").replace("\n", "\n  ")
     return "\n".join([
         f"\n{fit.status}: {fit.message}\n",
         fit.parameters.to_string(index=False, float_format=lambda v: f"{v:.4g}"),
         "",
         gaps.to_string(index=False, float_format=lambda v: f"{v:.3g}"),
-        f"\nresults in {out}/ (calibration.csv, fit.csv, evaluations.csv, calibrated.yaml, calibration.md)",
+        f"\nat the start:\n  {before}\nat the fit:\n  {after}",
+        f"\nresults in {out}/ (calibration.csv, fit.csv, scores.csv, evaluations.csv, calibrated.yaml, calibration.md)",
     ])
+
+
+def origins_summary(table: pd.DataFrame, out: Path) -> str:
+    """A rolling origin: each origin's in-sample and out-of-sample errors before and after its fit."""
+    shown = table[[c for c in table if not c.startswith("kept:")]]
+    return (shown.to_string(index=False, float_format=lambda v: f"{v:.3g}")
+            + f"\n\nresults in {out}/ (origins.csv, origins.md; one calibration folder per origin)")
 
 
 def warmup_summary(found: Warmup, scenario: Scenario) -> str:

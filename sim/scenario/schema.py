@@ -527,6 +527,22 @@ class SweepDefinition(_Strict):
     threshold: float | None = Field(default=None, description="Report where the metric crosses this value.")
 
 
+class FittedTo(_Strict):
+    """What the scenario's fitted parameters were set to reproduce (``sim calibrate`` writes it): the replay marks
+    these figures fitted and scores every other comparable one apart, as held out."""
+
+    figures: list[Annotated[str, Field(pattern=r"^[a-z][a-z_]*:\d{4}(-\d{2}){0,2}$")]] = Field(
+        default_factory=list,
+        description="Published figures the fitted parameters were set to reproduce, as QUANTITY:PERIOD of "
+        "data/observed_2025.csv (e.g. magnet_exports_total:2025-05); every other comparable figure is held out.",
+    )
+    parameters: list[str] = Field(
+        default_factory=list,
+        description="Dotted paths of the parameters set by fitting (e.g. authority.pools.rare_earths.reviewers); "
+        "every other value is sourced or judged.",
+    )
+
+
 class Scenario(_Strict):
     """A licensing regime, the buyers living under it, and how to simulate it."""
 
@@ -542,6 +558,8 @@ class Scenario(_Strict):
     supply: Supply = Field(default_factory=Supply, description="Production and transit.")
     monte_carlo: MonteCarlo = Field(default_factory=MonteCarlo, description="Monte Carlo settings.")
     sweep: SweepDefinition | None = Field(default=None, description="A sensitivity sweep of this scenario.")
+    calibration: FittedTo | None = Field(
+        default=None, description="Which published figures the scenario was fitted to, and by which parameters.")
 
     @model_validator(mode="after")
     def _references_and_dates(self) -> Scenario:
@@ -586,6 +604,12 @@ class Scenario(_Strict):
                              "give every material a price or none")
         if self.veu.date is not None:
             self._inside_horizon(self.veu.date, "veu.date")
+        if self.calibration is not None:
+            values = self.model_dump(mode="json")
+            for path in self.calibration.parameters:
+                if not _has_path(values, path):
+                    raise ValueError(f"calibration.parameters: {path!r} is not a parameter of the scenario; give "
+                                     "the dotted path --set takes, e.g. licence_types.per_shipment.review_days.mean")
         for name, material in self.materials.items():
             first_day = material.alternative.available_from
             if first_day is not None:
@@ -602,6 +626,15 @@ class Scenario(_Strict):
             raise ValueError(
                 f"{where}: {date} is outside the simulated period {self.calendar.start} to {self.calendar.end}"
             )
+
+
+def _has_path(data: Any, path: str) -> bool:
+    """Whether nested mappings hold a leaf at a dotted path."""
+    for part in path.split("."):
+        if not isinstance(data, dict) or part not in data:
+            return False
+        data = data[part]
+    return not isinstance(data, dict)
 
 
 def _known(name: str, defined: dict, where: str) -> None:

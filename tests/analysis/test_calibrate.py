@@ -11,7 +11,7 @@ from scipy import stats
 
 from sim.analysis.calibrate import CalibrationError, Target, check_parameters, choose_targets, fit
 from sim.analysis.parameters import Parameter
-from sim.analysis.replay import read_observed
+from sim.analysis.replay import COMPARED, Figure, read_observed
 from tests.conftest import ROOT, MemoryStore
 
 OBSERVED = ROOT / "data" / "observed_2025.csv"
@@ -30,8 +30,13 @@ def linear_model(noise: np.ndarray, calls: list[float] | None = None):
     return evaluate
 
 
+def target(name: str, observed: float, column: str = "y") -> Target:
+    """A figure compared with column ``column`` of the per-replication table."""
+    return Target(Figure(name, "2025", COMPARED, "", observed, (column,)))
+
+
 X = Parameter("x", "number", 0.0, 10.0)
-Y = Target("y", SLOPE * TRUTH + INTERCEPT, "y")
+Y = target("y", SLOPE * TRUTH + INTERCEPT)
 
 
 def test_one_figure_one_parameter_is_solved_exactly_with_the_monte_carlo_standard_error():
@@ -60,7 +65,7 @@ def test_the_95_percent_interval_covers_the_truth_at_its_rate():
 
 def test_spare_figures_add_the_misfit_to_the_standard_error():
     noise = np.zeros(10)
-    inconsistent = [Y, Target("y again", Y.observed + 2.0, "y")]
+    inconsistent = [Y, target("y_again", Y.observed + 2.0)]
     result = fit(linear_model(noise), [X], inconsistent, {"x": 5.0}, MemoryStore())
     row = result.parameters.iloc[0]
     # without Monte Carlo noise, the whole error is the misfit: s^2 (J'J)^-1 with one spare figure
@@ -93,18 +98,78 @@ def test_a_parameter_whose_interval_is_wider_than_its_range_is_not_identified():
     assert row["std_error"] > X.high - X.low and not row["identified"]
 
 
-def test_targets_default_to_every_comparable_figure_but_the_index_base():
-    targets = choose_targets(read_observed(OBSERVED))
+def test_targets_default_to_every_comparable_figure_but_the_index_base_and_the_limit():
+    targets, held_out = choose_targets(read_observed(OBSERVED))
     labels = [t.label for t in targets]
     assert "magnet_exports_total:2025-05" in labels and "approval_share_eu:2025-11-05" in labels
+    assert "magnet_exports_total:2025-11" in labels and "magnet_exports_us:2025-12" in labels
     assert "magnet_exports_total:2025-01" not in labels  # 1 by definition: nothing to fit
+    assert "review_time_statutory:2025-04" not in labels  # a limit to stay under, not a value to reach
     assert not any(label.startswith("alt_magnet_capacity") for label in labels)  # inputs
+    assert held_out == []
 
 
-def test_a_quantity_chooses_all_its_periods():
-    targets = choose_targets(read_observed(OBSERVED), ["approval_share_clepa"])
+def test_a_quantity_chooses_all_its_periods_and_the_rest_is_held_out():
+    targets, held_out = choose_targets(read_observed(OBSERVED), ["approval_share_clepa"])
     assert [t.label for t in targets] == ["approval_share_clepa:2025-06-04", "approval_share_clepa:2025-06-30"]
     assert targets[0].observed == pytest.approx(0.25)
+    everything = choose_targets(read_observed(OBSERVED))[0]
+    assert sorted(t.label for t in held_out + targets) == sorted(t.label for t in everything)
+
+
+def test_fit_until_keeps_the_figures_dated_by_then_and_holds_out_the_later_ones():
+    import datetime as dt
+
+    from sim.scenario.load import load_scenario
+
+    baseline = load_scenario(ROOT / "scenarios" / "baseline_2025.yaml")
+    targets, held_out = choose_targets(read_observed(OBSERVED), until=dt.date(2025, 6, 30), scenario=baseline)
+    assert {t.label for t in targets} == {
+        "magnet_exports_total:2025-04", "magnet_exports_total:2025-05", "magnet_exports_total:2025-06",
+        "magnet_exports_us:2025-06", "approval_share_clepa:2025-06-04", "approval_share_clepa:2025-06-30"}
+    assert all(t.figure.dated > dt.date(2025, 6, 30) for t in held_out)
+    assert {"magnet_exports_total:2025-07", "magnet_exports_us:2025-09", "magnet_exports_total:2025"} <= {
+        t.label for t in held_out}
+    with pytest.raises(CalibrationError, match="no chosen figure is dated by then"):
+        choose_targets(read_observed(OBSERVED), until=dt.date(2025, 2, 1), scenario=baseline)
+    assert "magnet_exports_us:2024-05" not in {t.label for t in choose_targets(read_observed(OBSERVED),
+                                                                                scenario=baseline)[0]}
+
+
+def two_figure_model(noise: np.ndarray):
+    """y = SLOPE x + INTERCEPT + noise and z = x + noise: what fits y is right or wrong for z depending on z's
+    published value."""
+
+    def evaluate(values: dict[str, Any]) -> pd.DataFrame:
+        return pd.DataFrame({"y": SLOPE * values["x"] + INTERCEPT + noise, "z": values["x"] + noise})
+
+    return evaluate
+
+
+@pytest.mark.parametrize(("held_out_value", "kept"), [(TRUTH, True), (5.0 + (5.0 - TRUTH), False)])
+def test_a_parameter_is_kept_only_if_it_lowers_the_held_out_error(held_out_value, kept):
+    """Fitted to y, x lands at TRUTH: kept when the held-out z agrees (z = TRUTH), dropped when z says the start
+    value (5) was better (a held-out figure as far on the other side of 5)."""
+    noise = np.random.default_rng(4).normal(0, 0.05, 40)
+    result = fit(two_figure_model(noise), [X], [Y], {"x": 5.0}, MemoryStore(),
+                 held_out=[target("z", held_out_value, "z")])
+    row = result.parameters.iloc[0]
+    assert row["identified"]
+    assert bool(row["held_out_rms_fitted"] < row["held_out_rms_at_start_value"]) is kept
+    assert bool(row["kept"]) is kept
+
+
+def test_identified_means_an_interval_narrower_than_half_the_range():
+    """A 95 % interval of about 0.7 of the range: it fits within the range, but the figures do not identify the
+    parameter by the parsimony rule."""
+    width = 0.7 * (X.high - X.low)
+    se = width / (2 * 1.959963984540054)
+    noise_sd = se * SLOPE * np.sqrt(30)  # the fitted x's standard error is the noise mean's over the slope
+    noise = np.random.default_rng(5).normal(0, 1, 30)
+    noise = (noise - noise.mean()) / noise.std(ddof=1) * noise_sd
+    row = fit(linear_model(noise), [X], [Y], {"x": 5.0}, MemoryStore()).parameters.iloc[0]
+    assert row["std_error"] == pytest.approx(se, rel=1e-3)
+    assert row["ci_high"] - row["ci_low"] < X.high - X.low and not row["identified"]
 
 
 def test_an_unknown_figure_is_refused_with_the_choices():
