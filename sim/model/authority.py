@@ -1,8 +1,9 @@
 """The licensing authority: a queue of applications served by a limited number of reviewers.
 
-Applications wait first come, first served within two classes (the green channel before the
-rest, without preemption; opening the channel moves the waiting applications of the firms
-admitted to it into it), are reviewed for a random time, then granted or refused. Political
+Applications wait in two classes (the green channel before the rest, without preemption; opening
+the channel moves the waiting applications of the firms admitted to it into it), within each
+first come, first served, or at random (``authority.queue``: a free reviewer takes any waiting
+file, each as likely), are reviewed for a random time, then granted or refused. Political
 tension lowers the approval probability and lengthens reviews. Under the VEU rule, applications
 from flagged firms are refused at once, without review.
 """
@@ -15,7 +16,7 @@ import functools
 import heapq
 import itertools
 import math
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 
 import holidays
 import numpy as np
@@ -23,7 +24,7 @@ import simpy
 
 from sim.model.buyers import Firm
 from sim.model.regime import Regime
-from sim.model.sampling import sampler
+from sim.model.sampling import UNIT, Sampler, sampler
 from sim.scenario.distributions import Distribution
 from sim.scenario.schema import LICENCE_KINDS, Scenario
 
@@ -72,18 +73,78 @@ class Application:
         """Called with the application once it is decided (``Authority.submit``)."""
 
 
+class FirstCome:
+    """Applications waiting for a reviewer, taken first come first served within each channel (the green one
+    first)."""
+
+    __slots__ = ("heap", "count")
+
+    def __init__(self) -> None:
+        self.heap: list[tuple[int, int, Application]] = []
+        self.count = itertools.count()
+
+    def __bool__(self) -> bool:
+        return bool(self.heap)
+
+    def __iter__(self) -> Iterator[Application]:
+        return (app for _, _, app in self.heap)
+
+    def add(self, app: Application) -> None:
+        heapq.heappush(self.heap, (app.priority, next(self.count), app))
+
+    def take(self) -> Application:
+        return heapq.heappop(self.heap)[2]
+
+    def reorder(self) -> None:
+        """Priorities changed (the green channel opened or closed): each keeps its place among those filed before
+        and after it."""
+        self.heap = [(app.priority, seq, app) for _, seq, app in self.heap]
+        heapq.heapify(self.heap)
+
+
+class AtRandom:
+    """Applications waiting for a reviewer, taken at random within each channel (the green one first): a free
+    reviewer takes any of them, each as likely, whenever it was filed (the authority's discretion)."""
+
+    __slots__ = ("channels", "draw")
+
+    def __init__(self, draw: Sampler) -> None:
+        self.channels: tuple[list[Application], list[Application]] = ([], [])
+        self.draw = draw
+
+    def __bool__(self) -> bool:
+        return bool(self.channels[GREEN] or self.channels[STANDARD])
+
+    def __iter__(self) -> Iterator[Application]:
+        return itertools.chain(*self.channels)
+
+    def add(self, app: Application) -> None:
+        self.channels[app.priority].append(app)
+
+    def take(self) -> Application:
+        waiting = self.channels[GREEN] or self.channels[STANDARD]
+        chosen = int(self.draw() * len(waiting))
+        waiting[chosen], waiting[-1] = waiting[-1], waiting[chosen]
+        return waiting.pop()
+
+    def reorder(self) -> None:
+        """Priorities changed: each application goes to its channel's pool."""
+        apps = list(self)
+        self.channels = ([a for a in apps if a.priority == GREEN], [a for a in apps if a.priority != GREEN])
+
+
 class Desk:
-    """Reviewers who share one queue, first come first served within each channel (the green one first)."""
+    """Reviewers who share one queue of applications waiting for them (``FirstCome`` or ``AtRandom``)."""
 
     __slots__ = ("reviewers", "busy", "queue", "withdrawn_waiting", "materials", "kinds")
 
-    def __init__(self, reviewers: int, materials: Collection[str] | None = None,
+    def __init__(self, reviewers: int, queue: FirstCome | AtRandom, materials: Collection[str] | None = None,
                  kinds: Collection[str] = LICENCE_KINDS) -> None:
         self.reviewers = reviewers
         self.busy = 0
-        self.queue: list[tuple[int, int, Application]] = []
+        self.queue = queue
         self.withdrawn_waiting = 0
-        """Withdrawn applications still in the heap: they leave it when they come up."""
+        """Withdrawn applications still in the queue: they leave it when they come up."""
         self.materials = materials
         self.kinds = kinds
 
@@ -96,16 +157,20 @@ class Authority:
     """Review desks (the main one and any set aside for materials or licence kinds), and decisions."""
 
     def __init__(self, env: simpy.Environment, scenario: Scenario, regime: Regime, warmup_days: float,
-                 backlog_rng: np.random.Generator | None = None) -> None:
+                 backlog_rng: np.random.Generator | None = None, queue_rng: np.random.Generator | None = None) -> None:
         self.env = env
         self.regime = regime
         spec = scenario.authority
+        draw = sampler(UNIT, queue_rng) if spec.queue == "random" else None
+
+        def queue() -> FirstCome | AtRandom:
+            return AtRandom(draw) if draw is not None else FirstCome()
+
         self.desks: dict[str | None, Desk] = {
-            name: Desk(pool.reviewers, pool.materials, pool.licences) for name, pool in spec.pools.items()}
-        self.desks[None] = Desk(spec.reviewers)  # the main desk, last: it takes what no other does
+            name: Desk(pool.reviewers, queue(), pool.materials, pool.licences) for name, pool in spec.pools.items()}
+        self.desks[None] = Desk(spec.reviewers, queue())  # the main desk, last: it takes what no other does
         self._desk_for: dict[tuple[str, str], Desk] = {}
         self.applications: list[Application] = []
-        self._seq = 0
         self._working_days = {k: scenario.licence_types[k].review_in_working_days for k in LICENCE_KINDS}
         calendar = scenario.calendar
         self._clock = WorkingClock(
@@ -163,10 +228,9 @@ class Authority:
         keeping its place among those filed before and after it."""
         self.regime.green_channel = open_
         for desk in self.desks.values():
-            for _, _, app in desk.queue:
+            for app in desk.queue:
                 app.priority = self._priority(app.firm)
-            desk.queue = [(app.priority, seq, app) for _, seq, app in desk.queue]
-            heapq.heapify(desk.queue)
+            desk.queue.reorder()
 
     def _priority(self, firm: Firm | None) -> int:
         admitted = firm is not None and firm.group.green_channel
@@ -195,8 +259,7 @@ class Authority:
             self._start(app)
         else:
             self._account_queue()
-            heapq.heappush(desk.queue, (app.priority, self._seq, app))
-            self._seq += 1
+            desk.queue.add(app)
             self._waiting += 1
 
     def _start(self, app: Application) -> None:
@@ -238,7 +301,7 @@ class Authority:
     def _start_waiting(self, desk: Desk) -> None:
         while desk.queue and desk.busy < desk.reviewers:
             self._account_queue()
-            app = heapq.heappop(desk.queue)[2]
+            app = desk.queue.take()
             if app.withdrawn:
                 desk.withdrawn_waiting -= 1
             else:

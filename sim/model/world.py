@@ -32,7 +32,7 @@ from sim.model.supply import Exports
 from sim.scenario.schema import FixedInterval, Inventory, Scenario
 
 SOURCES = ("demand", "review", "approval", "vetting", "production", "transit", "veu", "revocation", "alternative",
-           "vetting_pass", "backlog")
+           "vetting_pass", "backlog", "queue")
 """The stochastic sources; each draws from its own random stream (see ``sim.runs.streams``). A source's
 position seeds its streams: new sources go at the end, so that the others keep their numbers."""
 
@@ -64,7 +64,8 @@ class World:
         self.env = CountingEnvironment()
         calendar = scenario.calendar
         self.regime = Regime(scenario)
-        self.authority = Authority(self.env, scenario, self.regime, calendar.warmup_days, streams.shared("backlog"))
+        self.authority = Authority(self.env, scenario, self.regime, calendar.warmup_days, streams.shared("backlog"),
+                                   streams.shared("queue"))
         self.licensing = Licensing(self.env, scenario, self.regime, self.authority, streams.shared("revocation"))
         self.exports = Exports(self.env, self.regime, self.licensing, scenario.licence_types, {},
                                export_rule_days(scenario), scenario.veu.listed_days)

@@ -72,7 +72,7 @@ def test_export_figures_of_any_month_and_destination_are_compared_on_their_serie
     extra = tmp_path / "observed.csv"
     extra.write_text(OBSERVED.read_text() + "magnet_exports_jp,2025-01,500,t,,s\nmagnet_exports_jp,2026-03,400,t,,s\n"
                      "magnet_exports_kr,2025-09,300,t,,s\nmagnet_exports_total,2026-02,5000,t,,s\n")
-    from sim.analysis.replay import comparisons, compared, measured
+    from sim.analysis.replay import compared, comparisons, measured
 
     observed = read_observed(extra)
     found = {f.label: f for f in comparisons(observed)}
