@@ -243,14 +243,17 @@ def fit(evaluate: Callable[[dict[str, Any]], pd.DataFrame], params: Sequence[Par
         moves = bool(np.any(result.jac[:, k] != 0))
         se = float(np.sqrt(covariance[k, k])) * _span(p) if moves else np.nan
         identified = moves and 2 * Z95 * se < IDENTIFIED_SHARE * _span(p)
-        reverted = _rms(per_rep({**values, p.path: begun[p.path]}), held_out) if held_out else np.nan
+        reverted, change = np.nan, (np.nan, np.nan)
+        if held_out:
+            at_start = per_rep({**values, p.path: begun[p.path]})
+            reverted, change = _rms(at_start, held_out), _change_interval(fitted, at_start, held_out)
         lowers = bool(held_out_rms < reverted) if held_out else True
         number = p.as_number(values[p.path])
         rows.append({"parameter": p.path, "low": p.low, "high": p.high, "start": start[p.path],
                      "fitted": values[p.path], "std_error": se, "ci_low": _clip(p, number - Z95 * se),
                      "ci_high": _clip(p, number + Z95 * se), "identified": identified,
                      "held_out_rms_fitted": held_out_rms, "held_out_rms_at_start_value": reverted,
-                     "kept": identified and lowers})
+                     "change_ci_low": change[0], "change_ci_high": change[1], "kept": identified and lowers})
     return Fit(pd.DataFrame(rows), pd.DataFrame(trace), values, per_rep(begun), fitted, bool(result.success),
                str(result.message))
 
@@ -333,6 +336,18 @@ def _rms(per_rep: pd.DataFrame, targets: Sequence[Target]) -> float:
     gaps = np.array([t.gaps(per_rep).mean() for t in targets])
     gaps = gaps[np.isfinite(gaps)]
     return float(np.sqrt(np.mean(gaps ** 2))) if gaps.size else np.nan
+
+
+def _change_interval(fitted: pd.DataFrame, other: pd.DataFrame, targets: Sequence[Target],
+                     draws: int = 400) -> tuple[float, float]:
+    """95 % bootstrap interval of the change in the targets' root mean square relative gap from ``other`` to
+    ``fitted``, resampling the replications, which the two share (common random numbers): how much of a change
+    is Monte Carlo noise."""
+    gaps = [np.column_stack([t.gaps(frame).to_numpy(dtype=float) for t in targets]) for frame in (fitted, other)]
+    rows = np.random.default_rng(0).integers(0, len(fitted), size=(draws, len(fitted)))
+    rms = [np.sqrt(np.nanmean(np.nanmean(g[rows], axis=1) ** 2, axis=1)) for g in gaps]
+    low, high = np.percentile(rms[0] - rms[1], [2.5, 97.5])
+    return float(low), float(high)
 
 
 def _covariance(jac: np.ndarray, gaps: np.ndarray, per_rep_gaps: pd.DataFrame) -> np.ndarray:

@@ -373,23 +373,31 @@ def _holiday_judge(scenario: Scenario, sample: pd.DataFrame) -> list[dict[str, o
 
 
 def _treatment_measure(scenario: Scenario, records: Records) -> dict[str, float]:
-    """Each application's review time and decision against what the case's treatments say it must be."""
+    """Each application's review time and decision against what the case's treatments say it must be: a US civilian
+    review under way when the expediting order comes goes on at the new pace for the work it has left."""
     a = records.applications
     groups = list(scenario.buyers)
     group = np.array(groups)[records.firm_group[a["firm"]]]
     material = np.array(records.materials)[a["material"]]
     expedited = scenario.calendar.day(scenario.policy["us_expedited"].date)
     review = scenario.licence_types.per_shipment.review_days.expected_value()
-    scale = np.where(group == "eu_green", 0.5, np.where((group == "us_civil") & (a["t_started"] >= expedited), 0.25, 1))
+    done_before = np.clip(expedited - a["t_started"], 0.0, review)  # work done at the old pace (scale 1)
+    duration = np.where(group == "eu_green", 0.5 * review, np.where(
+        group == "us_civil", done_before + 0.25 * (review - done_before), review))
     granted = (group != "us_military") & (material != "Sm")
     decided = ~np.isnan(a["t_decided"])
-    return {"review_error": float(np.abs((a["t_decided"] - a["t_started"] - review * scale)[decided]).max(initial=0)),
+    straddled = decided & (group == "us_civil") & (a["t_started"] < expedited) & (a["t_decided"] > expedited)
+    return {"review_error": float(np.abs((a["t_decided"] - a["t_started"] - duration)[decided]).max(initial=0)),
+            "straddled": float(straddled.sum()),
             "wrong_decisions": float((a["approved"] != granted)[decided].sum()),
             "groups_seen": float(len(set(group[decided])))}
 
 
 def _treatment_judge(scenario: Scenario, sample: pd.DataFrame) -> list[dict[str, object]]:
-    return [exact("review time - 10 days x the treatment's scale, max |days|", 0.0, sample["review_error"].max()),
+    return [exact("review time - 10 days x the treatment's scale (the work left at the new pace), max |days|", 0.0,
+                  sample["review_error"].max()),
+            exact("US civilian reviews under way when the expediting order came (some, so that it is tested)", 1.0,
+                  float(sample["straddled"].min() > 0)),
             exact("decisions other than the treatments say (military and samarium refused)", 0.0,
                   sample["wrong_decisions"].sum()),
             exact("buyer groups with decided applications", 3.0, sample["groups_seen"].min())]

@@ -51,6 +51,9 @@ class Application:
         "withdrawn",
         "desk",
         "review_days",
+        "pace",
+        "review_ends",
+        "review_epoch",
         "waiters",
     )
 
@@ -69,6 +72,12 @@ class Application:
         self.withdrawn = False
         self.desk = desk
         self.review_days = review_days
+        """The review's work, in its kind's units (working or calendar days), before its pace."""
+        self.pace = math.nan
+        """What the work is multiplied by: the treatments concerning it and the tension, as they stand."""
+        self.review_ends = math.nan
+        self.review_epoch = 0
+        """How many times the end of its review was set: a review ends at the last one."""
         self.waiters: list[Callable[[Application], None]] = []
         """Called with the application once it is decided (``Authority.submit``)."""
 
@@ -171,6 +180,8 @@ class Authority:
         self.desks[None] = Desk(spec.reviewers, queue())  # the main desk, last: it takes what no other does
         self._desk_for: dict[tuple[str, str], Desk] = {}
         self.applications: list[Application] = []
+        self._in_review: dict[Application, None] = {}
+        """Applications under review, in the order their reviews began."""
         self._working_days = {k: scenario.licence_types[k].review_in_working_days for k in LICENCE_KINDS}
         calendar = scenario.calendar
         self._clock = WorkingClock(
@@ -219,6 +230,7 @@ class Authority:
             self._waiting -= 1
         else:
             app.desk.busy -= 1
+            del self._in_review[app]
         self._decide(app, approved=False, reason="withdrawn")
         self._start_waiting(app.desk)
         self._notify_soon(app)
@@ -231,6 +243,8 @@ class Authority:
             for app in desk.queue:
                 app.priority = self._priority(app.firm)
             desk.queue.reorder()
+        for app in self._in_review:  # what the channel's treatments do reaches their reviews (``repace``)
+            app.priority = self._priority(app.firm)
 
     def _priority(self, firm: Firm | None) -> int:
         admitted = firm is not None and firm.group.green_channel
@@ -265,21 +279,42 @@ class Authority:
     def _start(self, app: Application) -> None:
         app.desk.busy += 1
         app.t_started = self.env.now
-        if app.firm is None:
-            days, in_working_days = app.review_days, self._working_days["per_shipment"]
-        else:
-            scale = self.regime.review_scale(app.firm, app.material, app.kind, app.priority == GREEN)
-            days = app.firm.stocks[app.material].dice.review[app.kind]() * scale
-            in_working_days = self._working_days[app.kind]
-        days *= 1 + self._tension.review_sensitivity * self.regime.tension
-        if in_working_days:
-            days = self._clock.calendar_days(self.env.now, days)
-        self.env.timeout(days, app).callbacks.append(self._finish)
+        if app.firm is not None:  # a backlog application's work was drawn when it joined the queue
+            app.review_days = app.firm.stocks[app.material].dice.review[app.kind]()
+        app.pace = self._pace(app)
+        self._in_review[app] = None
+        self._end_review(app, app.review_days * app.pace)
+
+    def repace(self) -> None:
+        """The treatments or the tension changed: every review under way goes on at its new pace, the work left
+        rescaled, so that an order to expedite (or to slow down) reaches the files already under review."""
+        now = self.env.now
+        for app in self._in_review:
+            pace = self._pace(app)
+            if pace != app.pace:
+                working = self._working_days[app.kind]
+                left = self._clock.work_between(now, app.review_ends) if working else app.review_ends - now
+                self._end_review(app, left * pace / app.pace)
+                app.pace = pace
+
+    def _pace(self, app: Application) -> float:
+        """What a review's work is multiplied by now: the latest treatment concerning it, and the tension."""
+        scale = 1.0 if app.firm is None else self.regime.review_scale(app.firm, app.material, app.kind,
+                                                                      app.priority == GREEN)
+        return scale * (1 + self._tension.review_sensitivity * self.regime.tension)
+
+    def _end_review(self, app: Application, work: float) -> None:
+        """Set the end of a review with ``work`` left (in its kind's units, its pace included)."""
+        days = self._clock.calendar_days(self.env.now, work) if self._working_days[app.kind] else work
+        app.review_ends = self.env.now + days
+        app.review_epoch += 1
+        self.env.timeout(days, (app, app.review_epoch)).callbacks.append(self._finish)
 
     def _finish(self, event: simpy.Event) -> None:
-        app: Application = event.value
-        if app.withdrawn:  # its reviewer was freed when it was withdrawn
+        app, epoch = event.value
+        if app.withdrawn or epoch != app.review_epoch:  # withdrawn (its reviewer freed then), or its end moved
             return
+        del self._in_review[app]
         app.desk.busy -= 1
         if app.firm is None:  # a backlog application: it only took a reviewer's time
             self._start_waiting(app.desk)
@@ -364,6 +399,10 @@ class WorkingClock:
             return t
         following = bisect.bisect_left(self.done_by, self.done_by[day] + 0.5) - 1
         return float(following) if following < len(self.working) else self._next_working(float(len(self.working)))
+
+    def work_between(self, start: float, end: float) -> float:
+        """Working days done from ``start`` to ``end``."""
+        return self._done(end) - self._done(start)
 
     def _done(self, t: float) -> float:
         """Working days done from day 0 to time ``t``."""

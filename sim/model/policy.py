@@ -54,6 +54,8 @@ class Levers:
     """Applications from outside the panel join a pool's queue."""
     alternatives: Mapping[str, AlternativeSupply]
     """Alternative supply of each material: its capacity, whether China's licence reaches it."""
+    repace_reviews: Callable[[], None]
+    """The treatments or the tension changed: reviews under way go on at their new pace."""
 
 
 Change = Callable[[], None]
@@ -129,6 +131,8 @@ def _authority(event: AuthorityEvent, levers: Levers) -> None:
         levers.set_green_channel(event.green_channel)
     if event.reviewers is not None:
         levers.set_reviewers(event.reviewers, event.pool)
+    if event.review_scale is not None or event.green_channel is not None:
+        levers.repace_reviews()
 
 
 def _revoke(event: RevokeEvent, levers: Levers) -> None:
@@ -155,6 +159,7 @@ def _extraterritorial(event: ExtraterritorialEvent, levers: Levers) -> None:
 
 def _tension(event: TensionEvent, levers: Levers) -> None:
     levers.regime.tension = event.level
+    levers.repace_reviews()
 
 
 def _inventory(event: InventoryEvent, levers: Levers) -> None:

@@ -137,7 +137,7 @@ class World:
         levers = Levers(self.regime, self.authority.set_reviewers, self.authority.set_green_channel,
                         self.licensing.revoke, self.firms,
                         self.exports.lift_controls, self.exports.impose_ban, self.exports.lift_ban,
-                        self.authority.add_backlog, self.exports.alternatives)
+                        self.authority.add_backlog, self.exports.alternatives, self.authority.repace)
         self.env.process(timeline(self.env, schedule(self.scenario, levers)))
         for stock in self.stocks:
             policy = self._policy(stock)

@@ -194,6 +194,44 @@ def test_at_random_the_mean_wait_is_first_come_first_served_s_and_the_spread_wid
     assert (spreads["random"] > spreads["fifo"]).all()
 
 
+def test_a_change_of_pace_reaches_the_reviews_under_way_for_the_work_they_have_left():
+    """Reviews of exactly 10 calendar days, tension 0 then 1 from day 60 with a review sensitivity of 1 (reviews
+    twice as long): a review begun d days before the change ends d + 2 (10 - d) days after it began."""
+    scenario = small(licence_types={"per_shipment": {"review_days": 10, "review_in_working_days": False,
+                                                     "approval_probability": 1.0}},
+                     buyers={"auto": {"licences": ["per_shipment"]}, "defence": None},
+                     authority={"reviewers": 1000, "tension": {"initial": 0.0, "review_sensitivity": 1.0}},
+                     policy={"tension": {"date": "2025-03-07", "event": "tension", "level": 1.0}})
+    a = simulate(scenario, streams(1, 0)).applications
+    change = scenario.calendar.day(scenario.policy["tension"].date)
+    decided = ~np.isnan(a["t_decided"])
+    begun = a["t_started"][decided]
+    done = np.clip(change - begun, 0.0, 10.0)  # days of work done at the old pace
+    assert ((begun < change) & (begun + 10 > change)).any()  # some reviews straddle the change
+    np.testing.assert_allclose(a["t_decided"][decided] - begun, done + 2 * (10 - done), atol=1e-9)
+
+
+def test_opening_the_green_channel_speeds_up_its_firms_reviews_under_way():
+    """Reviews of exactly 10 calendar days; the green channel opens on day 60 with a treatment halving its reviews:
+    a green firm's review begun d days before ends d + (10 - d) / 2 after it began; the others' are untouched."""
+    scenario = small(licence_types={"per_shipment": {"review_days": 10, "review_in_working_days": False,
+                                                     "approval_probability": 1.0}},
+                     buyers={"auto": {"licences": ["per_shipment"], "green_channel": True},
+                             "defence": {"licences": ["per_shipment"], "military": False}},
+                     authority={"reviewers": 1000},
+                     policy={"channel": {"date": "2025-03-07", "event": "authority", "green_channel": True,
+                                         "buyers": {"green_channel": True}, "review_scale": 0.5}})
+    records = simulate(scenario, streams(1, 0))
+    a, change = records.applications, scenario.calendar.day(scenario.policy["channel"].date)
+    green = np.array([g.green_channel for g in scenario.buyers.values()])[records.firm_group[a["firm"]]]
+    decided = ~np.isnan(a["t_decided"])
+    begun = a["t_started"]
+    done = np.clip(change - begun, 0.0, 10.0)
+    expected = np.where(green, done + 0.5 * (10 - done), 10.0)
+    assert (decided & green & (begun < change) & (begun + 10 > change)).any()
+    np.testing.assert_allclose((a["t_decided"] - begun)[decided], expected[decided], atol=1e-9)
+
+
 def test_green_channel_waits_less_than_standard():
     only_per_shipment = {"licences": ["per_shipment"], "count": 10}
     scenario = small(

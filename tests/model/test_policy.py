@@ -15,7 +15,8 @@ def recorded(regime: Regime, pulls: list[tuple]) -> Levers:
     def note(name: str):
         return lambda *args: pulls.append((name, *args)) or 0
     return Levers(regime, note("set_reviewers"), note("set_green_channel"), note("revoke"), [],
-                  note("lift_controls"), note("impose_ban"), note("lift_ban"), note("add_backlog"), {})
+                  note("lift_controls"), note("impose_ban"), note("lift_ban"), note("add_backlog"), {},
+                  note("repace_reviews"))
 
 
 def test_every_kind_of_policy_event_has_a_handler():
