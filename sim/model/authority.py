@@ -29,6 +29,9 @@ from sim.scenario.distributions import Distribution
 from sim.scenario.schema import LICENCE_KINDS, Scenario
 
 GREEN, STANDARD = 0, 1
+DONE_WORK = 1e-9
+"""Work left (days) below which a review under way is done: a change of pace does not move its end (on a day off the
+clock would start what is left on the next working day)."""
 CLOCK_MARGIN_DAYS = 3 * 365
 """Days past the horizon the holiday calendar covers (reviews decided after the horizon); weekdays beyond."""
 
@@ -294,7 +297,8 @@ class Authority:
             if pace != app.pace:
                 working = self._working_days[app.kind]
                 left = self._clock.work_between(now, app.review_ends) if working else app.review_ends - now
-                self._end_review(app, left * pace / app.pace)
+                if left > DONE_WORK:  # else its work is done and it ends now, as its end was set
+                    self._end_review(app, left * pace / app.pace)
                 app.pace = pace
 
     def _pace(self, app: Application) -> float:

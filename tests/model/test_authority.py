@@ -211,6 +211,31 @@ def test_a_change_of_pace_reaches_the_reviews_under_way_for_the_work_they_have_l
     np.testing.assert_allclose(a["t_decided"][decided] - begun, done + 2 * (10 - done), atol=1e-9)
 
 
+def test_a_change_of_pace_at_the_instant_a_review_ends_does_not_move_it_to_the_next_working_day():
+    """Reviews of exactly 5 working days, a tension event every Saturday (a day off): the reviews whose work is done
+    at the Saturday's midnight end then, not on the Monday after (found by an independent review)."""
+    policy = {f"t{i}": {"date": (dt.date(2025, 2, 1) + dt.timedelta(days=7 * i)).isoformat(), "event": "tension",
+                        "level": float(i % 2)} for i in range(40)}
+    scenario = small(licence_types={"per_shipment": {"review_days": 5, "review_in_working_days": True,
+                                                     "approval_probability": 1.0}},
+                     buyers={"auto": {"licences": ["per_shipment"], "count": 30}, "defence": None},
+                     authority={"reviewers": 1000, "tension": {"initial": 0.0, "review_sensitivity": 1.0}},
+                     policy=policy)
+    world = World(scenario, streams(1, 0))
+    done_at_change: list[tuple[float, float]] = []  # (the change's instant, the review's end after it)
+    repace = world.authority.repace
+
+    def watched() -> None:
+        due = [app for app in world.authority._in_review if app.review_ends <= world.env.now]
+        repace()
+        done_at_change.extend((world.env.now, app.review_ends) for app in due)
+
+    world.authority.repace = watched
+    world.run()
+    assert done_at_change  # some reviews were done at the instant of a change
+    assert all(end == now for now, end in done_at_change)
+
+
 def test_opening_the_green_channel_speeds_up_its_firms_reviews_under_way():
     """Reviews of exactly 10 calendar days; the green channel opens on day 60 with a treatment halving its reviews:
     a green firm's review begun d days before ends d + (10 - d) / 2 after it began; the others' are untouched."""
