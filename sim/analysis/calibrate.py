@@ -323,8 +323,13 @@ def _start(scenario: Scenario, params: Sequence[Parameter]) -> dict[str, Any]:
     return {p.path: min(max(base_value(scenario, p), p.low), p.high) for p in params}
 
 
+def _mean_gaps(per_rep: pd.DataFrame, targets: Sequence[Target]) -> np.ndarray:
+    """Each target's relative gap of the mean model quantity (NaN where the model gives none)."""
+    return np.array([t.gaps(per_rep).mean() for t in targets])
+
+
 def _relative_gaps(per_rep: pd.DataFrame, targets: Sequence[Target]) -> np.ndarray:
-    gaps = np.array([t.gaps(per_rep).mean() for t in targets])
+    gaps = _mean_gaps(per_rep, targets)
     missing = [t.label for t, g in zip(targets, gaps, strict=True) if not np.isfinite(g)]
     if missing:
         raise CalibrationError(f"the model gives no value for {', '.join(missing)} at these parameter values")
@@ -333,7 +338,7 @@ def _relative_gaps(per_rep: pd.DataFrame, targets: Sequence[Target]) -> np.ndarr
 
 def _rms(per_rep: pd.DataFrame, targets: Sequence[Target]) -> float:
     """Root mean square of the relative gaps of the mean model quantities (NaN without targets)."""
-    gaps = np.array([t.gaps(per_rep).mean() for t in targets])
+    gaps = _mean_gaps(per_rep, targets)
     gaps = gaps[np.isfinite(gaps)]
     return float(np.sqrt(np.mean(gaps ** 2))) if gaps.size else np.nan
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -427,7 +427,3 @@ def monthly_index(per_rep: pd.DataFrame, series: str) -> pd.DataFrame:
     index = per_rep[columns].div(base.where(base > 0), axis=0)
     return index.set_axis([c.removeprefix(prefix) for c in columns], axis=1)
 
-
-def split_dates(figures_: Sequence[Figure], until: dt.date) -> tuple[list[Figure], list[Figure]]:
-    """Figures dated up to ``until``, and those after it."""
-    return [f for f in figures_ if f.dated <= until], [f for f in figures_ if f.dated > until]

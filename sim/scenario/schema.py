@@ -628,15 +628,6 @@ class Scenario(_Strict):
             )
 
 
-def _has_path(data: Any, path: str) -> bool:
-    """Whether nested mappings hold a leaf at a dotted path."""
-    for part in path.split("."):
-        if not isinstance(data, dict) or part not in data:
-            return False
-        data = data[part]
-    return not isinstance(data, dict)
-
-
 def _known(name: str, defined: dict, where: str) -> None:
     if name not in defined:
         close = difflib.get_close_matches(name, list(defined), n=1, cutoff=0.5)
