@@ -37,6 +37,7 @@ BOXES, TRADEOFF, CART, CLASSIFIED = "boxes.csv", "tradeoff.csv", "cart.csv", "cl
 REPLICATIONS = "replications.parquet"
 TIMESERIES = "timeseries.parquet"
 DELAYS = "delays.csv"
+EXPORTERS = "exporters.csv"
 COMPARISON = "comparison.csv"
 COMPARISON_PROVENANCE = "compare.json"
 PROVENANCE = "run.json"
@@ -113,6 +114,10 @@ def write_run(result: RunResult, out: Path, source: str | None, workers: int) ->
         DELAYS: lambda p: result.delays.to_csv(p, index=False),
         PROVENANCE: lambda p: p.write_text(json.dumps(provenance(result, source, workers), indent=2) + "\n"),
     }
+    if result.scenario.exporters:
+        files[EXPORTERS] = lambda p: _csv(result.exporters, p)
+    else:  # an earlier run's in the folder is not this one's
+        (out / EXPORTERS).unlink(missing_ok=True)
     written = []
     for name, write in files.items():
         atomic_write(out / name, write)
@@ -164,6 +169,8 @@ class RunTables:
     material's kilograms weighted by its price (``Scenario.value_weights``)."""
     delays: pd.DataFrame
     provenance: dict[str, Any]
+    exporters: pd.DataFrame | None = None
+    """Each exporter's month (``RunResult.exporters``), for a scenario with exporters."""
 
     @property
     def name(self) -> str:
@@ -205,6 +212,7 @@ def read_run(folder: Path) -> RunTables:
         monthly=monthly_totals(folder / TIMESERIES, weights),
         delays=pd.read_csv(folder / DELAYS),
         provenance=provenance,
+        exporters=pd.read_csv(folder / EXPORTERS) if (folder / EXPORTERS).is_file() else None,
     )
 
 

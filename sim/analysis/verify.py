@@ -464,6 +464,85 @@ def _renewal_judge(scenario: Scenario, sample: pd.DataFrame) -> list[dict[str, o
                   float(sample["gap_orders"].sum() > 0))]
 
 
+def _output_kg(scenario: Scenario, capacity_kg_per_month: float, day: float) -> float:
+    """Kilograms a line of this capacity (every calendar month's) makes from day 0 to ``day``: the theory of
+    ``sim.model.exporters``, worked out month by month from the calendar."""
+    start, made, month = scenario.calendar.start, 0.0, dt.date(scenario.calendar.start.year,
+                                                                scenario.calendar.start.month, 1)
+    while (month - start).days < day:
+        following = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+        first, last = max((month - start).days, 0), min((following - start).days, day)
+        made += capacity_kg_per_month * (last - first) / (following - month).days
+        month = following
+    return made
+
+
+def _capacity_measure(scenario: Scenario, records: Records) -> dict[str, float]:
+    """Orders booked on the day controls are lifted against a D/D/1 queue at the line's rate; exports by month."""
+    thaw = scenario.calendar.day(next(iter(scenario.policy.values())).date)
+    capacity = next(iter(scenario.exporters.values())).capacity_kg_per_month
+    p, o = records.production, records.orders
+    burst = p["t_booked"] == thaw
+    made_by = _output_kg(scenario, capacity, thaw) + np.cumsum(p["quantity_kg"][burst])  # in booking order
+    late = [abs(_output_kg(scenario, capacity, t) - kg) > 1e-6 for t, kg in zip(p["t_made"][burst], made_by,
+                                                                              strict=True)]
+    exported = ~np.isnan(o["t_exported"])
+    dates = [scenario.calendar.start + dt.timedelta(days=float(t)) for t in o["t_exported"][exported]]
+    by_month = pd.Series(o["quantity_kg"][exported]).groupby([f"{d:%Y-%m}" for d in dates]).sum()
+    largest = o["quantity_kg"].max()  # an order leaves once made: its month may get all of one begun the month before
+    return {"off_schedule": float(sum(late)), "months_over": float((by_month > capacity + largest + 1e-9).sum()),
+            "burst_months": float(p["quantity_kg"][burst].sum() / capacity),
+            "idle_before": float(((p["t_booked"] < thaw) & (p["t_made"] > thaw)).sum())}
+
+
+def _capacity_judge(scenario: Scenario, sample: pd.DataFrame) -> list[dict[str, object]]:
+    return [exact("orders booked the day controls are lifted not made when the line has made them and those booked "
+                  "before them, at its capacity from that day (D/D/1)", 0.0, sample["off_schedule"].sum()),
+            exact("months whose exports exceed the exporter's capacity by more than an order (one begun the month "
+                  "before leaves when made)", 0.0, sample["months_over"].sum()),
+            exact("orders on the line when the burst is booked (none: it starts idle)", 0.0,
+                  sample["idle_before"].sum()),
+            exact("bursts of more than a month's capacity (every replication's, so that the queue is tested)", 1.0,
+                  float((sample["burst_months"] > 1).all()))]
+
+
+def _grant_measure(scenario: Scenario, records: Records) -> dict[str, float]:
+    """Each need against the exporter-held licences: which customers they name, when, and the revocation."""
+    granted, revoked = (scenario.calendar.day(scenario.policy[n].date) for n in ("grant_x", "revoke_x"))
+    expires = granted + (scenario.policy["grant_y"].validity_days or scenario.licence_types.general.validity_days)
+    o, f = records.orders, records.failures
+    group = np.array(records.groups)[records.firm_group[records.stock_firm[o["stock"]]]]
+    general = o["licence"] == KIND_CODE["general"]
+    at_once = general & (o["t_licensed"] == np.maximum(o["t_attempt"], granted))
+    attempt = o["t_attempt"]
+    review = scenario.licence_types.per_shipment.review_days.expected_value()
+    waiting = (attempt < granted) & (attempt + review > granted)  # still under review on the day of the grant
+    revoked_group = group[f["need"][(f["reason"] == REASONS.index("revoked")) & f["at_export"]]]
+    named = (group == "a") & (attempt < revoked) & ((attempt >= granted) | waiting)
+    return {"named_missed": float((named & ~at_once).sum()), "named": float(named.sum()),
+            "unnamed_served": float((general & (group == "b")).sum()),
+            "other_missed": float(((group == "c") & ((attempt >= granted) | waiting) & (attempt < expires)
+                                   & ~at_once).sum()),
+            "after_revocation": float((general & (group == "a") & (attempt >= revoked)).sum()),
+            "revoked_a": float((revoked_group == "a").sum()), "revoked_others": float((revoked_group != "a").sum())}
+
+
+def _grant_judge(scenario: Scenario, sample: pd.DataFrame) -> list[dict[str, object]]:
+    total = sample.sum()
+    return [exact("needs of x's named customers, attempted or waiting once it was granted, not shipped under it at "
+                  "once", 0.0, total["named_missed"]),
+            exact("needs of x's customers it does not name shipped under it", 0.0, total["unnamed_served"]),
+            exact("needs of y's customers, attempted or waiting once its licence was granted, not shipped under it at "
+                  "once (x's revocation does not reach it)", 0.0, total["other_missed"]),
+            exact("needs of x's named customers attempted after the revocation shipped under it", 0.0,
+                  total["after_revocation"]),
+            exact("shipments stopped at export by the revocation that were not under x's licence", 0.0,
+                  total["revoked_others"]),
+            exact("shipments under x's licence stopped at export (some, so that the revocation is tested)", 1.0,
+                  float(total["revoked_a"] > 0)),
+            exact("needs of x's named customers served by the licence (some)", 1.0, float(total["named"] > 0))]
+
+
 Measure = Callable[[Scenario, Records], dict[str, float]]
 Judge = Callable[[Scenario, pd.DataFrame], list[dict[str, object]]]
 FAMILIES: dict[str, tuple[Measure, Judge]] = {
@@ -478,4 +557,6 @@ FAMILIES: dict[str, tuple[Measure, Judge]] = {
     "treatment": (_treatment_measure, _treatment_judge),
     "record": (_record_measure, _record_judge),
     "renewal": (_renewal_measure, _renewal_judge),
+    "capacity": (_capacity_measure, _capacity_judge),
+    "grant": (_grant_measure, _grant_judge),
 }

@@ -23,6 +23,7 @@ import numpy as np
 import simpy
 
 from sim.model.buyers import Firm
+from sim.model.exporters import Exporter
 from sim.model.regime import Regime
 from sim.model.sampling import UNIT, Sampler, sampler
 from sim.scenario.distributions import Distribution
@@ -83,6 +84,12 @@ class Application:
         """How many times the end of its review was set: a review ends at the last one."""
         self.waiters: list[Callable[[Application], None]] = []
         """Called with the application once it is decided (``Authority.submit``)."""
+
+    @property
+    def exporter(self) -> Exporter | None:
+        """The exporter that filed it for its customer ``firm`` (none for a material without exporters, or a file of
+        a backlog)."""
+        return None if self.firm is None else self.firm.stocks[self.material].exporter
 
 
 class FirstCome:

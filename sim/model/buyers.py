@@ -113,6 +113,7 @@ class Stock:
         "held",
         "blocks",
         "dice",
+        "exporter",
         "_due",
     )
 
@@ -157,6 +158,8 @@ class Stock:
         self.held: list[Any] = []
         self.blocks: set[tuple] = set()
         self.dice = dice
+        self.exporter = None
+        """The exporter it buys from (``sim.model.exporters.Exporter``), if its material has any: set by the world."""
         self._due = math.inf
 
     @property

@@ -1,9 +1,13 @@
-"""Licences: which kind a firm may apply for, how long a licence lasts, renewal and revocation.
+"""Licences: which kind may be applied for, how long a licence lasts, renewal, grants and revocation.
 
-A per-shipment licence covers one order and must be used (the goods exported) within its
-validity. A six-month or general licence covers every order a firm places for one material
-while it is valid, and is renewed by an application filed ``renewal_lead_days`` before expiry;
-a renewal granted in time starts when the old licence ends, so there is no gap.
+The applicant and holder is the exporter (``sim.model.exporters``), for its customer: a per-shipment
+licence covers one order of one customer and must be used (the goods exported) within its validity. A
+six-month or general licence applied for covers every order of one customer for one material while it is
+valid, and is renewed by an application filed ``renewal_lead_days`` before expiry; a renewal granted in
+time starts when the old licence ends, so there is no gap. A licence granted by a dated event covers several
+of the exporter's customers together (revoked, it stops them all), and is not renewed. Eligibility and track
+record are counted per customer and material, which, as a firm buys each material from one exporter, is per
+exporter and customer.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import simpy
 
 from sim.model.authority import Application, Authority
 from sim.model.buyers import Firm
+from sim.model.exporters import Exporter
 from sim.model.regime import Regime
 from sim.scenario.schema import LICENCE_KINDS, Scenario
 
@@ -49,14 +54,16 @@ KINDS: dict[str, Kind] = {
 
 
 class Licence:
-    """A granted licence."""
+    """A granted licence, held by an exporter (none for a material without exporters) for its customers."""
 
-    __slots__ = ("kind", "rules", "firm", "material", "starts", "expires", "revoked_at", "used")
+    __slots__ = ("kind", "rules", "exporter", "customers", "material", "starts", "expires", "revoked_at", "used")
 
-    def __init__(self, kind: str, firm: Firm, material: str, starts: float, validity_days: float) -> None:
+    def __init__(self, kind: str, exporter: Exporter | None, customers: tuple[Firm, ...], material: str, starts: float,
+                 validity_days: float) -> None:
         self.kind = kind
         self.rules = KINDS[kind]
-        self.firm = firm
+        self.exporter = exporter
+        self.customers = customers
         self.material = material
         self.starts = starts
         self.expires = starts + validity_days
@@ -114,6 +121,7 @@ class Licensing:
         regime: Regime,
         authority: Authority,
         revocation_rng: np.random.Generator,
+        grant_rng: np.random.Generator | None = None,
     ) -> None:
         self.env = env
         self.types = {kind: scenario.licence_types[kind] for kind in LICENCE_KINDS}
@@ -127,6 +135,7 @@ class Licensing:
         self._record: dict[tuple[int, str], list[float]] = {}
         """Days on which each (firm, material) was granted a licence that builds a track record."""
         self._rng = revocation_rng
+        self._grant_rng = grant_rng
 
     def obtain(self, request: Request) -> None:
         """Find or apply for a licence covering one shipment; ``request.done`` is called with (licence, "") or
@@ -201,26 +210,46 @@ class Licensing:
         record = self._record.get((firm.index, material), ())
         return len(record) - bisect_left(record, since) >= spec.track_record
 
-    def revoke(self, kinds: Collection[str], share: float, holder: Callable[[Firm], bool]) -> int:
-        """Revoke exactly round(share * n) of the n licences in force of these kinds whose holder matches, with
-        the renewals granted to follow them and the renewals pending for them; the kind is barred for its
-        cooldown."""
+    def revoke(self, kinds: Collection[str], share: float, concerned: Callable[[Licence], bool]) -> int:
+        """Revoke exactly round(share * n) of the n licences in force of these kinds that are concerned, with
+        the renewals granted to follow them and the renewals pending for them; for each of its customers, the
+        kind is barred for its cooldown."""
         now = self.env.now
-        in_force = [lic for lic in self.granted if lic.kind in kinds and lic.covers(now) and holder(lic.firm)]
+        in_force = [lic for lic in self.granted if lic.kind in kinds and lic.covers(now) and concerned(lic)]
         count = round(share * len(in_force))
         for index in sorted(self._rng.choice(len(in_force), size=count, replace=False)):
             licence = in_force[index]
             licence.revoked_at = now
-            key = (licence.firm.index, licence.material)
-            for successor in self._held.get(key, ()):
-                if successor.kind == licence.kind and successor.starts >= licence.starts and not successor.revoked:
-                    successor.revoked_at = now
-            pending = self._pending.get(key)
-            if pending is not None and pending.renewal and pending.kind == licence.kind:
-                self.authority.withdraw(pending)
-            self._cooldown[(licence.firm.index, licence.kind)] = now + self.types[licence.kind].cooldown_days
+            for firm in licence.customers:
+                key = (firm.index, licence.material)
+                for successor in self._held.get(key, ()):
+                    if successor.kind == licence.kind and successor.starts >= licence.starts and not successor.revoked:
+                        successor.revoked_at = now
+                pending = self._pending.get(key)
+                if pending is not None and pending.renewal and pending.kind == licence.kind:
+                    self.authority.withdraw(pending)
+                self._cooldown[(firm.index, licence.kind)] = now + self.types[licence.kind].cooldown_days
         self.revocations += count
         return count
+
+    def grant(self, kind: str, exporter: Exporter, candidates: list[Firm], share: float,
+              validity_days: float | None) -> Licence:
+        """A licence granted now to an exporter, naming round(share * n) of its n ``candidates`` (customers), chosen
+        at random, for ``validity_days`` (the kind's if ``None``)."""
+        count = round(share * len(candidates))
+        picked = self._grant_rng.choice(len(candidates), size=count, replace=False)
+        chosen = tuple(candidates[i] for i in sorted(picked))
+        validity = self.types[kind].validity_days if validity_days is None else validity_days
+        licence = Licence(kind, exporter, chosen, exporter.material, self.env.now, validity)
+        self.granted.append(licence)
+        for firm in chosen:
+            self._hold((firm.index, exporter.material), licence)
+        return licence
+
+    def _hold(self, key: tuple[int, str], licence: Licence) -> None:
+        """Hold a multi-shipment licence for a customer's material (forgetting those expired)."""
+        now = self.env.now
+        self._held[key] = [lic for lic in self._held.get(key, ()) if lic.expires > now] + [licence]
 
     def _apply(self, firm: Firm, material: str, kind: str, renewal: bool) -> Application:
         app = self.authority.submit(firm, material, kind, renewal)
@@ -247,14 +276,14 @@ class Licensing:
         if app.approved:
             previous = self.current(key) if app.renewal else None
             licence = self._grant(app, previous.expires if previous else now)
-            self._held[key] = [lic for lic in self._held.get(key, ()) if lic.expires > now] + [licence]
+            self._hold(key, licence)
             apply_in = licence.expires - self.types[licence.kind].renewal_lead_days - now
             self.env.timeout(max(apply_in, 0.0)).callbacks.append(lambda _event: self._renew(licence))
         else:
             self._cooldown[(app.firm.index, app.kind)] = now + self.types[app.kind].cooldown_days
 
     def _grant(self, app: Application, starts: float) -> Licence:
-        licence = Licence(app.kind, app.firm, app.material, starts, self.types[app.kind].validity_days)
+        licence = Licence(app.kind, app.exporter, (app.firm,), app.material, starts, self.types[app.kind].validity_days)
         self.granted.append(licence)
         if licence.rules.builds_track_record:
             self._record.setdefault((app.firm.index, app.material), []).append(self.env.now)
@@ -263,8 +292,9 @@ class Licensing:
     def _renew(self, licence: Licence) -> None:
         """Apply for a successor ``renewal_lead_days`` before the licence expires, if it is still wanted and
         allowed."""
-        key = (licence.firm.index, licence.material)
+        (firm,) = licence.customers
+        key = (firm.index, licence.material)
         if (licence.revoked or key in self._pending or licence.material not in self.regime.controlled
-                or not self.may_apply(licence.firm, licence.material, licence.kind)):
+                or not self.may_apply(firm, licence.material, licence.kind)):
             return
-        self._apply(licence.firm, licence.material, licence.kind, renewal=True)
+        self._apply(firm, licence.material, licence.kind, renewal=True)

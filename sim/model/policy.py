@@ -14,6 +14,8 @@ import simpy
 
 from sim.model.alternative import AlternativeSupply
 from sim.model.buyers import Firm
+from sim.model.exporters import Exporter
+from sim.model.licences import Licence
 from sim.model.regime import Regime
 from sim.scenario.distributions import Distribution
 from sim.scenario.schema import (
@@ -22,8 +24,10 @@ from sim.scenario.schema import (
     BacklogEvent,
     BanEvent,
     CancelEvent,
+    CapacityEvent,
     ControlsEvent,
     ExtraterritorialEvent,
+    GrantEvent,
     InventoryEvent,
     LicenceTypeEvent,
     PolicyEvent,
@@ -42,7 +46,8 @@ class Levers:
     set_reviewers: Callable[[int, str | None], None]
     set_green_channel: Callable[[bool], None]
     """Open or close the green channel, to applications waiting as well as new ones."""
-    revoke: Callable[[Collection[str], float, Callable[[Firm], bool]], int]
+    revoke: Callable[[Collection[str], float, Callable[[Licence], bool]], int]
+    """Revoke a share of the licences in force of these kinds that are concerned."""
     firms: Sequence[Firm]
     lift_controls: Callable[[Collection[str]], None]
     """Release the needs waiting for a licence of these materials, and the firms listed for them."""
@@ -56,6 +61,10 @@ class Levers:
     """Alternative supply of each material: its capacity, whether China's licence reaches it."""
     repace_reviews: Callable[[], None]
     """The treatments or the tension changed: reviews under way go on at their new pace."""
+    exporters: Mapping[str, Exporter]
+    """Every exporter, by name."""
+    grant: Callable[[str, Exporter, list[Firm], float, float | None], None]
+    """Grant an exporter a licence of a kind naming a share of these customers, for so many days."""
 
 
 Change = Callable[[], None]
@@ -64,7 +73,9 @@ Change = Callable[[], None]
 def schedule(scenario: Scenario, levers: Levers) -> list[tuple[float, Change]]:
     """Every dated change of a scenario (its policy events and the VEU rule), in date order; an event called off
     by a cancel event before its date does nothing when its date comes."""
-    dated = [(scenario.calendar.day(event.date), _bind(name, event, levers)) for name, event in scenario.policy.items()]
+    off = called_off(scenario)
+    dated = [(scenario.calendar.day(event.date), _bind(event, levers, name in off))
+             for name, event in scenario.policy.items()]
     if scenario.veu.date is not None:
         dated.append((scenario.calendar.day(scenario.veu.date), lambda: setattr(levers.regime, "veu_active", True)))
     return sorted(dated, key=lambda item: item[0])
@@ -85,6 +96,16 @@ def export_rule_days(scenario: Scenario) -> list[float]:
     return [*sorted(days), float(calendar.horizon_days)]
 
 
+def called_off(scenario: Scenario) -> set[str]:
+    """The events that cancel events call off (those of a cancel event itself called off stand), known from the
+    start: a cancel event only calls off events dated after it."""
+    off: set[str] = set()
+    for name, event in sorted(scenario.policy.items(), key=lambda item: item[1].date):
+        if isinstance(event, CancelEvent) and name not in off:
+            off.update(event.events)
+    return off
+
+
 def timeline(env: simpy.Environment, changes: Sequence[tuple[float, Change]]) -> Generator[simpy.Event, None, None]:
     """SimPy process making each change on its day."""
     for day, change in changes:
@@ -93,9 +114,9 @@ def timeline(env: simpy.Environment, changes: Sequence[tuple[float, Change]]) ->
         change()
 
 
-def _bind(name: str, event: PolicyEvent, levers: Levers) -> Change:
+def _bind(event: PolicyEvent, levers: Levers, off: bool) -> Change:
     handler = HANDLERS[type(event)]
-    return lambda: None if name in levers.regime.called_off else handler(event, levers)
+    return lambda: None if off else handler(event, levers)
 
 
 def _controls(event: ControlsEvent, levers: Levers) -> None:
@@ -136,15 +157,33 @@ def _authority(event: AuthorityEvent, levers: Levers) -> None:
 
 
 def _revoke(event: RevokeEvent, levers: Levers) -> None:
-    levers.revoke(set(event.licences), event.share, lambda firm: event.buyers.matches(firm.group_name, firm.group))
+    def concerned(licence: Licence) -> bool:
+        holder = licence.exporter.name if licence.exporter is not None else None
+        return ((event.exporters is None or holder in event.exporters)
+                and any(event.buyers.matches(firm.group_name, firm.group) for firm in licence.customers))
+
+    levers.revoke(set(event.licences), event.share, concerned)
+
+
+def _grant(event: GrantEvent, levers: Levers) -> None:
+    for name in event.exporters:
+        exporter = levers.exporters[name]
+        customers = [firm for firm in levers.firms
+                     if exporter is getattr(firm.stocks.get(exporter.material), "exporter", None)
+                     and event.customers.matches(firm.group_name, firm.group)]
+        levers.grant(event.licence, exporter, customers, event.share, event.validity_days)
+
+
 
 
 def _backlog(event: BacklogEvent, levers: Levers) -> None:
     levers.add_backlog(event.applications, event.pool, event.review_days)
 
 
-def _cancel(event: CancelEvent, levers: Levers) -> None:
-    levers.regime.called_off.update(event.events)
+def _known_from_start(event: CancelEvent | CapacityEvent, levers: Levers) -> None:
+    """Nothing to do on the day: what the event does is known from the start (the events a cancel event calls
+    off never act, ``called_off``; an exporter's line sets when each order it books will be made from its
+    capacity events, ``sim.model.exporters.capacity_curve``)."""
 
 
 def _alternative(event: AlternativeEvent, levers: Levers) -> None:
@@ -178,8 +217,10 @@ HANDLERS: dict[type, Callable] = {
     TensionEvent: _tension,
     InventoryEvent: _inventory,
     BacklogEvent: _backlog,
-    CancelEvent: _cancel,
+    CancelEvent: _known_from_start,
     AlternativeEvent: _alternative,
     ExtraterritorialEvent: _extraterritorial,
+    CapacityEvent: _known_from_start,
+    GrantEvent: _grant,
 }
 """The handler of each kind of policy event (``sim.scenario.schema.POLICY_EVENTS``)."""

@@ -30,10 +30,15 @@ FAILURE_COLUMNS = {
 }  # fmt: skip
 """One row per failed attempt: refused before production, or cancelled at export."""
 APPLICATION_COLUMNS = {
-    "firm": "i8", "material": "i2", "licence": "i1", "priority": "i1", "renewal": "?", "t_applied": "f8",
-    "t_started": "f8", "t_decided": "f8", "approved": "?", "reason": "i1",
+    "firm": "i8", "exporter": "i2", "material": "i2", "licence": "i1", "priority": "i1", "renewal": "?",
+    "t_applied": "f8", "t_started": "f8", "t_decided": "f8", "approved": "?", "reason": "i1",
 }  # fmt: skip
+"""One row per application: the customer (firm) and the exporter that filed it for the customer (-1: a material
+without exporters)."""
 ALTERNATIVE_COLUMNS = {"stock": "i8", "t_requested": "f8", "t_delivered": "f8", "quantity_kg": "f8"}
+PRODUCTION_COLUMNS = {"exporter": "i2", "t_booked": "f8", "t_started": "f8", "t_made": "f8", "quantity_kg": "f8"}
+"""One row per order booked on an exporter's line: booked (licensed and vetted), making started (the order book
+ahead of it made), made."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,7 @@ class Records:
     warmup_days: float
     materials: tuple[str, ...]
     groups: tuple[str, ...]
+    exporters: tuple[str, ...]
     months: tuple[str, ...]
     interval_start_days: np.ndarray
     interval_month: np.ndarray
@@ -55,6 +61,8 @@ class Records:
     firm_flagged: np.ndarray
     stock_firm: np.ndarray
     stock_material: np.ndarray
+    stock_exporter: np.ndarray
+    """The exporter each stock buys from (-1: none, its material has no exporters)."""
     stock_china_share: np.ndarray
     stock_initial_kg: np.ndarray
     stock_level_kg: np.ndarray
@@ -66,6 +74,7 @@ class Records:
     failures: dict[str, np.ndarray]
     applications: dict[str, np.ndarray]
     alternative: dict[str, np.ndarray]
+    production: dict[str, np.ndarray]
     revocations: int
     queue_length_mean: float
     events: int

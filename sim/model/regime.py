@@ -21,8 +21,6 @@ class Regime:
         """Every treatment in force, oldest first: each kind's own, the scenario's, then dated events'."""
         self._settled: dict[tuple[str, str, str, str, bool], float] = {}
         """What the treatments give each kind of application, as asked: a review asks twice, and they seldom change."""
-        self.called_off: set[str] = set()
-        """Names of policy events called off before their date."""
         self.tension = scenario.authority.tension.initial
         self.green_channel = scenario.authority.green_channel
         self.veu_active = False

@@ -1,7 +1,8 @@
 """From a need to a delivery: attempts, licence, vetting, production, export and transit; alternative supply.
 
-A need is one firm's order of one material, from its first request to delivery (or the horizon). An
-attempt at it is refused before production (ban, VEU, no licence, a licence refused, failed vetting)
+A need is one firm's order of one material, from its first request to delivery (or the horizon); its
+exporter (``sim.model.exporters``), if the material has any, applies for its licence and books it on its line
+once licensed. An attempt at it is refused before production (ban, VEU, no licence, a licence refused, failed vetting)
 or cancelled at export (licence revoked or expired, VEU or a ban in force by then); either way the
 firm asks alternative supply for the quantity (as it does, if it has a patience, when the licence
 takes longer than that), and the need tries again: after the firm's retry
@@ -25,7 +26,8 @@ from functools import partial
 import simpy
 
 from sim.model.alternative import AlternativeSupply
-from sim.model.buyers import Stock
+from sim.model.buyers import Firm, Stock
+from sim.model.exporters import Exporter
 from sim.model.licences import Licence, Licensing, Request
 from sim.model.records import DELIVERED, IN_TRANSIT, PENDING, REASON_CODE, WITHDRAWN
 from sim.model.regime import Regime
@@ -165,6 +167,16 @@ class Exports:
                 if need.stock.firm.group.destination == destination:
                     self._stop_waiting(need, "ban")
 
+    def grant(self, kind: str, exporter: Exporter, candidates: list[Firm], share: float,
+              validity_days: float | None) -> None:
+        """A licence granted to an exporter for some of its customers (``Licensing.grant``): their needs waiting for
+        a licence of its material ship under it (their own applications withdrawn)."""
+        licence = self.licensing.grant(kind, exporter, candidates, share, validity_days)
+        covered = {firm.index for firm in licence.customers}
+        for need in list(self._awaiting.get(exporter.material, {})):
+            if need.stock.firm.index in covered:
+                self._stop_waiting(need, "", licence)
+
     def lift_ban(self, destination: str, materials: Collection[str]) -> None:
         """A ban lifted: needs that waited for it are tried again."""
         for material in materials:
@@ -214,17 +226,17 @@ class Exports:
         else:
             Shipment(self, need, licence)
 
-    def _stop_waiting(self, need: Need, reason: str) -> None:
-        """A need waiting for a licence needs none any more (controls lifted: it ships without one), or may not
-        have one (``reason`` "ban"): once every change of this instant is made (a day's dated events act
-        together), unless its wait has ended by then."""
+    def _stop_waiting(self, need: Need, reason: str, licence: Licence | None = None) -> None:
+        """A need waiting for a licence needs none any more (controls lifted: it ships without one), has one
+        (granted to its exporter: it ships under it), or may not have one (``reason`` "ban"): once every change
+        of this instant is made (a day's dated events act together), unless its wait has ended by then."""
         awaiting = self._awaiting[need.stock.material]
         request = awaiting[need]
 
         def stop(_event: simpy.Event) -> None:
             if awaiting.get(need) is request:
                 request.cancel()
-                self._licensed(need, None, reason)
+                self._licensed(need, licence, reason)
 
         self.env.timeout(0).callbacks.append(stop)
 
@@ -328,6 +340,9 @@ class Shipment:
         need.t_vetted = now
         need.status = IN_TRANSIT
         days = need.stock.dice.production_days()
+        exporter = need.stock.exporter
+        if exporter is not None:  # its wait in the exporter's order book, and its making
+            days += exporter.book(now, need.quantity_kg)
         ready = now + days
         if ready < exports.rules_settled_until() and not exports.export_refusal(need, self.licence, ready):
             self._ship(ready, days)

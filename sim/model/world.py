@@ -14,14 +14,16 @@ import simpy
 from sim.model.alternative import AlternativeSupply
 from sim.model.authority import Authority
 from sim.model.buyers import Consumption, Firm, Stock, fixed_interval_orders, interval_totals
+from sim.model.exporters import Exporter, assign, exporters
 from sim.model.licences import Licensing
-from sim.model.policy import Levers, export_rule_days, schedule, timeline
+from sim.model.policy import Levers, called_off, export_rule_days, schedule, timeline
 from sim.model.records import (
     ALTERNATIVE_COLUMNS,
     APPLICATION_COLUMNS,
     FAILURE_COLUMNS,
     KIND_CODE,
     ORDER_COLUMNS,
+    PRODUCTION_COLUMNS,
     REASON_CODE,
     Records,
     columns,
@@ -32,7 +34,7 @@ from sim.model.supply import Exports
 from sim.scenario.schema import FixedInterval, Inventory, Scenario
 
 SOURCES = ("demand", "review", "approval", "vetting", "production", "transit", "veu", "revocation", "alternative",
-           "vetting_pass", "backlog", "queue")
+           "vetting_pass", "backlog", "queue", "grant")
 """The stochastic sources; each draws from its own random stream (see ``sim.runs.streams``). A source's
 position seeds its streams: new sources go at the end, so that the others keep their numbers."""
 
@@ -66,7 +68,9 @@ class World:
         self.regime = Regime(scenario)
         self.authority = Authority(self.env, scenario, self.regime, calendar.warmup_days, streams.shared("backlog"),
                                    streams.shared("queue"))
-        self.licensing = Licensing(self.env, scenario, self.regime, self.authority, streams.shared("revocation"))
+        self.licensing = Licensing(self.env, scenario, self.regime, self.authority, streams.shared("revocation"),
+                                   streams.shared("grant"))
+        self.exporters = exporters(scenario, called_off(scenario))
         self.exports = Exports(self.env, self.regime, self.licensing, scenario.licence_types, {},
                                export_rule_days(scenario), scenario.veu.listed_days)
         alternative_rng = streams.shared("alternative")
@@ -110,10 +114,13 @@ class World:
         veu_rng = streams.shared("veu")
         false_positive = self.scenario.veu.false_positive_rate
         month_starts = self.month_starts.tolist()
+        by_name = {exporter.name: exporter for exporter in self.exporters}
         for group_index, (name, group) in enumerate(self.scenario.buyers.items()):
             civilian = group.veu_flag_probability if group.veu_flag_probability is not None else false_positive
             flags = veu_rng.random(group.count) < (1.0 if group.military else civilian)
-            for flagged in flags:
+            suppliers = {material: assign(self.scenario.sources(name, material), group.count)
+                         for material in group.demand if self.scenario.makers(material)}
+            for k, flagged in enumerate(flags):
                 firm = Firm(len(firms), name, group_index, group, bool(flagged))
                 firms.append(firm)
                 for material, demand in group.demand.items():
@@ -123,6 +130,8 @@ class World:
                     consumption = Consumption(month_starts, self.rates[index].tolist())
                     stock = Stock(self.env, index, firm, material, consumption, demand.mean_kg_per_day * share,
                                   demand.inventory or group.inventory, group.retry_days, self.exports, dice)
+                    if material in suppliers:
+                        stock.exporter = by_name[suppliers[material][k]]
                     firm.stocks[material] = stock
                     stocks.append(stock)
         return firms, stocks
@@ -137,7 +146,8 @@ class World:
         levers = Levers(self.regime, self.authority.set_reviewers, self.authority.set_green_channel,
                         self.licensing.revoke, self.firms,
                         self.exports.lift_controls, self.exports.impose_ban, self.exports.lift_ban,
-                        self.authority.add_backlog, self.exports.alternatives, self.authority.repace)
+                        self.authority.add_backlog, self.exports.alternatives, self.authority.repace,
+                        {e.name: e for e in self.exporters}, self.exports.grant)
         self.env.process(timeline(self.env, schedule(self.scenario, levers)))
         for stock in self.stocks:
             policy = self._policy(stock)
@@ -183,8 +193,8 @@ class World:
             ORDER_COLUMNS,
         )
         applications = columns(
-            [(a.firm.index, material_code[a.material], KIND_CODE[a.kind], a.priority, a.renewal, a.t_applied,
-              a.t_started, a.t_decided, a.approved, REASON_CODE[a.reason])
+            [(a.firm.index, _index(a.exporter), material_code[a.material], KIND_CODE[a.kind], a.priority, a.renewal,
+              a.t_applied, a.t_started, a.t_decided, a.approved, REASON_CODE[a.reason])
              for a in self.authority.applications],  # fmt: skip
             APPLICATION_COLUMNS,
         )
@@ -192,6 +202,7 @@ class World:
             [tuple(row) for supply in self.exports.alternatives.values() for row in supply.requests],
             ALTERNATIVE_COLUMNS,
         )
+        production = columns([row for exporter in self.exporters for row in exporter.orders], PRODUCTION_COLUMNS)
         stocks = self.stocks
         policy = [self._policy(s) for s in stocks]
         return Records(
@@ -199,6 +210,7 @@ class World:
             warmup_days=float(self.scenario.calendar.warmup_days),
             materials=materials,
             groups=tuple(self.scenario.buyers),
+            exporters=tuple(self.scenario.exporters),
             months=self.months,
             interval_start_days=self.boundaries[:-1],
             interval_month=self.interval_month[:-1],
@@ -206,6 +218,7 @@ class World:
             firm_flagged=np.array([f.flagged for f in self.firms], dtype="?"),
             stock_firm=np.array([s.firm.index for s in stocks], dtype="i8"),
             stock_material=np.array([material_code[s.material] for s in stocks], dtype="i2"),
+            stock_exporter=np.array([_index(s.exporter) for s in stocks], dtype="i2"),
             stock_china_share=china_share,
             stock_initial_kg=np.array([p.initial_days * s.mean_rate for p, s in zip(policy, stocks, strict=False)]),
             stock_level_kg=np.array([s.level for s in stocks]),
@@ -217,10 +230,15 @@ class World:
             failures=columns(self.exports.failures, FAILURE_COLUMNS),
             applications=applications,
             alternative=alternative,
+            production=production,
             revocations=self.licensing.revocations,
             queue_length_mean=self.authority.queue_length_mean(self.env.now),
             events=self.env.events_processed,
         )
+
+
+def _index(exporter: Exporter | None) -> int:
+    return -1 if exporter is None else exporter.index
 
 
 @contextmanager

@@ -44,6 +44,9 @@ def figures(runs: dict[str, RunTables], comparison: pd.DataFrame | None = None,
         "shortfall_by_group": plots.shortfall_by_group({n: r.summary for n, r in runs.items()}),
         "licensing_outcomes": plots.licensing_outcomes({n: r.summary for n, r in runs.items()}),
     }
+    with_exporters = {n: r.exporters for n, r in runs.items() if r.exporters is not None}
+    if with_exporters:
+        drawn["exporters"] = plots.exporters(with_exporters)
     if comparison is not None and baseline is not None:
         drawn["differences"] = plots.difference_forest(comparison, baseline)
     return drawn

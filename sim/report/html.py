@@ -23,6 +23,8 @@ CAPTIONS = {
                      "policy events on the strip below.",
     "shortfall_by_group": "Shortfall fraction by sector and by material, mean with 95 % confidence interval.",
     "licensing_outcomes": "Licensing outcomes per replication, mean with 95 % confidence interval.",
+    "exporters": "Each exporter's utilisation (its output over its capacity) and order book at the month's end "
+                 "(days of its capacity), mean across replications with a 95 % interval.",
     "differences": "Paired differences from the baseline variant on common random numbers, with 95 % CI.",
     "sweep_lines": "The metric's mean across replications against each swept parameter, with its 95 % CI band.",
     "sweep_heatmap": "The metric's mean over the two-parameter grid.",

@@ -85,6 +85,31 @@ def shortfall_fan(timeseries: dict[str, pd.DataFrame], events: dict[str, list[tu
     return fig
 
 
+def exporters(tables: dict[str, pd.DataFrame]) -> Figure:
+    """Each exporter's utilisation (output over capacity) and order book (days of its capacity) per month, mean
+    across replications with its 95 % interval; one row of panels per variant."""
+    fig = Figure(figsize=(11, 3.4 * len(tables) + 0.4), layout="constrained")
+    axes = fig.subplots(len(tables), 2, squeeze=False, sharex=True)
+    for (left, right), (name, table) in zip(axes, tables.items(), strict=True):
+        for colour, (exporter, rows) in zip(itertools.cycle(f"C{i}" for i in range(10)), table.groupby(
+                "exporter", sort=False), strict=False):
+            month, label = pd.to_datetime(rows["month"]), f"{exporter} ({rows['material'].iloc[0]})"
+            for ax, column in ((left, "utilisation"), (right, "backlog_days")):
+                ax.fill_between(month, rows[f"{column}_ci_low"], rows[f"{column}_ci_high"], step="mid", alpha=0.25,
+                                color=colour, linewidth=0)
+                ax.step(month, rows[column], where="mid", color=colour, label=label)
+        left.set_ylabel("utilisation, output / capacity")
+        left.set_ylim(0, 1.05)
+        left.set_title(f"{name}: exporters' utilisation per month")
+        right.set_ylabel("order book at month end, days of capacity")
+        right.set_ylim(bottom=0)
+        right.set_title(f"{name}: exporters' order books")
+        for ax in (left, right):
+            ax.grid(alpha=0.3)
+        right.legend(loc="upper right", fontsize="small")
+    return fig
+
+
 Events = dict[str, list[tuple[dt.date, str]]]
 """Dated policy events (date, name) per variant."""
 STRIP_WIDTH_INCHES = 6.5  # the time axis of a 9-inch figure, less its margins and row names

@@ -6,6 +6,7 @@ where it runs, so results are identical whatever the number of workers.
 
 from __future__ import annotations
 
+import calendar
 import functools
 import gc
 import hashlib
@@ -26,9 +27,9 @@ import pandas as pd
 from tqdm import tqdm
 
 from sim.model.world import simulate
-from sim.runs.metrics import TIMESERIES_COLUMNS, Layout, Measurement, layout, measure
+from sim.runs.metrics import EXPORTER_COLUMNS, TIMESERIES_COLUMNS, Layout, Measurement, layout, measure
 from sim.runs.streams import streams
-from sim.runs.summarise import summarise
+from sim.runs.summarise import mean_interval, summarise
 from sim.scenario.schema import Scenario
 
 T = TypeVar("T")
@@ -60,6 +61,9 @@ class RunResult:
     """Orders by whole days of delay, summed over replications; last entry: undelivered at the horizon."""
     events: int
     wall_seconds: float
+    exporter_series: np.ndarray
+    """(replications x months x exporters x EXPORTER_COLUMNS), float32: each exporter's capacity, output and order
+    book per month."""
 
     @property
     def series(self) -> np.ndarray:
@@ -104,6 +108,28 @@ class RunResult:
         )
         flat = self.series_file.read(first, stop).reshape(-1, len(TIMESERIES_COLUMNS))
         return pd.DataFrame(flat, index=index, columns=list(TIMESERIES_COLUMNS)).reset_index()
+
+    @property
+    def exporters(self) -> pd.DataFrame:
+        """One row per (month, exporter): its capacity, and its output, utilisation (output over capacity) and
+        order book at the month's end (kilograms, and days of its capacity), each as a mean across replications
+        with a 95 % interval."""
+        series = self.exporter_series.astype(float)
+        capacity, made, backlog = (series[..., i] for i in range(len(EXPORTER_COLUMNS)))
+        months = self.shape.months
+        per_day = capacity[0] / np.array([_days_in(month) for month in months])[:, None]
+        measured = {"made_kg": (made, (0, np.inf)), "utilisation": (made / capacity, (0, 1)),
+                    "backlog_kg": (backlog, (0, np.inf)), "backlog_days": (backlog / per_day, (0, np.inf))}
+        rows = []
+        for e, name in enumerate(self.scenario.exporters):
+            for m, month in enumerate(months):
+                row = {"month": month, "exporter": name, "material": self.scenario.exporters[name].material,
+                       "capacity_kg": capacity[0, m, e]}
+                for column, (values, bounds) in measured.items():
+                    row[column], row[f"{column}_ci_low"], row[f"{column}_ci_high"] = mean_interval(
+                        values[:, m, e], bounds=bounds)
+                rows.append(row)
+        return pd.DataFrame(rows)
 
     @property
     def delays(self) -> pd.DataFrame:
@@ -173,6 +199,8 @@ class _Accumulator:
         self.series = SeriesFile((len(self.shape.months), len(self.shape.materials), len(self.shape.destinations),
                                   len(TIMESERIES_COLUMNS)))
         self.delay_counts = np.zeros(scenario.calendar.horizon_days + 1, dtype=np.int64)
+        self.exporters = np.zeros((n, len(self.shape.months), len(scenario.exporters), len(EXPORTER_COLUMNS)),
+                                  dtype=np.float32)
         self.events = 0
         self.received = 0
         self.started = time.perf_counter()
@@ -185,6 +213,7 @@ class _Accumulator:
         self.values[rep.index] = rep.measurement.values
         self.series.write(rep.index, rep.measurement.timeseries)
         self.delay_counts += rep.measurement.delay_counts
+        self.exporters[rep.index] = rep.measurement.exporters
         self.events += rep.events
         self.received += 1
 
@@ -199,6 +228,7 @@ class _Accumulator:
             delay_counts=self.delay_counts,
             events=self.events,
             wall_seconds=time.perf_counter() - self.started,
+            exporter_series=self.exporters,
         )
 
 
@@ -233,6 +263,12 @@ def model_version() -> str:
     for path in files:
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
+
+
+def _days_in(month: str) -> int:
+    """Days in a month labelled YYYY-MM."""
+    year, number = (int(part) for part in month.split("-"))
+    return calendar.monthrange(year, number)[1]
 
 
 def default_workers(tasks: int) -> int:

@@ -14,11 +14,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.catalogue import METRICS
+from sim.model.exporters import capacity_curve
+from sim.model.policy import called_off
 from sim.model.records import DELIVERED, IN_TRANSIT, PENDING, REASONS, WITHDRAWN, Records
 from sim.model.world import accounting_intervals
 from sim.scenario.schema import Scenario
 
 TIMESERIES_COLUMNS = ("demand_kg", "shortfall_kg", "delivered_kg", "exported_kg")
+EXPORTER_COLUMNS = ("capacity_kg", "made_kg", "backlog_kg")
+"""Each exporter's month: what its line could make, what it made, and its order book at the month's end (booked,
+not yet made)."""
 
 
 @dataclass(frozen=True)
@@ -55,13 +60,15 @@ class Measurement:
     """What is kept of one replication.
 
     ``values`` aligns with ``Layout.keys``; ``timeseries`` has shape (months, materials,
-    destinations, len(TIMESERIES_COLUMNS)); ``delay_counts[d]`` counts the needs placed after the
+    destinations, len(TIMESERIES_COLUMNS)); ``exporters`` (months, exporters, len(EXPORTER_COLUMNS));
+    ``delay_counts[d]`` counts the needs placed after the
     warm-up and delivered d to d+1 days after their first request, its last entry those undelivered at
     the horizon.
     """
 
     values: np.ndarray
     timeseries: np.ndarray
+    exporters: np.ndarray
     delay_counts: np.ndarray
 
 
@@ -79,6 +86,7 @@ def measure(scenario: Scenario, records: Records, shape: Layout) -> Measurement:
     return Measurement(
         values=np.array([values[key] for key in shape.keys]),
         timeseries=_timeseries(scenario, records, shape).astype(np.float32),
+        exporters=_exporter_months(scenario, records).astype(np.float32),
         delay_counts=_delay_counts(records),
     )
 
@@ -250,6 +258,34 @@ def _timeseries(scenario: Scenario, r: Records, shape: Layout) -> np.ndarray:
         months = month[np.searchsorted(boundaries, times[done], side="right") - 1]
         cells = (months, stock_material[stock], stock_dest[stock])
         np.add.at(series[..., column], cells, r.orders["quantity_kg"][done])
+    return series
+
+
+def _exporter_months(scenario: Scenario, r: Records) -> np.ndarray:
+    """Each exporter's capacity, output and order book at the end of every month (``EXPORTER_COLUMNS``)."""
+    month_start = r.interval_start_days[np.flatnonzero(np.diff(r.interval_month, prepend=-1))]
+    edges = np.append(month_start, r.horizon_days)
+    series = np.zeros((len(month_start), len(r.exporters), len(EXPORTER_COLUMNS)))
+    off = called_off(scenario)
+    p = r.production
+    for e, name in enumerate(r.exporters):
+        days, rates = (np.asarray(x) for x in capacity_curve(scenario, name, off))
+        cumulative = np.concatenate([[0.0], np.cumsum(rates[:-1] * np.diff(days))])
+
+        def output(t: np.ndarray, days: np.ndarray = days, rates: np.ndarray = rates,
+                   cumulative: np.ndarray = cumulative) -> np.ndarray:
+            k = np.searchsorted(days, t, side="right") - 1
+            return cumulative[k] + rates[k] * (t - days[k])
+
+        mine = p["exporter"] == e
+        started, made, kg = p["t_started"][mine], p["t_made"][mine], p["quantity_kg"][mine]
+        at = np.clip(edges[:, None], started[None, :], made[None, :])  # how far each order is made by each edge
+        made_by = (output(at) - output(started)[None, :]).sum(axis=1)
+        booked_by = (kg[None, :] * (p["t_booked"][mine][None, :] < edges[:, None])).sum(axis=1)
+        capacity = output(edges)
+        series[:, e, 0] = np.diff(capacity)
+        series[:, e, 1] = np.diff(made_by)
+        series[:, e, 2] = np.maximum(booked_by - made_by, 0.0)[1:]  # not below 0 by rounding
     return series
 
 

@@ -92,6 +92,16 @@ class Material(_Strict):
     )
 
 
+class Exporter(_Strict):
+    """A Chinese maker of one material: it applies for its customers' licences, holds them, and makes and ships
+    their orders at a capacity, first come, first served."""
+
+    material: Name = Field(description="The material it makes and exports.")
+    capacity_kg_per_month: float = Field(
+        gt=0, le=1e12, description="Kilograms it can make and ship for the panel's buyers in a calendar month."
+    )
+
+
 def _levels_ordered(targets: Any) -> Any:
     """Model validator shared by stock targets: order-up-to above the reorder point."""
     if targets.order_up_to_days <= targets.reorder_point_days:
@@ -165,6 +175,11 @@ class Demand(_Strict):
     )
     inventory: Inventory | None = Field(
         default=None, description="How the firm stocks this material, if not as its group's inventory says."
+    )
+    exporters: dict[Name, Annotated[float, Field(gt=0, le=1)]] | None = Field(
+        default=None,
+        description="Exporters the group's firms buy this material from, with the share of the firms each serves "
+        "(summing to 1); absent: the material's exporters in proportion to their capacity (none: as much as asked).",
     )
 
 
@@ -429,7 +444,12 @@ class RevokeEvent(_Event):
     event: Literal["revoke"]
     licences: list[LicenceKind] = Field(default=list(LICENCE_KINDS), description="Licence kinds concerned.")
     share: Probability = Field(description="Share of matching licences revoked (rounded to the nearest licence).")
-    buyers: BuyerFilter = Field(default_factory=BuyerFilter, description="Holders concerned.")
+    buyers: BuyerFilter = Field(
+        default_factory=BuyerFilter, description="Customers concerned: a licence naming any of them is revoked whole."
+    )
+    exporters: list[Name] | None = Field(
+        default=None, description="Exporters whose licences are concerned; every one if absent."
+    )
 
 
 class BacklogEvent(_Event):
@@ -471,6 +491,35 @@ class ExtraterritorialEvent(_Event):
     active: bool = Field(description="true: alternative supply needs a Chinese licence from this date; false: not.")
 
 
+class CapacityEvent(_Event):
+    """An exporter's capacity changes from a date (a line opened, output cut)."""
+
+    event: Literal["capacity"]
+    exporter: Name = Field(description="The exporter concerned.")
+    capacity_kg_per_month: float = Field(gt=0, le=1e12, description="Its new capacity, kilograms a calendar month.")
+
+
+class GrantEvent(_Event):
+    """Multi-shipment licences granted on a date to exporters, each for some of its customers (the general licences
+    of 2 December 2025: one year, for named customers): one licence per exporter, naming those customers together,
+    not renewed (a later grant event renews it)."""
+
+    event: Literal["grant"]
+    exporters: list[Name] = Field(min_length=1, description="Exporters granted a licence each.")
+    licence: Literal["six_month", "general"] = Field(default="general", description="Licence kind granted.")
+    customers: BuyerFilter = Field(
+        default_factory=BuyerFilter, description="Which of each exporter's customers (firms it sells to) it may name."
+    )
+    share: Probability = Field(
+        default=1.0,
+        description="Share of those customers the licence names, chosen at random (rounded to the nearest firm; "
+        "e.g. 0.9 for 'nearly all its customers').",
+    )
+    validity_days: float | None = Field(
+        default=None, gt=0, le=3650, description="Days the licence runs; the kind's validity_days if absent."
+    )
+
+
 class TensionEvent(_Event):
     """A political shock or thaw: the tension level from this date."""
 
@@ -491,7 +540,7 @@ class InventoryEvent(_Event):
 
 
 POLICY_EVENTS = (ControlsEvent, BanEvent, LicenceTypeEvent, AuthorityEvent, RevokeEvent, TensionEvent, InventoryEvent,
-                 BacklogEvent, CancelEvent, AlternativeEvent, ExtraterritorialEvent)
+                 BacklogEvent, CancelEvent, AlternativeEvent, ExtraterritorialEvent, CapacityEvent, GrantEvent)
 """Every kind of dated policy event; each is told apart by its ``event`` tag."""
 PolicyEvent = Annotated[Union[POLICY_EVENTS], Field(discriminator="event")]  # noqa: UP007 (a union of a tuple)
 
@@ -499,7 +548,11 @@ PolicyEvent = Annotated[Union[POLICY_EVENTS], Field(discriminator="event")]  # n
 class Supply(_Strict):
     """Exporter production and transport."""
 
-    production_days: Distribution = Field(default=14, description="Days from authorisation to export.")
+    production_days: Distribution = Field(
+        default=14,
+        description="Days from authorisation to export (for a material with exporters, from the order's making on "
+        "its exporter's line: the lead time besides the order book).",
+    )
     transit_days: Distribution = Field(default=30, description="Days from export to delivery.")
     transit_days_by_destination: dict[Name, Distribution] = Field(
         default_factory=dict, description="Transit time for particular destinations, overriding transit_days."
@@ -557,6 +610,11 @@ class Scenario(_Strict):
     calendar: Calendar
     materials: dict[Name, Material] = Field(min_length=1, description="Materials by symbol, e.g. Dy, Ga, NdFeB.")
     buyers: dict[Name, BuyerGroup] = Field(min_length=1, description="Buyer groups by name.")
+    exporters: dict[Name, Exporter] = Field(
+        default_factory=dict,
+        description="Chinese exporters by name (a few large, many small is typical); a material without any is "
+        "made and shipped as fast as it is asked for.",
+    )
     licence_types: LicenceTypes = Field(default_factory=LicenceTypes, description="Licence kinds.")
     authority: Authority = Field(default_factory=Authority, description="The licensing authority.")
     veu: VEU = Field(default_factory=VEU, description="Validated-end-user rule.")
@@ -571,9 +629,13 @@ class Scenario(_Strict):
     def _references_and_dates(self) -> Scenario:
         sectors = {group.sector: None for group in self.buyers.values()}
         destinations = {group.destination: None for group in self.buyers.values()}
+        for name, exporter in self.exporters.items():
+            _known(exporter.material, self.materials, f"exporters.{name}.material")
         for group_name, group in self.buyers.items():
-            for material in group.demand:
+            for material, demand in group.demand.items():
                 _known(material, self.materials, f"buyers.{group_name}.demand")
+                if demand.exporters is not None:
+                    self._check_sources(demand.exporters, material, f"buyers.{group_name}.demand.{material}.exporters")
         for kind in LICENCE_KINDS:
             for material in self.licence_types[kind].excluded_materials:
                 _known(material, self.materials, f"licence_types.{kind}.excluded_materials")
@@ -598,11 +660,19 @@ class Scenario(_Strict):
                     if self.policy[target].date <= item.date:
                         raise ValueError(f"{where}.events: {target!r} takes effect on {self.policy[target].date}, "
                                          f"not after {item.date}: only events still to come can be called off")
-            buyers = getattr(item, "buyers", None)
-            if buyers is not None:
-                for field, defined in named.items():
-                    for value in getattr(buyers, field) or []:
-                        _known(value, defined, f"{where}.buyers.{field}")
+            for filter_name in ("buyers", "customers"):
+                buyers = getattr(item, filter_name, None)
+                if buyers is not None:
+                    for field, defined in named.items():
+                        for value in getattr(buyers, field) or []:
+                            _known(value, defined, f"{where}.{filter_name}.{field}")
+            if isinstance(item, CapacityEvent):
+                _known(item.exporter, self.exporters, f"{where}.exporter")
+            for exporter in getattr(item, "exporters", None) or []:
+                _known(exporter, self.exporters, f"{where}.exporters")
+            if isinstance(item, GrantEvent):
+                for exporter in item.exporters:
+                    self._check_customers(exporter, item.customers, f"{where}.customers")
         priced = [name for name, m in self.materials.items() if m.price_usd_per_kg is not None]
         if priced and len(priced) < len(self.materials):
             missing = next(name for name in self.materials if name not in priced)
@@ -615,6 +685,38 @@ class Scenario(_Strict):
             if first_day is not None:
                 self._inside_horizon(first_day, f"materials.{name}.alternative.available_from")
         return self
+
+    def _check_sources(self, shares: dict[str, float], material: str, where: str) -> None:
+        for exporter in shares:
+            _known(exporter, self.exporters, where)
+            if self.exporters[exporter].material != material:
+                raise ValueError(f"{where}: {exporter!r} makes {self.exporters[exporter].material}, not {material}; "
+                                 f"exporters of {material}: {', '.join(self.makers(material)) or 'none'}")
+        total = sum(shares.values())
+        if abs(total - 1) > 1e-6:
+            raise ValueError(f"{where}: the shares sum to {total:g}; they must sum to 1 (a share of the firms each)")
+
+    def _check_customers(self, exporter: str, customers: BuyerFilter, where: str) -> None:
+        """A licence may name only customers the exporter sells to."""
+        material = self.exporters[exporter].material
+        served = [name for name, group in self.buyers.items()
+                  if material in group.demand and exporter in self.sources(name, material)]
+        if not any(customers.matches(name, self.buyers[name]) for name in served):
+            raise ValueError(f"{where}: {exporter!r} sells to none of these buyers; its customers (of {material}): "
+                             f"{', '.join(served) or 'none'}")
+
+    def makers(self, material: str) -> dict[str, Exporter]:
+        """The exporters of a material, by name."""
+        return {name: e for name, e in self.exporters.items() if e.material == material}
+
+    def sources(self, group: str, material: str) -> dict[str, float]:
+        """The exporters a group's firms buy a material from, with the share of the firms each serves: as the group
+        says, else the material's exporters in proportion to their capacity; empty if the material has none."""
+        stated = self.buyers[group].demand[material].exporters
+        if stated is not None:
+            return dict(stated)
+        capacity = {name: e.capacity_kg_per_month for name, e in self.makers(material).items()}
+        return {name: kg / sum(capacity.values()) for name, kg in capacity.items()}
 
     def value_weights(self) -> dict[str, float]:
         """What a kilogram of each material weighs in fractions that span materials: its price, or 1 for every

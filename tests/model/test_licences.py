@@ -30,7 +30,7 @@ def test_six_month_licences_only_for_trusted_civilian_firms():
     world = run_world(small(licence_types={"six_month": FAST, "per_shipment": FAST}))
     kinds_by_group = {}
     for licence in world.licensing.granted:
-        kinds_by_group.setdefault(licence.firm.group_name, set()).add(licence.kind)
+        kinds_by_group.setdefault(licence.customers[0].group_name, set()).add(licence.kind)
     assert "six_month" in kinds_by_group["auto"]
     assert "six_month" not in kinds_by_group.get("defence", set())
 
@@ -52,7 +52,7 @@ def test_renewal_applied_before_expiry_leaves_no_gap():
     by_holder = {}
     for licence in world.licensing.granted:
         if licence.kind == "six_month":
-            by_holder.setdefault((licence.firm.index, licence.material), []).append(licence)
+            by_holder.setdefault((licence.customers[0].index, licence.material), []).append(licence)
     assert by_holder
     for chain in by_holder.values():
         chain.sort(key=lambda lic: lic.starts)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import simpy
 
-from sim.model.policy import HANDLERS, Levers, schedule, timeline
+from sim.model.policy import HANDLERS, Levers, called_off, schedule, timeline
 from sim.model.regime import Regime
 from sim.scenario.schema import POLICY_EVENTS
 from tests.conftest import small
@@ -16,7 +16,7 @@ def recorded(regime: Regime, pulls: list[tuple]) -> Levers:
         return lambda *args: pulls.append((name, *args)) or 0
     return Levers(regime, note("set_reviewers"), note("set_green_channel"), note("revoke"), [],
                   note("lift_controls"), note("impose_ban"), note("lift_ban"), note("add_backlog"), {},
-                  note("repace_reviews"))
+                  note("repace_reviews"), {}, note("grant"))
 
 
 def test_every_kind_of_policy_event_has_a_handler():
@@ -72,4 +72,4 @@ def test_an_announced_event_called_off_before_its_date_does_nothing():
     regime = Regime(scenario)
     for _, change in schedule(scenario, recorded(regime, [])):
         change()
-    assert regime.called_off == {"announced"} and "Dy" not in regime.controlled
+    assert called_off(scenario) == {"announced"} and "Dy" not in regime.controlled

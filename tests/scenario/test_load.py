@@ -107,6 +107,28 @@ def test_valid_scenario_loads_with_defaults(tmp_path):
         (VALID + "policy:\n  plant: {date: 2025-02-03, event: alternative, materials: [Dy],"
                  " capacity_kg_per_month: -5}\n",
          [":18: policy.plant.capacity_kg_per_month:", "greater than or equal to 0"]),
+        (VALID + "exporters:\n  jl: {material: Dy, capacity_kg_per_month: 0}\n",
+         [":18: exporters.jl.capacity_kg_per_month:", "greater than 0"]),
+        (VALID + "exporters:\n  jl: {material: Nd, capacity_kg_per_month: 5}\n",
+         [":18: exporters.jl.material:", "'Nd' is not defined"]),
+        (VALID.replace("Dy: {mean_kg_per_day: 1}", "Dy: {mean_kg_per_day: 1, exporters: {jl: 0.5, small: 0.4}}")
+         + "exporters:\n  jl: {material: Dy, capacity_kg_per_month: 5}\n"
+           "  small: {material: Dy, capacity_kg_per_month: 5}\n",
+         [":13: buyers.auto.demand.Dy.exporters:", "the shares sum to 0.9; they must sum to 1"]),
+        (VALID.replace("Dy: {mean_kg_per_day: 1}", "Dy: {mean_kg_per_day: 1, exporters: {jlmag: 1}}")
+         + "exporters:\n  jl_mag: {material: Dy, capacity_kg_per_month: 5}\n",
+         [":13: buyers.auto.demand.Dy.exporters:", "'jlmag' is not defined", "did you mean 'jl_mag'?"]),
+        (VALID + "exporters:\n  jl: {material: Dy, capacity_kg_per_month: 5}\n"
+                 "policy:\n  g: {date: 2025-03-01, event: grant, exporters: [jl], customers: {sectors: [energy]}}\n",
+         ["policy.g.customers.sectors", "'energy' is not defined"]),
+        (VALID.replace("  Dy: {}", "  Dy: {}\n  Ga: {}")
+         + "exporters:\n  jl: {material: Dy, capacity_kg_per_month: 5}\n"
+           "  ga: {material: Ga, capacity_kg_per_month: 5}\n"
+           "policy:\n  g: {date: 2025-03-01, event: grant, exporters: [ga]}\n",
+         ["policy.g.customers:", "'ga' sells to none of these buyers; its customers (of Ga): none"]),
+        (VALID + "exporters:\n  jl: {material: Dy, capacity_kg_per_month: 5}\n"
+                 "policy:\n  more: {date: 2025-03-01, event: capacity, exporter: jll, capacity_kg_per_month: 9}\n",
+         ["policy.more.exporter", "'jll' is not defined", "did you mean 'jl'?"]),
     ],
     ids=["wrong-type", "unknown-key", "negative-rate", "probability", "date-outside", "undefined-material",
          "undefined-group", "unknown-distribution", "missing-parameter", "yaml-syntax", "top-level-list", "empty",
@@ -115,7 +137,10 @@ def test_valid_scenario_loads_with_defaults(tmp_path):
          "adaptive-without-lead-time", "price-for-some-materials", "warm-up-longer-than-horizon",
          "impossible-date-as-key", "nothing-from-china", "unknown-sector-in-a-treatment",
          "unknown-material-in-a-treatment", "unknown-pool", "cancel-of-an-unknown-event", "cancel-of-a-past-event",
-         "unknown-holiday-calendar", "extraterritorial-rule-on-an-unknown-material", "negative-alternative-capacity"],
+         "unknown-holiday-calendar", "extraterritorial-rule-on-an-unknown-material", "negative-alternative-capacity",
+         "exporter-without-capacity", "exporter-of-an-unknown-material", "shares-not-summing-to-one",
+         "unknown-exporter-of-a-group", "grant-to-an-unknown-sector", "licence-naming-no-customer",
+         "capacity-of-an-unknown-exporter"],
 )
 def test_bad_scenario_names_file_line_key_and_rule(tmp_path, text, expected):
     found = "\n".join(problems(write(tmp_path, "s.yaml", text)))
