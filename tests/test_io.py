@@ -55,3 +55,16 @@ def test_an_output_folder_that_cannot_be_written_is_refused_before_any_work(tmp_
             io.check_writable(out)
     io.check_writable(tmp_path / "new" / "folder")  # created later, by the writes
     assert not (tmp_path / "new").exists()
+
+
+def test_a_run_with_exporters_writes_their_months_and_one_without_leaves_no_stale_table(tmp_path):
+    makers = small(exporters={"big": {"material": "Dy", "capacity_kg_per_month": 300}})
+    with_makers = run(makers, replications=3, workers=1)
+    io.write_run(with_makers, tmp_path, None, 1)
+    table = pd.read_csv(tmp_path / io.EXPORTERS)
+    assert set(table["exporter"]) == {"big"} and len(table) == len(with_makers.shape.months)
+    assert (table["utilisation"] <= 1).all() and (table["made_kg"] <= table["capacity_kg"] * (1 + 1e-6)).all()
+    assert (table["utilisation_ci_low"] <= table["utilisation"]).all()
+    assert io.read_run(tmp_path).exporters is not None
+    io.write_run(run(small(), replications=2, workers=1), tmp_path, None, 1)
+    assert not (tmp_path / io.EXPORTERS).exists() and io.read_run(tmp_path).exporters is None
