@@ -13,6 +13,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from bisect import bisect_right
+from collections.abc import Sequence
 
 from sim.model.buyers import Consumption
 from sim.scenario.schema import CapacityEvent, Scenario
@@ -43,38 +44,29 @@ class Exporter:
         return made - now
 
 
-def exporters(scenario: Scenario, called_off: set[str]) -> list[Exporter]:
+def exporters(scenario: Scenario, called_off: set[str], month_starts: Sequence[float]) -> list[Exporter]:
     """Every exporter of a scenario, in its order, with the capacity events not called off."""
-    return [Exporter(i, name, spec.material, Consumption(*capacity_curve(scenario, name, called_off)))
+    return [Exporter(i, name, spec.material, Consumption(*capacity_curve(scenario, name, called_off, month_starts)))
             for i, (name, spec) in enumerate(scenario.exporters.items())]
 
 
-def capacity_curve(scenario: Scenario, name: str, called_off: set[str]) -> tuple[list[float], list[float]]:
-    """When an exporter's rate of output changes (days since the start: the first of each month and the dates of
-    its capacity events), and the rate from each (kg a day: its capacity in force over that calendar month's
-    days)."""
+def capacity_curve(scenario: Scenario, name: str, called_off: set[str],
+                   month_starts: Sequence[float]) -> tuple[list[float], list[float]]:
+    """When an exporter's rate of output changes (days since the start: ``month_starts``, the first of each month,
+    and the dates of its capacity events), and the rate from each (kg a day: its capacity in force over that
+    calendar month's days)."""
     start = scenario.calendar.start
     capacity = {0.0: scenario.exporters[name].capacity_kg_per_month}
     changes = sorted((scenario.calendar.day(e.date), e.capacity_kg_per_month) for key, e in scenario.policy.items()
                      if isinstance(e, CapacityEvent) and e.exporter == name and key not in called_off)
     capacity.update(changes)
-    days = sorted(set(capacity) | set(month_starts(start, scenario.calendar.horizon_days)))
+    days = sorted(set(capacity) | {float(day) for day in month_starts})
     rates, in_force = [], capacity[0.0]
     for day in days:
         in_force = capacity.get(day, in_force)
         date = start + dt.timedelta(days=day)
         rates.append(in_force / calendar.monthrange(date.year, date.month)[1])
     return days, rates
-
-
-def month_starts(start: dt.date, horizon_days: int) -> list[float]:
-    """The first of each month after ``start`` and before the horizon, in days since the start."""
-    days, date = [], dt.date(start.year, start.month, 1)
-    while (date - start).days < horizon_days:
-        if date > start:
-            days.append(float((date - start).days))
-        date = dt.date(date.year + date.month // 12, date.month % 12 + 1, 1)
-    return days
 
 
 def assign(shares: dict[str, float], count: int) -> list[str]:

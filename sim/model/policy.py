@@ -174,8 +174,6 @@ def _grant(event: GrantEvent, levers: Levers) -> None:
         levers.grant(event.licence, exporter, customers, event.share, event.validity_days)
 
 
-
-
 def _backlog(event: BacklogEvent, levers: Levers) -> None:
     levers.add_backlog(event.applications, event.pool, event.review_days)
 

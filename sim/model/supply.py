@@ -1,14 +1,14 @@
 """From a need to a delivery: attempts, licence, vetting, production, export and transit; alternative supply.
 
 A need is one firm's order of one material, from its first request to delivery (or the horizon); its
-exporter (``sim.model.exporters``), if the material has any, applies for its licence and books it on its line
-once licensed. An attempt at it is refused before production (ban, VEU, no licence, a licence refused, failed vetting)
-or cancelled at export (licence revoked or expired, VEU or a ban in force by then); either way the
-firm asks alternative supply for the quantity (as it does, if it has a patience, when the licence
-takes longer than that), and the need tries again: after the firm's retry
-delay, or, if the refusal bars the firm from China (a ban on its destination, its listing under the
-VEU rule), when that bar ends, the firm buying from alternative supply only meanwhile. Lifting
-controls releases every need waiting for a licence of the material at once.
+exporter (``sim.model.exporters``), if the material has any, applies for its licence and books it on its
+line once licensed. An attempt at it is refused before production (ban, VEU, no licence, a licence
+refused, failed vetting) or cancelled at export (licence revoked or expired, VEU or a ban in force by
+then); either way the firm asks alternative supply for the quantity (as it does, if it has a patience,
+when the licence takes longer than that), and the need tries again: after the firm's retry delay, or,
+if the refusal bars the firm from China (a ban on its destination, its listing under the VEU rule),
+when that bar ends, the firm buying from alternative supply only meanwhile. Lifting controls releases
+every need waiting for a licence of the material at once.
 
 The rules of an attempt are those in force when it began: goods in production when controls begin
 leave without a licence (China's customs figures show magnet exports in April 2025 at 41 % of

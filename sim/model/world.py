@@ -70,7 +70,6 @@ class World:
                                    streams.shared("queue"))
         self.licensing = Licensing(self.env, scenario, self.regime, self.authority, streams.shared("revocation"),
                                    streams.shared("grant"))
-        self.exporters = exporters(scenario, called_off(scenario))
         self.exports = Exports(self.env, self.regime, self.licensing, scenario.licence_types, {},
                                export_rule_days(scenario), scenario.veu.listed_days)
         alternative_rng = streams.shared("alternative")
@@ -90,6 +89,7 @@ class World:
         self._streams = streams
         first_of_month = np.flatnonzero(np.diff(self.interval_month[:-1], prepend=-1))
         self.month_starts = self.boundaries[first_of_month]
+        self.exporters = exporters(scenario, called_off(scenario), self.month_starts.tolist())
         self.rates = self._demand_rates()
         self.firms, self.stocks = self._populate()
 

@@ -269,7 +269,7 @@ def _exporter_months(scenario: Scenario, r: Records) -> np.ndarray:
     off = called_off(scenario)
     p = r.production
     for e, name in enumerate(r.exporters):
-        days, rates = (np.asarray(x) for x in capacity_curve(scenario, name, off))
+        days, rates = (np.asarray(x) for x in capacity_curve(scenario, name, off, month_start.tolist()))
         cumulative = np.concatenate([[0.0], np.cumsum(rates[:-1] * np.diff(days))])
 
         def output(t: np.ndarray, days: np.ndarray = days, rates: np.ndarray = rates,

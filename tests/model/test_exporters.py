@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from sim.model.buyers import Consumption
 from sim.model.exporters import Exporter, assign, capacity_curve
-from sim.model.world import simulate
+from sim.model.world import accounting_intervals, simulate
 from sim.runs.metrics import EXPORTER_COLUMNS, _exporter_months
 from sim.runs.streams import streams
 from sim.scenario.schema import Scenario
@@ -23,6 +23,12 @@ def with_exporters(big_kg: float = 3100, little_kg: float = 1000, **changes) -> 
     return small(**JANUARY_2025, exporters={"big": {"material": "Dy", "capacity_kg_per_month": big_kg},
                                             "little": {"material": "Dy", "capacity_kg_per_month": little_kg}},
                  **changes)
+
+
+def month_starts(scenario: Scenario) -> list[float]:
+    """The first of each month of the run, in days since its start."""
+    calendar = scenario.calendar
+    return accounting_intervals(calendar.start, calendar.horizon_days, 0)[0][:-1].tolist()
 
 
 def test_firms_are_shared_out_in_the_stated_shares_to_the_nearest_firm():
@@ -42,7 +48,7 @@ def test_each_exporter_serves_its_share_of_the_firms_within_one(weights, count):
 
 def test_the_line_makes_each_calendar_month_its_capacity_first_come_first_served():
     scenario = with_exporters()
-    days, rates = capacity_curve(scenario, "big", set())
+    days, rates = capacity_curve(scenario, "big", set(), month_starts(scenario))
     assert days[:3] == [0.0, 31.0, 59.0]  # 1 January, 1 February, 1 March 2025
     assert rates[:3] == pytest.approx([100.0, 3100 / 28, 100.0])
     line = Exporter(0, "big", "Dy", Consumption(days, rates))
@@ -55,9 +61,9 @@ def test_the_line_makes_each_calendar_month_its_capacity_first_come_first_served
 def test_a_capacity_event_changes_the_rate_from_its_date_unless_called_off():
     event = {"date": "2025-01-16", "event": "capacity", "exporter": "big", "capacity_kg_per_month": 6200}
     scenario = with_exporters(policy={"more": event})
-    days, rates = capacity_curve(scenario, "big", set())
+    days, rates = capacity_curve(scenario, "big", set(), month_starts(scenario))
     assert days[:3] == [0.0, 15.0, 31.0] and rates[:3] == pytest.approx([100.0, 200.0, 6200 / 28])
-    assert capacity_curve(scenario, "big", {"more"})[1][1] == pytest.approx(3100 / 28)
+    assert capacity_curve(scenario, "big", {"more"}, month_starts(scenario))[1][1] == pytest.approx(3100 / 28)
 
 
 def test_stocks_buy_from_their_exporters_and_applications_name_them():
