@@ -47,6 +47,8 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
            "attempts refused or cancelled because of a ban on the destination (the firm then waits for its end)"),
     Metric("rejections_veu", "attempts refused by the VEU rule", "attempts",
            "attempts refused or cancelled under the VEU rule (the firm then knows it is listed)"),
+    Metric("rejections_listed", "attempts refused to listed firms", "attempts",
+           "attempts refused or cancelled because China put the firm on its control list (an entity listing)"),
     Metric("rejections_discretionary", "attempts whose licence was refused", "attempts",
            "attempts that failed because the authority refused their licence application"),
     Metric("delay_days", "delivery delay, days (delivered needs)", "days",

@@ -277,9 +277,9 @@ def test_verify_quick_passes_every_case(tmp_path):
     done = sim("verify", "--quick", "--out", str(out), cwd=ROOT)
     assert done.returncode == 0, done.stdout[-3000:]
     table = pd.read_csv(out / "verify.csv")
-    assert len(table) == 73 and table["passed"].all()
+    assert len(table) == 77 and table["passed"].all()
     assert set(table["family"]) == {"mmc", "priority", "inventory", "semantics", "veu", "retry", "thaw", "holiday",
-                                    "treatment", "record", "renewal", "capacity", "grant"}
+                                    "treatment", "record", "renewal", "capacity", "grant", "partial"}
     assert (out / "verification_mmc.png").is_file()
     assert sim("verify", "mmc_c7", "--out", str(tmp_path / "no"), cwd=ROOT).returncode == 2
 

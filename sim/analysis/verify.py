@@ -543,6 +543,30 @@ def _grant_judge(scenario: Scenario, sample: pd.DataFrame) -> list[dict[str, obj
             exact("needs of x's named customers served by the licence (some)", 1.0, float(total["named"] > 0))]
 
 
+def _partial_measure(scenario: Scenario, records: Records) -> dict[str, float]:
+    """Each remainder refused after a partial grant against the need licensed at the same attempt."""
+    share = scenario.licence_types.per_shipment.granted_share.expected_value()
+    o, f = records.orders, records.failures
+    licensed = np.flatnonzero(o["licence"] == KIND_CODE["per_shipment"])
+    granted = {(o["stock"][n], o["t_ordered"][n], o["t_attempt"][n]): o["quantity_kg"][n] for n in licensed}
+    rest = f["reason"] == REASONS.index("partial")
+    parts = f["need"][rest]
+    keys = zip(o["stock"][parts], o["t_ordered"][parts], f["t_attempt"][rest], strict=True)
+    asked = [granted.get(key, math.nan) + kg for key, kg in zip(keys, f["quantity_kg"][rest], strict=True)]
+    off = np.abs(np.asarray(asked) * (1 - share) - f["quantity_kg"][rest]) > 1e-9 * np.asarray(asked)
+    return {"remainders": float(rest.sum()), "off_share": float(np.sum(off | np.isnan(asked))),
+            "licensed": float(len(licensed)), "unpaired": float(len(licensed) - len(set(granted)))}
+
+
+def _partial_judge(scenario: Scenario, sample: pd.DataFrame) -> list[dict[str, object]]:
+    total = sample.sum()
+    return [exact("remainders not the share refused of what was asked at their attempt (or with no need licensed "
+                  "for the rest)", 0.0, total["off_share"]),
+            exact("needs licensed per shipment that left no remainder", 0.0, total["licensed"] - total["remainders"]),
+            exact("licensed needs sharing a first request and attempt", 0.0, total["unpaired"]),
+            exact("remainders refused (some, so that the split is tested)", 1.0, float(total["remainders"] > 0))]
+
+
 Measure = Callable[[Scenario, Records], dict[str, float]]
 Judge = Callable[[Scenario, pd.DataFrame], list[dict[str, object]]]
 FAMILIES: dict[str, tuple[Measure, Judge]] = {
@@ -559,4 +583,5 @@ FAMILIES: dict[str, tuple[Measure, Judge]] = {
     "renewal": (_renewal_measure, _renewal_judge),
     "capacity": (_capacity_measure, _capacity_judge),
     "grant": (_grant_measure, _grant_judge),
+    "partial": (_partial_measure, _partial_judge),
 }

@@ -24,6 +24,7 @@ from sim.model.authority import Application, Authority
 from sim.model.buyers import Firm
 from sim.model.exporters import Exporter
 from sim.model.regime import Regime
+from sim.scenario.distributions import Fixed
 from sim.scenario.schema import LICENCE_KINDS, Scenario
 
 
@@ -56,7 +57,8 @@ KINDS: dict[str, Kind] = {
 class Licence:
     """A granted licence, held by an exporter (none for a material without exporters) for its customers."""
 
-    __slots__ = ("kind", "rules", "exporter", "customers", "material", "starts", "expires", "revoked_at", "used")
+    __slots__ = ("kind", "rules", "exporter", "customers", "material", "starts", "expires", "revoked_at", "used",
+                 "granted_share")
 
     def __init__(self, kind: str, exporter: Exporter | None, customers: tuple[Firm, ...], material: str, starts: float,
                  validity_days: float) -> None:
@@ -69,6 +71,8 @@ class Licence:
         self.expires = starts + validity_days
         self.revoked_at = math.nan
         self.used = False
+        self.granted_share = 1.0
+        """Share of the quantity asked it allows (a single-use licence granted in part)."""
 
     @property
     def revoked(self) -> bool:
@@ -125,6 +129,8 @@ class Licensing:
     ) -> None:
         self.env = env
         self.types = {kind: scenario.licence_types[kind] for kind in LICENCE_KINDS}
+        self._in_part = {kind: spec.granted_share != Fixed(value=1) for kind, spec in self.types.items()}
+        """Kinds whose licences may allow less than asked (no draw for the others)."""
         self.regime = regime
         self.authority = authority
         self.granted: list[Licence] = []
@@ -284,6 +290,8 @@ class Licensing:
 
     def _grant(self, app: Application, starts: float) -> Licence:
         licence = Licence(app.kind, app.exporter, (app.firm,), app.material, starts, self.types[app.kind].validity_days)
+        if licence.rules.single_use and self._in_part[app.kind]:
+            licence.granted_share = min(app.firm.stocks[app.material].dice.granted_share[app.kind](), 1.0)
         self.granted.append(licence)
         if licence.rules.builds_track_record:
             self._record.setdefault((app.firm.index, app.material), []).append(self.env.now)

@@ -30,6 +30,7 @@ from sim.scenario.schema import (
     GrantEvent,
     InventoryEvent,
     LicenceTypeEvent,
+    ListingEvent,
     PolicyEvent,
     RevokeEvent,
     Scenario,
@@ -65,6 +66,8 @@ class Levers:
     """Every exporter, by name."""
     grant: Callable[[str, Exporter, list[Firm], float, float | None], None]
     """Grant an exporter a licence of a kind naming a share of these customers, for so many days."""
+    list_firms: Callable[[list[Firm], int, Collection[str] | None], None]
+    """Put so many of these firms, chosen at random, on China's control list for these materials (all if None)."""
 
 
 Change = Callable[[], None]
@@ -81,7 +84,7 @@ def schedule(scenario: Scenario, levers: Levers) -> list[tuple[float, Change]]:
     return sorted(dated, key=lambda item: item[0])
 
 
-EXPORT_RULES = (ControlsEvent, BanEvent, RevokeEvent)
+EXPORT_RULES = (ControlsEvent, BanEvent, RevokeEvent, ListingEvent)
 """Events that can change whether goods ready for export may leave (``sim.model.supply.Exports.export_refusal``),
 with the VEU rule's date."""
 
@@ -174,6 +177,12 @@ def _grant(event: GrantEvent, levers: Levers) -> None:
         levers.grant(event.licence, exporter, customers, event.share, event.validity_days)
 
 
+def _listing(event: ListingEvent, levers: Levers) -> None:
+    candidates = [firm for firm in levers.firms if event.buyers.matches(firm.group_name, firm.group)]
+    count = event.count if event.count is not None else round(event.share * len(candidates))
+    levers.list_firms(candidates, count, event.materials)
+
+
 def _backlog(event: BacklogEvent, levers: Levers) -> None:
     levers.add_backlog(event.applications, event.pool, event.review_days)
 
@@ -220,5 +229,6 @@ HANDLERS: dict[type, Callable] = {
     ExtraterritorialEvent: _extraterritorial,
     CapacityEvent: _known_from_start,
     GrantEvent: _grant,
+    ListingEvent: _listing,
 }
 """The handler of each kind of policy event (``sim.scenario.schema.POLICY_EVENTS``)."""

@@ -12,7 +12,8 @@ STATUSES = ("pending", "in_transit", "delivered", "withdrawn")
 """Where a need stands: waiting (for a licence, a retry, the end of a ban or listing), in production or
 transit, delivered, or withdrawn (no longer needed after a failed attempt)."""
 PENDING, IN_TRANSIT, DELIVERED, WITHDRAWN = range(len(STATUSES))
-REASONS = ("", "ban", "veu", "discretionary", "vetting", "unavailable", "revoked", "expired", "withdrawn")
+REASONS = ("", "ban", "veu", "discretionary", "vetting", "unavailable", "revoked", "expired", "withdrawn", "listed",
+           "partial")
 """Why an attempt or an application failed; "" if it did not."""
 REASON_CODE = {reason: code for code, reason in enumerate(REASONS)}
 KIND_CODE = {kind: code for code, kind in enumerate(LICENCE_KINDS)}

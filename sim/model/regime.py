@@ -13,6 +13,8 @@ class Regime:
         kinds = scenario.licence_types
         self.controlled = {name for name, m in scenario.materials.items() if m.controlled}
         self.bans: set[tuple[str, str]] = set()
+        self.listed: set[tuple[int, str]] = set()
+        """(firm index, material) of the firms on China's control list, for the materials listed."""
         self.open_kinds = {kind for kind in LICENCE_KINDS if kinds[kind].open}
         self.treatments: list[Treatment] = [
             Treatment(licences=[kind], approval_probability=kinds[kind].approval_probability, review_scale=1.0)
@@ -25,9 +27,12 @@ class Regime:
         self.green_channel = scenario.authority.green_channel
         self.veu_active = False
 
-    def banned(self, destination: str, material: str) -> bool:
-        """Whether exports of the material to the destination are banned outright."""
-        return (destination, material) in self.bans
+    def refuses(self, firm: Firm, material: str) -> str:
+        """Why China exports none of the material to the firm whatever its licence ("ban" on its destination,
+        "listed" for the firm), or ""."""
+        if (firm.group.destination, material) in self.bans:
+            return "ban"
+        return "listed" if (firm.index, material) in self.listed else ""
 
     def approval(self, firm: Firm, material: str, kind: str, green: bool) -> float:
         """The chance an application is granted, before tension: the latest treatment concerning it that sets one."""

@@ -66,7 +66,8 @@ class Dice:
     kind leaves every other kind's draws as they were.
     """
 
-    __slots__ = ("review", "approval", "vetting_days", "vetting_pass", "production_days", "transit_days")
+    __slots__ = ("review", "approval", "vetting_days", "vetting_pass", "production_days", "transit_days",
+                 "granted_share")
 
     def __init__(self, scenario: Scenario, streams: RandomStreams, index: int, destination: str) -> None:
         kinds, supply = scenario.licence_types, scenario.supply
@@ -74,6 +75,7 @@ class Dice:
         self.approval = ByKind(streams, "approval", index, dict.fromkeys(LICENCE_KINDS, UNIT))
         self.vetting_days = ByKind(streams, "vetting", index, {k: kinds[k].vetting_days for k in LICENCE_KINDS})
         self.vetting_pass = ByKind(streams, "vetting_pass", index, dict.fromkeys(LICENCE_KINDS, UNIT))
+        self.granted_share = ByKind(streams, "partial", index, {k: kinds[k].granted_share for k in LICENCE_KINDS})
         self.production_days = sampler(supply.production_days, partial(streams.entity_block, "production", index, 0))
         transit = supply.transit_days_by_destination.get(destination, supply.transit_days)
         self.transit_days = sampler(transit, partial(streams.entity_block, "transit", index, 0))

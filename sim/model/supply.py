@@ -23,6 +23,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Collection, Sequence
 from functools import partial
 
+import numpy as np
 import simpy
 
 from sim.model.alternative import AlternativeSupply
@@ -38,7 +39,7 @@ NO_LICENCE = "none"
 Bar = tuple[str, str, object]
 """What bars a firm from China for one material, and until when: ("ban", material, destination) until the
 ban is lifted, ("veu", material, firm index) while the material is controlled (or for the VEU rule's
-``listed_days``)."""
+``listed_days``), ("listed", material, firm index) for the rest of the run (an entity listing)."""
 
 
 class Need:
@@ -96,6 +97,7 @@ class Exports:
         alternatives: dict[str, AlternativeSupply],
         rule_days: Sequence[float],
         listed_days: float | None = None,
+        listing_rng: np.random.Generator | None = None,
     ) -> None:
         self.env = env
         self.regime = regime
@@ -105,6 +107,8 @@ class Exports:
         self.rule_days = rule_days
         """Days on which the rules at export may change, then the horizon (``sim.model.policy.export_rule_days``)."""
         self.listed_days = listed_days
+        self.listing_rng = listing_rng
+        """Which firms an entity listing names."""
         self.needs: list[Need] = []
         self.failures: list[tuple[int, float, float, float, int, bool]] = []
         """One row per failed attempt: need index, attempt started, failed, kilograms, reason code, at export."""
@@ -139,11 +143,11 @@ class Exports:
         return self.alternatives[stock.material].first_day(stock)
 
     def refused_by_china(self, stock: Stock) -> bool:
-        """Whether China's rules refuse the firm this material whatever its licence: a ban on its destination, or
-        its listing under the VEU rule while the material is controlled (what reaches alternative supply under
-        an extraterritorial rule)."""
+        """Whether China's rules refuse the firm this material whatever its licence: a ban on its destination, its
+        entity listing, or its listing under the VEU rule while the material is controlled (what reaches
+        alternative supply under an extraterritorial rule)."""
         firm, material = stock.firm, stock.material
-        if self.regime.banned(firm.group.destination, material):
+        if self.regime.refuses(firm, material):
             return True
         return self.regime.veu_active and firm.flagged and material in self.regime.controlled
 
@@ -177,6 +181,19 @@ class Exports:
             if need.stock.firm.index in covered:
                 self._stop_waiting(need, "", licence)
 
+    def list_firms(self, candidates: list[Firm], count: int, materials: Collection[str] | None) -> None:
+        """``count`` of the candidates, chosen at random, put on China's control list: no more of these materials
+        (all they buy if ``None``) to them; their needs waiting for a licence of them fail at once (goods in
+        production are stopped at export), and they buy from alternative supply only."""
+        picked = self.listing_rng.choice(len(candidates), size=min(count, len(candidates)), replace=False)
+        firms = [candidates[i] for i in sorted(picked)]
+        listed = {(firm.index, material) for firm in firms for material in (materials or firm.stocks)}
+        self.regime.listed.update(listed)
+        for material in {material for _, material in listed}:
+            for need in list(self._awaiting.get(material, {})):
+                if (need.stock.firm.index, material) in listed:
+                    self._stop_waiting(need, "listed")
+
     def lift_ban(self, destination: str, materials: Collection[str]) -> None:
         """A ban lifted: needs that waited for it are tried again."""
         for material in materials:
@@ -194,8 +211,8 @@ class Exports:
         need.t_licensed = need.t_vetted = need.t_exported = math.nan
         need.licence_kind, need.licensed, need.vetted = NO_LICENCE, False, False
         regime, firm, material = self.regime, need.stock.firm, need.stock.material
-        if regime.banned(firm.group.destination, material):
-            self.fail(need, "ban", at_export=False)
+        if refusal := regime.refuses(firm, material):
+            self.fail(need, refusal, at_export=False)
         elif material not in regime.controlled:
             Shipment(self, need, None)
         elif regime.veu_active and firm.flagged:
@@ -223,8 +240,28 @@ class Exports:
         del self._awaiting[need.stock.material][need]
         if reason:
             self.fail(need, reason, at_export=False)
+        elif licence is not None and licence.granted_share < 1:
+            self._granted_in_part(need, licence)
         else:
             Shipment(self, need, licence)
+
+    def _granted_in_part(self, need: Need, licence: Licence) -> None:
+        """A licence allowing a share of the quantity asked: the need ships that share; the rest becomes a need of
+        its own, from the same first request and attempt, refused (reason "partial") or applied for again at once,
+        as the kind's ``remainder`` says (none granted: the whole need is refused)."""
+        if licence.granted_share <= 0:
+            self.fail(need, "partial", at_export=False)
+            return
+        rest = Need(len(self.needs), need.stock, need.quantity_kg * (1 - licence.granted_share), need.t_ordered)
+        rest.t_attempt, rest.barred_days = need.t_attempt, need.barred_days
+        self.needs.append(rest)
+        need.quantity_kg -= rest.quantity_kg
+        Shipment(self, need, licence)
+        if self.licence_types[licence.kind].remainder == "reapply":
+            self._attempt(rest)  # its first attempt
+        else:
+            rest.attempts = 1  # the attempt it was refused at
+            self.fail(rest, "partial", at_export=False)
 
     def _stop_waiting(self, need: Need, reason: str, licence: Licence | None = None) -> None:
         """A need waiting for a licence needs none any more (controls lifted: it ships without one), has one
@@ -245,12 +282,12 @@ class Exports:
         return self.rule_days[bisect_left(self.rule_days, self.env.now)]
 
     def export_refusal(self, need: Need, licence: Licence | None, day: float) -> str:
-        """Why goods ready for export on ``day`` may not leave, or "" if they may: a ban; and, for an attempt that
-        needed a licence while the material still does, the VEU rule or a licence revoked or lapsed. The rules
-        are those in force now: ``day`` is now, or before ``rules_settled_until``."""
+        """Why goods ready for export on ``day`` may not leave, or "" if they may: a ban or the firm's listing; and,
+        for an attempt that needed a licence while the material still does, the VEU rule or a licence revoked or
+        lapsed. The rules are those in force now: ``day`` is now, or before ``rules_settled_until``."""
         firm, material = need.stock.firm, need.stock.material
-        if self.regime.banned(firm.group.destination, material):
-            return "ban"
+        if refusal := self.regime.refuses(firm, material):
+            return refusal
         if not need.licensed or material not in self.regime.controlled:
             return ""
         if self.regime.veu_active and firm.flagged:
@@ -286,8 +323,8 @@ class Exports:
         stock = need.stock
         if reason == "ban":
             return ("ban", stock.material, stock.firm.group.destination)
-        if reason == "veu":
-            return ("veu", stock.material, stock.firm.index)
+        if reason in ("veu", "listed"):
+            return (reason, stock.material, stock.firm.index)
         return None
 
     def _release(self, bar: Bar) -> None:

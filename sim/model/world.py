@@ -34,7 +34,8 @@ from sim.model.supply import Exports
 from sim.scenario.schema import FixedInterval, Inventory, Scenario
 
 SOURCES = ("demand", "review", "approval", "vetting", "production", "transit", "veu", "revocation", "alternative",
-           "vetting_pass", "backlog", "queue", "grant")
+           "vetting_pass", "backlog", "queue", "grant", "listing",
+           "partial")
 """The stochastic sources; each draws from its own random stream (see ``sim.runs.streams``). A source's
 position seeds its streams: new sources go at the end, so that the others keep their numbers."""
 
@@ -71,7 +72,7 @@ class World:
         self.licensing = Licensing(self.env, scenario, self.regime, self.authority, streams.shared("revocation"),
                                    streams.shared("grant"))
         self.exports = Exports(self.env, self.regime, self.licensing, scenario.licence_types, {},
-                               export_rule_days(scenario), scenario.veu.listed_days)
+                               export_rule_days(scenario), scenario.veu.listed_days, streams.shared("listing"))
         alternative_rng = streams.shared("alternative")
         for name, m in scenario.materials.items():
             self.exports.alternatives[name] = AlternativeSupply(
@@ -147,7 +148,7 @@ class World:
                         self.licensing.revoke, self.firms,
                         self.exports.lift_controls, self.exports.impose_ban, self.exports.lift_ban,
                         self.authority.add_backlog, self.exports.alternatives, self.authority.repace,
-                        {e.name: e for e in self.exporters}, self.exports.grant)
+                        {e.name: e for e in self.exporters}, self.exports.grant, self.exports.list_firms)
         self.env.process(timeline(self.env, schedule(self.scenario, levers)))
         for stock in self.stocks:
             policy = self._policy(stock)

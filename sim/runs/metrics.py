@@ -207,6 +207,7 @@ def _group_metrics(r: Records, c: _Common, weight: np.ndarray, stocks: np.ndarra
         "cancelled_attempts": float(at_export.sum()),
         "rejections_ban": float((reason == REASONS.index("ban")).sum()),
         "rejections_veu": float((reason == REASONS.index("veu")).sum()),
+        "rejections_listed": float((reason == REASONS.index("listed")).sum()),
         "rejections_discretionary": float((reason == REASONS.index("discretionary")).sum()),
         "delay_days": _mean(delay),
         "delay_days_restricted": _mean(np.concatenate([delay, age[censored]])),

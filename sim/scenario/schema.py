@@ -194,6 +194,17 @@ class LicenceType(_Strict):
         "weekend days declared working days) rather than calendar days.",
     )
     approval_probability: Probability = Field(default=0.9, description="Chance an application is granted.")
+    granted_share: Distribution = Field(
+        default=1,
+        description="Share of the quantity asked that a granted single-use licence allows, drawn per licence (above 1 "
+        "counts as 1); the rest is refused or applied for again, as remainder says. Multi-shipment kinds name no "
+        "quantity: ignored there.",
+    )
+    remainder: Literal["refused", "reapply"] = Field(
+        default="refused",
+        description="What becomes of the quantity a partial grant leaves: refused (the firm asks alternative supply "
+        "for it and orders it again after its retry_days, if still needed) or applied for again at once.",
+    )
     validity_days: float = Field(default=180, gt=0, description="Days a granted licence can be used.")
     renewal_lead_days: float = Field(
         default=30, ge=0, description="Days before expiry a holder applies for renewal (multi-shipment kinds)."
@@ -520,6 +531,25 @@ class GrantEvent(_Event):
     )
 
 
+class ListingEvent(_Event):
+    """Firms put on China's export control list on a date (the entity listings of 2026): no exports of the
+    materials to them from then on; a share or a count of the firms a filter matches, chosen at random."""
+
+    event: Literal["listing"]
+    buyers: BuyerFilter = Field(default_factory=BuyerFilter, description="Firms that may be listed.")
+    share: Probability | None = Field(default=None, description="Share of them listed (rounded to the nearest firm).")
+    count: int | None = Field(default=None, ge=1, le=100_000, description="Number of them listed (at most all).")
+    materials: list[Name] | None = Field(
+        default=None, description="Materials no longer exported to them; every one they buy if absent."
+    )
+
+    @model_validator(mode="after")
+    def _share_or_count(self) -> ListingEvent:
+        if (self.share is None) == (self.count is None):
+            raise ValueError("give either share (of the matching firms) or count (of them), not both or neither")
+        return self
+
+
 class TensionEvent(_Event):
     """A political shock or thaw: the tension level from this date."""
 
@@ -540,7 +570,8 @@ class InventoryEvent(_Event):
 
 
 POLICY_EVENTS = (ControlsEvent, BanEvent, LicenceTypeEvent, AuthorityEvent, RevokeEvent, TensionEvent, InventoryEvent,
-                 BacklogEvent, CancelEvent, AlternativeEvent, ExtraterritorialEvent, CapacityEvent, GrantEvent)
+                 BacklogEvent, CancelEvent, AlternativeEvent, ExtraterritorialEvent, CapacityEvent, GrantEvent,
+                 ListingEvent)
 """Every kind of dated policy event; each is told apart by its ``event`` tag."""
 PolicyEvent = Annotated[Union[POLICY_EVENTS], Field(discriminator="event")]  # noqa: UP007 (a union of a tuple)
 

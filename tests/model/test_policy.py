@@ -16,7 +16,7 @@ def recorded(regime: Regime, pulls: list[tuple]) -> Levers:
         return lambda *args: pulls.append((name, *args)) or 0
     return Levers(regime, note("set_reviewers"), note("set_green_channel"), note("revoke"), [],
                   note("lift_controls"), note("impose_ban"), note("lift_ban"), note("add_backlog"), {},
-                  note("repace_reviews"), {}, note("grant"))
+                  note("repace_reviews"), {}, note("grant"), note("list_firms"))
 
 
 def test_every_kind_of_policy_event_has_a_handler():

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from sim.model.records import DELIVERED, KIND_CODE, PENDING, REASONS
 from sim.model.world import World, simulate
 from sim.runs.streams import streams
 from tests.conftest import merged, small
+from tests.model.test_world import check_invariants
 
 ONE_FIRM = {"auto": {"count": 1, "demand": {"Dy": {"mean_kg_per_day": 2}, "Ga": None}},
             "defence": {"count": 1, "demand": {"Dy": {"mean_kg_per_day": 1}}}}
@@ -180,3 +182,49 @@ def test_a_ban_fails_the_waiting_needs_once_every_change_of_its_day_is_made():
     assert a["t_applied"][first] < a["t_applied"][second] < day
     assert a["reason"][first] == REASONS.index("withdrawn") and a["t_decided"][first] == day
     assert a["t_started"][second] == day and a["t_decided"][second] == day + 160  # reviewed at the new scale
+
+
+def test_an_entity_listing_stops_the_listed_firms_material_at_once_and_no_one_else():
+    listing = {"date": "2025-03-03", "event": "listing", "buyers": {"groups": ["auto"]}, "count": 2,
+               "materials": ["Dy"]}
+    scenario = small(buyers={"auto": {"licences": ["per_shipment"]}}, policy={"entities": listing},
+                     licence_types={"per_shipment": {"review_days": 30, "approval_probability": 1}})
+    day = scenario.calendar.day(scenario.policy["entities"].date)
+    world = World(scenario, streams(3, 0))
+    records = world.run()
+    listed = {firm for firm, material in world.regime.listed}
+    assert len(listed) == 2 and {m for _, m in world.regime.listed} == {"Dy"}
+    o, f = records.orders, records.failures
+    firm = records.stock_firm[o["stock"]]
+    material = np.array(records.materials)[records.stock_material[o["stock"]]]
+    of_listed = np.isin(firm, list(listed))
+    exported_after = o["t_exported"] >= day
+    assert not (of_listed & (material == "Dy") & exported_after).any()  # nothing of Dy reaches them after it
+    assert (of_listed & (material == "Ga") & exported_after).any()  # their other material still does
+    assert (~of_listed & (material == "Dy") & exported_after).any()  # nor are other firms' needs stopped
+    refused = f["reason"] == REASONS.index("listed")
+    refused_firm = records.stock_firm[o["stock"][f["need"][refused]]]
+    assert refused.any() and np.isin(refused_firm, list(listed)).all()
+    assert (f["t_failed"][refused] == day).any()  # needs waiting for a licence that day fail at once
+
+
+@pytest.mark.parametrize("remainder", ["refused", "reapply"])
+def test_a_licence_granted_in_part_ships_that_share_and_the_rest_is_a_need_of_its_own(remainder):
+    scenario = small(buyers={"auto": {"licences": ["per_shipment"]}}, licence_types={"per_shipment": {
+        "approval_probability": 1, "granted_share": {"dist": "uniform", "low": 0.2, "high": 0.9},
+        "remainder": remainder}})
+    records = simulate(scenario, streams(5, 0))
+    check_invariants(scenario, records)  # kilograms on order, received and consumed still balance
+    o, f = records.orders, records.failures
+    first = {}
+    for n in np.argsort(o["t_attempt"], kind="stable"):  # needs sharing a first request: the splits of one
+        first.setdefault((o["stock"][n], o["t_ordered"][n]), []).append(n)
+    split = [needs for needs in first.values() if len(needs) > 1]
+    assert split
+    refused = f["reason"] == REASONS.index("partial")
+    if remainder == "refused":
+        assert refused.any() and np.isin(f["t_failed"][refused], o["t_licensed"]).all()  # refused at the grant
+    else:
+        assert not refused.any()
+        rest = [needs[1] for needs in split]
+        assert (o["attempts"][rest] >= 1).all() and np.isin(o["t_attempt"][rest], o["t_licensed"]).all()

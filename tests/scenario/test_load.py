@@ -129,6 +129,8 @@ def test_valid_scenario_loads_with_defaults(tmp_path):
         (VALID + "exporters:\n  jl: {material: Dy, capacity_kg_per_month: 5}\n"
                  "policy:\n  more: {date: 2025-03-01, event: capacity, exporter: jll, capacity_kg_per_month: 9}\n",
          ["policy.more.exporter", "'jll' is not defined", "did you mean 'jl'?"]),
+        (VALID + "policy:\n  listed: {date: 2025-03-01, event: listing, share: 0.5, count: 1}\n",
+         [":18: policy.listed:", "give either share (of the matching firms) or count (of them), not both"]),
     ],
     ids=["wrong-type", "unknown-key", "negative-rate", "probability", "date-outside", "undefined-material",
          "undefined-group", "unknown-distribution", "missing-parameter", "yaml-syntax", "top-level-list", "empty",
@@ -140,7 +142,7 @@ def test_valid_scenario_loads_with_defaults(tmp_path):
          "unknown-holiday-calendar", "extraterritorial-rule-on-an-unknown-material", "negative-alternative-capacity",
          "exporter-without-capacity", "exporter-of-an-unknown-material", "shares-not-summing-to-one",
          "unknown-exporter-of-a-group", "grant-to-an-unknown-sector", "licence-naming-no-customer",
-         "capacity-of-an-unknown-exporter"],
+         "capacity-of-an-unknown-exporter", "listing-by-share-and-count"],
 )
 def test_bad_scenario_names_file_line_key_and_rule(tmp_path, text, expected):
     found = "\n".join(problems(write(tmp_path, "s.yaml", text)))
