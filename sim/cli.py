@@ -63,7 +63,9 @@ def _run(args: argparse.Namespace) -> int:
     result, report = run_folder(out, scenario, str(args.scenario), args.replications, args.seed, args.workers,
                                 sys.stderr.isatty(), not args.no_report)
     print(text.run_summary(result))
-    print(f"\nresults written to {out}/ (summary.csv, replications.parquet, timeseries.parquet, delays.csv, run.json)")
+    tables = "summary.csv, replications.parquet, timeseries.parquet, delays.csv, " + (
+        "exporters.csv, " if scenario.exporters else "")
+    print(f"\nresults written to {out}/ ({tables}run.json)")
     if report:
         print(f"report: {report}")
     return 0

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from sim.analysis.sweep import SweepResult
     from sim.analysis.warmup import Warmup
     from sim.runs.execute import RunResult
-    from sim.scenario.schema import Scenario
+    from sim.scenario.schema import Calendar, Scenario
 
 HEADLINE = ("delay_days", "lost_days", "licence_wait_days", "vetting_days", "production_days", "transit_days",
             "delay_p95_days", "censored_fraction", "shortfall_fraction", "shortfall_fraction_all_sources",
@@ -59,11 +59,27 @@ def run_summary(result: RunResult) -> str:
         lines += [
             _row(f"  {group.removeprefix(prefix)}", row) for group, row in rows.iterrows() if group.startswith(prefix)
         ]
+    if result.scenario.exporters:
+        lines += ["", "exporters (after the warm-up; monthly means across replications, every month in exporters.csv)",
+                  *_exporter_lines(result.exporters, result.scenario.calendar)]
     priced = any(m.price_usd_per_kg for m in result.scenario.materials.values())
     lines += ["", "shortfall fractions across materials weigh each material by "
               + ("its price (USD/kg)" if priced else "kilograms (the scenario gives no prices)")
               + "; delays run from a need's first request to its delivery, across refused attempts"]
     return "\n".join(lines)
+
+
+def _exporter_lines(months: pd.DataFrame, calendar: Calendar) -> list[str]:
+    """Each exporter's busiest month and its longest order book, after the warm-up."""
+    measured = months[pd.to_datetime(months["month"]) >= pd.Timestamp(calendar.start + dt.timedelta(
+        days=calendar.warmup_days)).to_period("M").to_timestamp()]
+    lines = []
+    for name, rows in measured.groupby("exporter", sort=False):
+        busiest, longest = rows.loc[rows["utilisation"].idxmax()], rows.loc[rows["backlog_days"].idxmax()]
+        lines.append(f"  {name:<{LABEL_WIDTH - 2}}utilisation {rows['utilisation'].mean():.0%} on average, "
+                     f"{busiest['utilisation']:.0%} at most ({busiest['month']}); order book up to "
+                     f"{longest['backlog_days']:.1f} days of capacity ({longest['month']})")
+    return lines
 
 
 def comparison_summary(comparison: Comparison) -> str:
@@ -159,6 +175,9 @@ def _scores(scored: pd.DataFrame, tolerance: float, suffix: str = "") -> str:
     lines = []
     for row in scored.to_dict("records"):
         kind = "in sample (fitted)" if row["split"] == "fitted" else "out of sample (held out)"
+        if not row["figures" + suffix]:
+            lines.append(f"{kind}: none")
+            continue
         lines.append(f"{kind}: {row['within' + suffix]} of {row['figures' + suffix]} within {tolerance:.0%}, "
                      f"root mean square relative gap {row['rms_relative_gap' + suffix]:.3g}")
     return "\n".join(lines)
