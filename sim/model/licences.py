@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
-from sim.model.authority import Application, Authority
+from sim.model.authority import GREEN, Application, Authority
 from sim.model.buyers import Firm
 from sim.model.exporters import Exporter
 from sim.model.regime import Regime
@@ -45,6 +45,9 @@ class Kind:
     trusted_civilian_only: bool
     """Only trusted buyers without a military end use may hold it."""
 
+
+WHOLE = Fixed(value=1)
+"""A licence granted for the whole quantity asked: nothing drawn."""
 
 KINDS: dict[str, Kind] = {
     "per_shipment": Kind(single_use=True, vetted=False, builds_track_record=True, trusted_civilian_only=False),
@@ -129,8 +132,6 @@ class Licensing:
     ) -> None:
         self.env = env
         self.types = {kind: scenario.licence_types[kind] for kind in LICENCE_KINDS}
-        self._in_part = {kind: spec.granted_share != Fixed(value=1) for kind, spec in self.types.items()}
-        """Kinds whose licences may allow less than asked (no draw for the others)."""
         self.regime = regime
         self.authority = authority
         self.granted: list[Licence] = []
@@ -290,8 +291,9 @@ class Licensing:
 
     def _grant(self, app: Application, starts: float) -> Licence:
         licence = Licence(app.kind, app.exporter, (app.firm,), app.material, starts, self.types[app.kind].validity_days)
-        if licence.rules.single_use and self._in_part[app.kind]:
-            licence.granted_share = min(app.firm.stocks[app.material].dice.granted_share[app.kind](), 1.0)
+        share = self.regime.granted_share(app.firm, app.material, app.kind, app.priority == GREEN)
+        if licence.rules.single_use and share != WHOLE:
+            licence.granted_share = min(app.firm.stocks[app.material].dice.granted_share(share), 1.0)
         self.granted.append(licence)
         if licence.rules.builds_track_record:
             self._record.setdefault((app.firm.index, app.material), []).append(self.env.now)

@@ -149,7 +149,7 @@ def _licence_type(event: LicenceTypeEvent, levers: Levers) -> None:
 
 def _authority(event: AuthorityEvent, levers: Levers) -> None:
     regime = levers.regime
-    if event.approval_probability is not None or event.review_scale is not None:
+    if event.approval_probability is not None or event.review_scale is not None or event.granted_share is not None:
         regime.add_treatment(event)
     if event.green_channel is not None:
         levers.set_green_channel(event.green_channel)

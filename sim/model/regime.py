@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sim.model.buyers import Firm
+from sim.scenario.distributions import Distribution
 from sim.scenario.schema import LICENCE_KINDS, Scenario, Treatment
 
 
@@ -17,7 +20,8 @@ class Regime:
         """(firm index, material) of the firms on China's control list, for the materials listed."""
         self.open_kinds = {kind for kind in LICENCE_KINDS if kinds[kind].open}
         self.treatments: list[Treatment] = [
-            Treatment(licences=[kind], approval_probability=kinds[kind].approval_probability, review_scale=1.0)
+            Treatment(licences=[kind], approval_probability=kinds[kind].approval_probability, review_scale=1.0,
+                      granted_share=kinds[kind].granted_share)
             for kind in LICENCE_KINDS
         ] + list(scenario.authority.treatments.values())
         """Every treatment in force, oldest first: each kind's own, the scenario's, then dated events'."""
@@ -42,18 +46,22 @@ class Regime:
         """What an application's review time is multiplied by: the latest treatment concerning it that sets one."""
         return self._latest("review_scale", firm, material, kind, green)
 
+    def granted_share(self, firm: Firm, material: str, kind: str, green: bool) -> Distribution:
+        """The share of the quantity asked a granted single-use licence allows: the latest treatment that sets one."""
+        return self._latest("granted_share", firm, material, kind, green)
+
     def add_treatment(self, treatment: Treatment) -> None:
         """Put a treatment in force; it prevails over older ones concerning the same applications."""
         self.treatments.append(treatment)
         self._settled.clear()
 
-    def _latest(self, setting: str, firm: Firm, material: str, kind: str, green: bool) -> float:
+    def _latest(self, setting: str, firm: Firm, material: str, kind: str, green: bool) -> Any:
         key = (setting, firm.group_name, material, kind, green)  # a treatment concerns a firm by its group
         if key not in self._settled:
             self._settled[key] = self._search(setting, firm, material, kind, green)
         return self._settled[key]
 
-    def _search(self, setting: str, firm: Firm, material: str, kind: str, green: bool) -> float:
+    def _search(self, setting: str, firm: Firm, material: str, kind: str, green: bool) -> Any:
         for treatment in reversed(self.treatments):
             value = getattr(treatment, setting)
             if (value is not None and kind in treatment.licences

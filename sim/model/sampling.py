@@ -75,7 +75,7 @@ class Dice:
         self.approval = ByKind(streams, "approval", index, dict.fromkeys(LICENCE_KINDS, UNIT))
         self.vetting_days = ByKind(streams, "vetting", index, {k: kinds[k].vetting_days for k in LICENCE_KINDS})
         self.vetting_pass = ByKind(streams, "vetting_pass", index, dict.fromkeys(LICENCE_KINDS, UNIT))
-        self.granted_share = ByKind(streams, "partial", index, {k: kinds[k].granted_share for k in LICENCE_KINDS})
+        self.granted_share = BySpec(streams, "partial", index)
         self.production_days = sampler(supply.production_days, partial(streams.entity_block, "production", index, 0))
         transit = supply.transit_days_by_destination.get(destination, supply.transit_days)
         self.transit_days = sampler(transit, partial(streams.entity_block, "transit", index, 0))
@@ -95,6 +95,25 @@ class ByKind(dict):
         made = self[kind] = sampler(self.specs[kind], partial(self.streams.entity_block, self.source, self.index,
                                                               substream(kind)))
         return made
+
+
+class BySpec(dict):
+    """One stock's draws of one source from whichever distribution is asked (a treatment may set its own): each
+    distribution's on a substream numbered from its description, its sampler made when first drawn from."""
+
+    __slots__ = ("streams", "source", "index")
+
+    def __init__(self, streams: RandomStreams, source: str, index: int) -> None:
+        super().__init__()
+        self.streams, self.source, self.index = streams, source, index
+
+    def __call__(self, spec: object) -> float:
+        key = repr(spec)  # distributions with lists (empirical) do not hash
+        draw = self.get(key)
+        if draw is None:
+            draw = self[key] = sampler(spec, partial(self.streams.entity_block, self.source, self.index,
+                                                     substream(key)))
+        return draw()
 
 
 @functools.cache

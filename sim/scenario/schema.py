@@ -342,6 +342,11 @@ class Treatment(_Strict):
     review_scale: float | None = Field(
         default=None, gt=0, description="Such applications' review times are multiplied by this (1 = as configured)."
     )
+    granted_share: Distribution | None = Field(
+        default=None,
+        description="Share of the quantity asked that such a single-use licence, granted, allows, instead of the "
+        "kind's granted_share.",
+    )
 
 
 class Pool(_Strict):

@@ -228,3 +228,15 @@ def test_a_licence_granted_in_part_ships_that_share_and_the_rest_is_a_need_of_it
         assert not refused.any()
         rest = [needs[1] for needs in split]
         assert (o["attempts"][rest] >= 1).all() and np.isin(o["t_attempt"][rest], o["t_licensed"]).all()
+
+
+def test_a_treatment_may_grant_some_applicants_a_share_of_what_they_ask_and_not_the_others():
+    treatment = {"buyers": {"groups": ["auto"]}, "granted_share": 0.5}
+    scenario = small(licence_types={"per_shipment": {"approval_probability": 1}},
+                     buyers={"auto": {"licences": ["per_shipment"]}, "defence": {"licences": ["per_shipment"]}},
+                     authority={"treatments": {"halved": treatment}})
+    records = simulate(scenario, streams(5, 0))
+    f, o = records.failures, records.orders
+    rest = f["reason"] == REASONS.index("partial")
+    group = records.firm_group[records.stock_firm[o["stock"][f["need"][rest]]]]
+    assert rest.any() and (group == 0).all()  # the auto firms' licences only
