@@ -61,7 +61,9 @@ def _run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.overrides)
     out = args.out or Path("results") / scenario.name
     result, report = run_folder(out, scenario, str(args.scenario), args.replications, args.seed, args.workers,
-                                sys.stderr.isatty(), not args.no_report)
+                                sys.stderr.isatty(), not args.no_report, args.overrides or ())
+    if args.overrides:
+        print(f"{scenario.name} with --set {', '.join(args.overrides)}")
     print(text.run_summary(result))
     tables = "summary.csv, replications.parquet, timeseries.parquet, delays.csv, " + (
         "exporters.csv, " if scenario.exporters else "")

@@ -8,7 +8,7 @@ import json
 import os
 import platform
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -86,11 +86,13 @@ def package_version() -> str:
         return "unknown"
 
 
-def provenance(result: RunResult, source: str | None, workers: int) -> dict[str, Any]:
+def provenance(result: RunResult, source: str | None, workers: int,
+               overrides: Sequence[str] = ()) -> dict[str, Any]:
     """What produced a set of results, to reproduce or audit them."""
     return {
         "scenario_name": result.scenario.name,
         "scenario_file": source,
+        "overrides": list(overrides),
         "scenario_sha256": scenario_hash(result.scenario),
         "seed": result.seed,
         "replications": result.replications,
@@ -105,14 +107,17 @@ def provenance(result: RunResult, source: str | None, workers: int) -> dict[str,
     }
 
 
-def write_run(result: RunResult, out: Path, source: str | None, workers: int) -> list[Path]:
-    """Write the tables and provenance of a run into ``out``; returns the paths written."""
+def write_run(result: RunResult, out: Path, source: str | None, workers: int,
+              overrides: Sequence[str] = ()) -> list[Path]:
+    """Write the tables and provenance of a run into ``out`` (``overrides``: the ``--set`` it was run with);
+    returns the paths written."""
     files = {
         SUMMARY: lambda p: _csv(result.summary, p),
         REPLICATIONS: lambda p: _parquet_in_chunks(p, result.replications, result.per_replication_rows),
         TIMESERIES: lambda p: _parquet_in_chunks(p, result.replications, result.timeseries_rows),
         DELAYS: lambda p: result.delays.to_csv(p, index=False),
-        PROVENANCE: lambda p: p.write_text(json.dumps(provenance(result, source, workers), indent=2) + "\n"),
+        PROVENANCE: lambda p: p.write_text(json.dumps(provenance(result, source, workers, overrides), indent=2)
+                                           + "\n"),
     }
     if result.scenario.exporters:
         files[EXPORTERS] = lambda p: _csv(result.exporters, p)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from sim.io import check_writable, write_run
@@ -12,11 +13,12 @@ from sim.scenario.schema import Scenario
 
 def run_folder(out: Path, scenario: Scenario, source: str, replications: int | None = None,
                seed: int | None = None, workers: int | None = None, progress: bool = False,
-               report: bool = True) -> tuple[RunResult, Path | None]:
-    """Run a scenario (see ``sim.runs.execute.run``) into ``out``; returns the result and the report's path."""
+               report: bool = True, overrides: Sequence[str] = ()) -> tuple[RunResult, Path | None]:
+    """Run a scenario (see ``sim.runs.execute.run``) into ``out``, recording the ``--set`` overrides it was loaded
+    with; returns the result and the report's path."""
     check_writable(out)
     n = replications or scenario.monte_carlo.replications
     workers = workers or default_workers(n)
     result = run(scenario, n, seed, workers, progress)
-    write_run(result, out, source, workers)
+    write_run(result, out, source, workers, overrides)
     return result, report_run(out) if report else None

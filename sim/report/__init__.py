@@ -44,7 +44,9 @@ def report_run(folder: Path) -> Path:
     """Plots and ``report.html`` for a run folder."""
     run = read_run(folder)
     pngs = save(figures({run.name: run}), folder)
-    return write_report(folder, f"Run: {run.name}", {run.name: run}, pngs)
+    overrides = run.provenance.get("overrides") or []
+    title = f"Run: {run.name}" + (f" with --set {', '.join(overrides)}" if overrides else "")
+    return write_report(folder, title, {run.name: run}, pngs)
 
 
 def report_comparison(out: Path, variants: list[str], baseline: str) -> Path:

@@ -47,11 +47,14 @@ def run_summary(result: RunResult) -> str:
     """The headline metrics of a run with their 95 % CI and percentiles, then shortfall by sector and material."""
     summary = result.summary.set_index(["metric", "group"])
     lines = [
-        f"{result.scenario.name}: {result.replications} replications, seed {result.seed}, "
+        f"{result.scenario.name}: {result.replications} replication{'s' if result.replications > 1 else ''}, "
+        f"seed {result.seed}, "
         f"{result.events:,} events in {result.wall_seconds:.1f} s",
         "",
         f"{'all buyers':<{LABEL_WIDTH}}{'mean':>12}  {'95% CI':>23}  {'p5':>10}{'p95':>10}",
     ]
+    if result.replications < 2:
+        lines[1:1] = ["one replication gives no confidence interval: run at least 2 (-n) to have one"]
     lines += [_row(_headline_label(metric, summary), summary.loc[(metric, "all")]) for metric in HEADLINE]
     for prefix, title in (("sector:", "shortfall fraction by sector"), ("material:", "shortfall fraction by material")):
         lines += ["", title]

@@ -26,3 +26,8 @@ def test_a_split_with_no_figures_is_said_to_have_none():
                            {"split": "held out", "figures": 4, "within": 3, "rms_relative_gap": 0.2}])
     assert _scores(scored, 0.25).splitlines() == [
         "in sample (fitted): none", "out of sample (held out): 3 of 4 within 25%, root mean square relative gap 0.2"]
+
+
+def test_a_single_replication_is_said_to_give_no_interval():
+    assert "one replication gives no confidence interval" in run_summary(run(small(), replications=1, workers=1))
+    assert "no confidence interval" not in run_summary(run(small(), replications=2, workers=1))
