@@ -8,6 +8,7 @@ and confidence intervals are kept inside each metric's range.
 
 from __future__ import annotations
 
+import difflib
 import math
 from dataclasses import dataclass
 
@@ -104,3 +105,16 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
            "time-average number of applications waiting for a reviewer", all_only=True),
 )}
 """Every metric, in the order of the results' tables."""
+
+
+def unknown_metric(name: str) -> str:
+    """What to say of a metric name the catalogue does not have: the metrics it begins, else those most like it."""
+    close = [metric for metric in METRICS if metric.startswith(name)][:4] or difflib.get_close_matches(
+        name, list(METRICS), n=3)
+    hint = f"; did you mean {_either(close)}?" if close else ""
+    return f"unknown metric {name!r}{hint} (every metric: README, Outputs, or sim/catalogue.py)"
+
+
+def _either(names: list[str]) -> str:
+    quoted = [repr(name) for name in names]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]

@@ -239,7 +239,10 @@ def test_sweep_methods_write_indices_and_plots(tmp_path, small_file):
      (("--param", "authority.reviewers=2:8", "--executor", "dask", "--scheduler", "tcp://127.0.0.1:9"),
       "cannot reach the Dask scheduler"),
      (("--param", "authority.reviewers=2:8", "--metric", "shortfal"),
-      "unknown metric 'shortfal'; did you mean 'shortfall_")],
+      "did you mean 'shortfall_kg', 'shortfall_fraction' or 'shortfall_fraction_all_sources'?"),
+     (("--param", "authority.reviewers=50-300"), "'50-300' is not a number; give a range as LOW:HIGH"),
+     (("--set", "veu.date=2025-12-01", "--param", "veu.date=2025/06/01:2025-09-01"),
+      "'2025/06/01' is not a date as YYYY-MM-DD")],
 )
 def test_sweep_bad_input_exits_2_before_any_work(tmp_path, small_file, args, message):
     out = tmp_path / "sweep"

@@ -163,8 +163,16 @@ def _kind(path: str, base: Any) -> str:
 def _value(kind: str, text: str) -> Any:
     text = text.strip()
     if kind == "date":
-        return dt.date.fromisoformat(text)
-    number = float(text)
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"{text!r} is not a date as YYYY-MM-DD (e.g. 2026-03-02); give LOW:HIGH or "
+                             "V1,V2,...") from None
+    try:
+        number = float(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a number; give a range as LOW:HIGH or LOW:HIGH:STEPS (e.g. 50:300 or "
+                         "50:300:6), or values as V1,V2,... (e.g. 50,100,300)") from None
     if kind == "integer":
         if number != int(number):
             raise ValueError(f"{text} is not a whole number")

@@ -8,7 +8,6 @@ numbers (common random numbers across the design).
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import logging
@@ -23,7 +22,7 @@ import pandas as pd
 from sim.analysis.designs import DESIGNS, Design
 from sim.analysis.emulator import MAX_EMULATED_POINTS, POINTS_PER_PARAMETER, Emulated, emulate
 from sim.analysis.parameters import Parameter, SweepError, parse_param, plain_values, variant
-from sim.catalogue import METRICS
+from sim.catalogue import METRICS, unknown_metric
 from sim.io import PointFiles, check_writable, write_sweep
 from sim.report import report_sweep
 from sim.runs.execute import check_scheduler, model_version, run_many
@@ -130,8 +129,7 @@ def plan(scenario: Scenario, source: str = "", params: Sequence[str] = (), metho
     texts = params or [f"{path}={_spec(value)}" for path, value in kept.params.items()]
     metric = metric or kept.metric
     if metric not in METRICS:
-        close = difflib.get_close_matches(metric, list(METRICS), n=1)
-        raise SweepError(f"unknown metric {metric!r}" + (f"; did you mean {close[0]!r}?" if close else ""))
+        raise SweepError(unknown_metric(metric))
     sweep = Sweep(tuple(parse_param(text, scenario) for text in texts), method or kept.method,
                   samples or kept.samples, replications or kept.replications,
                   scenario.monte_carlo.seed if seed is None else seed, emulator or kept.emulator,

@@ -271,11 +271,42 @@ def _validate(document: _Document, name: str) -> Scenario:
     try:
         return Scenario.model_validate(document.data)
     except ValidationError as exc:
-        raise ScenarioError([_problem(error, document) for error in exc.errors()]) from None
+        problems = [_problem(error, document) for error in exc.errors()]
+        raise ScenarioError(_entries_misnamed(problems, document)) from None
+
+
+NAMED = ("buyers", "materials", "exporters", "policy")
+"""Top-level mappings of entries by name, where a misspelt name makes a new, incomplete entry."""
+
+
+def _entries_misnamed(problems: list[Problem], document: _Document) -> list[Problem]:
+    """Required keys missing from an entry whose name is close to another's (``eu_autos`` beside ``eu_auto``): said
+    once, as the likely misspelling it is."""
+    missing: dict[str, list[Problem]] = {}
+    for problem in problems:
+        section, _, rest = problem.key.partition(".")
+        if problem.message == "required key is missing" and section in NAMED and rest:
+            missing.setdefault(f"{section}.{rest.split('.')[0]}", []).append(problem)
+    for entry, found in missing.items():
+        section, name = entry.split(".", 1)
+        close = difflib.get_close_matches(name, [key for key in document.data.get(section, {}) if key != name], n=1)
+        if close:
+            keys = sorted({p.key.removeprefix(entry + ".") for p in found} - {entry})
+            problems = [p for p in problems if p not in found] + [Problem(
+                found[0].file, found[0].line, entry,
+                f"{name!r} is a new entry, missing {', '.join(keys) or 'required keys'}; did you mean {close[0]!r}?")]
+    return problems
+
+
+DATE_ERRORS = ("date_from_datetime_parsing", "date_parsing", "date_type", "date_from_datetime_inexact")
+"""What pydantic calls a value that is not a date."""
 
 
 def _problem(error: Any, document: _Document) -> Problem:
-    path = _data_path(error["loc"], document.data)
+    loc = error["loc"]
+    # a missing key is a key, even one named as a union tag is (an inventory policy, an ``inventory`` event)
+    path = (*_data_path(loc[:-1], document.data), loc[-1]) if error["type"] == "missing" else _data_path(
+        loc, document.data)
     message = error["msg"].removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
         allowed = _allowed_keys(path[:-1], document.data)
@@ -286,6 +317,15 @@ def _problem(error: Any, document: _Document) -> Problem:
         message += f" Allowed here: {', '.join(allowed)}"
     elif error["type"] == "missing":
         message = "required key is missing"
+    elif error["type"] in DATE_ERRORS:
+        message = f"{error['input']!r} is not a date: write it as YYYY-MM-DD, e.g. 2026-03-02"
+    elif error["type"] in ("model_attributes_type", "model_type"):
+        allowed = _allowed_keys(path, document.data)
+        message = (f"{error['input']!r} is not a number of days or a distribution: write a number (in the key's "
+                   "unit, e.g. 35) or a distribution, e.g. {dist: lognormal, mean: 35, sd: 7}" if "dist" in allowed
+                   else f"{error['input']!r} is not a mapping: write its keys, {', '.join(allowed)}")
+    elif error["type"] == "less_than_equal" and error.get("ctx", {}).get("le") == 1:
+        message = f"must be a share from 0 to 1, got {error['input']!r}: write 0.9 for 90 %"
     elif not path:
         path, message = _path_in_message(message)
     file, line = _line_of(path, document)

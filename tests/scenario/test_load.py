@@ -55,7 +55,7 @@ def test_valid_scenario_loads_with_defaults(tmp_path):
         (VALID.replace("mean_kg_per_day: 1", "mean_kg_per_day: -1"),
          [":13: buyers.auto.demand.Dy.mean_kg_per_day:", "greater than 0"]),
         (VALID + "veu: {date: 2025-06-01, false_positive_rate: 1.5}\n",
-         [":17: veu.false_positive_rate:", "less than or equal to 1"]),
+         [":17: veu.false_positive_rate:", "must be a share from 0 to 1, got 1.5: write 0.9 for 90 %"]),
         (VALID + "veu: {date: 2031-06-01}\n", [":17: veu.date:", "outside the simulated period"]),
         (VALID.replace("      Dy: {mean", "      Dx: {mean"), [":12: buyers.auto.demand:", "'Dx' is not defined",
                                                                "did you mean 'Dy'?"]),
@@ -129,6 +129,16 @@ def test_valid_scenario_loads_with_defaults(tmp_path):
         (VALID + "exporters:\n  jl: {material: Dy, capacity_kg_per_month: 5}\n"
                  "policy:\n  more: {date: 2025-03-01, event: capacity, exporter: jll, capacity_kg_per_month: 9}\n",
          ["policy.more.exporter", "'jll' is not defined", "did you mean 'jl'?"]),
+        (VALID + "veu: {date: 02/03/2026}\n", [":17: veu.date:", "'02/03/2026' is not a date: write it as YYYY-MM-DD"]),
+        (VALID + "veu: {date: 2026-3-2}\n", [":17: veu.date:", "'2026-3-2' is not a date: write it as YYYY-MM-DD"]),
+        (VALID + "supply: {transit_days: 5 weeks}\n",
+         [":17: supply.transit_days:", "'5 weeks' is not a number of days or a distribution",
+          "{dist: lognormal, mean: 35, sd: 7}"]),
+        (VALID.replace("inventory: {initial_days: 30, reorder_point_days: 20, order_up_to_days: 60}", "inventory: 5"),
+         [":14: buyers.auto.inventory:", "5 is not a mapping: write its keys, policy, initial_days"]),
+        (VALID.replace("buyers:\n  auto:", "buyers:\n  autos: {count: 3}\n  auto:"),
+         ["buyers.autos:", "'autos' is a new entry, missing demand, destination, inventory, sector; did you mean "
+          "'auto'?"]),
         (VALID + "policy:\n  listed: {date: 2025-03-01, event: listing, share: 0.5, count: 1}\n",
          [":18: policy.listed:", "give either share (of the matching firms) or count (of them), not both"]),
     ],
@@ -142,7 +152,8 @@ def test_valid_scenario_loads_with_defaults(tmp_path):
          "unknown-holiday-calendar", "extraterritorial-rule-on-an-unknown-material", "negative-alternative-capacity",
          "exporter-without-capacity", "exporter-of-an-unknown-material", "shares-not-summing-to-one",
          "unknown-exporter-of-a-group", "grant-to-an-unknown-sector", "licence-naming-no-customer",
-         "capacity-of-an-unknown-exporter", "listing-by-share-and-count"],
+         "capacity-of-an-unknown-exporter", "date-with-slashes", "date-without-leading-zeros",
+         "duration-in-words", "inventory-as-a-number", "misspelt-group", "listing-by-share-and-count"],
 )
 def test_bad_scenario_names_file_line_key_and_rule(tmp_path, text, expected):
     found = "\n".join(problems(write(tmp_path, "s.yaml", text)))
