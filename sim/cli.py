@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from sim.analysis import shadows
 from sim.analysis.calibrate import CalibrationError, calibrate_folder, origins_folder, problem
 from sim.analysis.compare import NotComparable, compare_folder
 from sim.analysis.designs import DESIGNS
@@ -17,16 +18,17 @@ from sim.analysis.discover import DiscoveryError, discover_folder
 from sim.analysis.parameters import SweepError
 from sim.analysis.replay import TOLERANCE, ReplayError, read_observed, replay_folder, scores
 from sim.analysis.run import run_folder
+from sim.analysis.shadows import UnknownKey
 from sim.analysis.sweep import plan, sweep_folder
 from sim.analysis.verify import QUICK_REPLICATIONS, CaseError, cases, verify_folder
 from sim.analysis.warmup import warmup
 from sim.io import ResultsError
 from sim.report import plot_run, report_run, text
-from sim.scenario.load import ScenarioError, load_scenario
+from sim.scenario.load import ScenarioError, load_scenario, load_with_origins
 from sim.scenario.schema import Scenario
 
 EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 1, 2, 130
-BAD_INPUT = (NotComparable, ResultsError, SweepError, ReplayError, CaseError, DiscoveryError)
+BAD_INPUT = (NotComparable, ResultsError, SweepError, ReplayError, CaseError, DiscoveryError, UnknownKey)
 BASELINE = Path("scenarios") / "baseline_2025.yaml"
 OBSERVED = Path("data") / "observed_2025.csv"
 
@@ -58,7 +60,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    scenario = load_scenario(args.scenario, args.overrides)
+    scenario, origins = load_with_origins(args.scenario, args.overrides)
+    for warning in shadows.warnings(scenario, origins, {str(args.scenario), "--set"}):
+        print(f"warning: {warning}", file=sys.stderr)
     out = args.out or Path("results") / scenario.name
     result, report = run_folder(out, scenario, str(args.scenario), args.replications, args.seed, args.workers,
                                 sys.stderr.isatty(), not args.no_report, args.overrides or ())
@@ -151,7 +155,20 @@ def _plot(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    print(f"ok: {args.scenario}: {text.describe(load_scenario(args.scenario, args.overrides))}")
+    scenario, origins = load_with_origins(args.scenario, args.overrides)
+    found = shadows.warnings(scenario, origins, {str(args.scenario), "--set"})
+    for warning in found:
+        print(f"warning: {warning}", file=sys.stderr)
+    if found and args.strict:
+        print(f"error: {len(found)} warning(s) and --strict; nothing was written", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"ok: {args.scenario}: {text.describe(scenario)}")
+    return 0
+
+
+def _explain(args: argparse.Namespace) -> int:
+    scenario, origins = load_with_origins(args.scenario, args.overrides)
+    print("\n".join(shadows.explain(scenario, origins, args.key)))
     return 0
 
 
@@ -294,7 +311,11 @@ _COMMANDS = {
         SCENARIO, _replications("replications (40)", 40), SEED, WORKERS, SET]),
     "plot": (_plot, "draw the plots and report.html of a sim run output folder", [
         _arg("folder", type=Path, help="a folder written by sim run")]),
-    "validate": (_validate, "check a scenario file and say what it holds", [SCENARIO, SET]),
+    "validate": (_validate, "check a scenario file and say what it holds, warning of values set in it that dated "
+                 "events replace or that act on nothing", [SCENARIO, SET, _arg(
+                     "--strict", action="store_true", help="treat warnings as errors (exit status 2), for scripts")]),
+    "explain": (_explain, "say where a value comes from (file and line, or the default) and which events change "
+                "it when", [SCENARIO, _arg("key", help="a dotted key, e.g. buyers.eu_auto.inventory"), SET]),
     "schema": (_schema, "print the JSON Schema of the scenario format (for editors)", []),
 }
 """Every command: the function that runs it, its one-line help, and its arguments."""

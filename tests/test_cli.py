@@ -429,3 +429,19 @@ def test_the_readmes_first_change_of_your_own_changes_the_licence_wait():
     difference = waits(["authority.pools.rare_earths.reviewers=150"]) - waits([])
     _, _, high = mean_interval(difference.to_numpy(), confidence=0.99)
     assert high < 0
+
+
+def test_validate_warns_of_a_value_an_inherited_event_replaces_and_explain_says_where_it_comes_from(tmp_path):
+    mine = tmp_path / "mine.yaml"
+    mine.write_text(f"extends: {BASELINE.resolve()}\nname: mine\nbuyers:\n  jp_electronics:\n"
+                    "    inventory: {initial_days: 180, reorder_point_days: 150, order_up_to_days: 180}\n")
+    done = sim("validate", str(mine))
+    assert done.returncode == 0 and done.stderr.count("warning: ") == 2
+    assert f"{mine}:5: buyers.jp_electronics.inventory.order_up_to_days: replaced on 2025-11-07" in done.stderr
+    assert sim("validate", str(mine), "--strict").returncode == 2
+    told = sim("explain", str(mine), "buyers.jp_electronics.inventory.order_up_to_days")
+    assert told.returncode == 0 and told.stdout.splitlines() == [
+        f"buyers.jp_electronics.inventory.order_up_to_days = 180.0: set by {mine}:5",
+        "  replaced on 2025-11-07 by policy event 'japan_buy_ahead' (reorder point 75, order-up-to 120 days of "
+        "demand)"]
+    assert sim("explain", str(mine), "buyers.jp_electronic").returncode == 2

@@ -59,10 +59,18 @@ class _Document:
 
 def load_scenario(path: str | Path, overrides: typing.Sequence[str] = ()) -> Scenario:
     """Read, merge, override and validate a scenario file."""
+    return load_with_origins(path, overrides)[0]
+
+
+def load_with_origins(path: str | Path, overrides: typing.Sequence[str] = ()
+                      ) -> tuple[Scenario, dict[str, tuple[str, int | None]]]:
+    """``load_scenario``, and where each key was set: its dotted path -> (file, line), ``("--set", None)`` for an
+    override; keys the files leave out take the schema's defaults and are not listed."""
     document = _read_with_extends(Path(path), stack=())
     for override in overrides:
         _apply_override(document, override)
-    return _validate(document, str(path))
+    return _validate(document, str(path)), {".".join(map(str, key)): where for key, where in document.lines.items()
+                                            if key}
 
 
 def resolved_dict(scenario: Scenario) -> dict[str, Any]:
