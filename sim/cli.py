@@ -19,7 +19,7 @@ from sim.analysis.parameters import SweepError
 from sim.analysis.replay import TOLERANCE, ReplayError, read_observed, replay_folder, scores
 from sim.analysis.run import run_folder
 from sim.analysis.shadows import UnknownKey
-from sim.analysis.sweep import plan, sweep_folder
+from sim.analysis.sweep import default_folder, plan, sweep_folder
 from sim.analysis.verify import QUICK_REPLICATIONS, CaseError, cases, verify_folder
 from sim.analysis.warmup import warmup
 from sim.io import ResultsError
@@ -93,8 +93,7 @@ def _sweep(args: argparse.Namespace) -> int:
     asked = plan(scenario, str(args.scenario), args.params or (), args.method, args.samples, args.replications,
                  args.seed, args.metric, args.threshold, args.executor, args.scheduler, args.emulator,
                  args.design_points)
-    emulated = f"-{asked.sweep.emulator}" if asked.sweep.emulator else ""
-    out = args.out or Path("results") / f"{scenario.name}-sweep-{asked.sweep.method}{emulated}"
+    out = args.out or default_folder(scenario, asked)
     result, report = sweep_folder(out, scenario, asked, args.workers, sys.stderr.isatty())
     print(text.sweep_summary(result, out) + f"\n\nreport: {report}")
     return EXIT_FAILED if result.emulated is not None and not result.emulated.validation.passed else 0
@@ -273,7 +272,7 @@ _COMMANDS = {
         _arg("--executor", choices=("local", "dask"), default="local",
              help="local process pool, or an existing Dask distributed cluster (--scheduler)"),
         _arg("--scheduler", metavar="ADDRESS", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786"),
-        _out("results/<scenario>-sweep-<method>"), SET]),
+        _out("results/<scenario>-sweep-<method>-<its fingerprint>"), SET]),
     "verify": (_verify, "check the model against queueing and inventory theory", [
         _arg("cases", nargs="*", metavar="CASE", help="case names (default: every case)"),
         _arg("--quick", action="store_true", help=f"at most {QUICK_REPLICATIONS} replications a case"),

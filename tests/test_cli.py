@@ -276,8 +276,14 @@ def test_sweep_without_method_writes_to_the_folder_of_the_method_it_ran(tmp_path
     assert sim("sweep", str(definition), cwd=tmp_path).returncode == 0
     flags = sim("sweep", str(small_file), "--param", "authority.reviewers=2,6", "-n", "2", cwd=tmp_path)
     assert flags.returncode == 0, flags.stderr
-    assert sorted(p.name for p in (tmp_path / "results").iterdir()) == ["kept-sweep-oat", "small-sweep-grid"]
-    assert (tmp_path / "results" / "small-sweep-grid" / "points.csv").is_file()
+    folders = sorted(p.name for p in (tmp_path / "results").iterdir())
+    assert [name.rsplit("-", 1)[0] for name in folders] == ["kept-sweep-oat", "small-sweep-grid"]
+    assert (tmp_path / "results" / folders[1] / "points.csv").is_file()
+    other = sim("sweep", str(small_file), "--param", "authority.reviewers=3,5", "-n", "2", cwd=tmp_path)
+    assert other.returncode == 0, other.stderr  # another sweep of the same method: a folder of its own
+    assert len(list((tmp_path / "results").iterdir())) == 3
+    again = sim("sweep", str(small_file), "--param", "authority.reviewers=2,6", "-n", "2", cwd=tmp_path)
+    assert "resuming" in again.stdout and len(list((tmp_path / "results").iterdir())) == 3  # the same finds its own
 
 
 def test_verify_quick_passes_every_case(tmp_path):
@@ -445,3 +451,17 @@ def test_validate_warns_of_a_value_an_inherited_event_replaces_and_explain_says_
         "  replaced on 2025-11-07 by policy event 'japan_buy_ahead' (reorder point 75, order-up-to 120 days of "
         "demand)"]
     assert sim("explain", str(mine), "buyers.jp_electronic").returncode == 2
+
+
+def test_a_sweep_or_comparison_whose_metric_does_not_move_says_so(tmp_path, small_file):
+    flat = sim("sweep", str(small_file), "--param", "authority.reviewers=500,600", "-n", "3",
+               "--out", str(tmp_path / "flat"))
+    assert flat.returncode == 0 and "shortfall_fraction does not move across the sweep" in flat.stdout
+    steep = sim("sweep", str(small_file), "--param", "licence_types.per_shipment.approval_probability=0.05,1",
+                "-n", "3", "--out", str(tmp_path / "steep"))
+    assert steep.returncode == 0 and "does not move" not in steep.stdout
+    twin = tmp_path / "twin.yaml"
+    twin.write_text(f"extends: {small_file.name}\nname: twin\n")
+    same = sim("compare", str(small_file), str(twin), "-n", "3", "--out", str(tmp_path / "same"), cwd=tmp_path)
+    assert same.returncode == 0, same.stderr
+    assert "no variant differs from small beyond the 95 % interval of its difference" in same.stdout

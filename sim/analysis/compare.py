@@ -41,6 +41,13 @@ class Comparison:
     table: pd.DataFrame
     common_random_numbers: bool
 
+    def unmoved(self, metric: str, group: str = "all") -> bool:
+        """Whether no variant differs from the baseline in the metric beyond the 95 % interval of its paired
+        difference (every interval holds 0)."""
+        rows = self.table[(self.table["metric"] == metric) & (self.table["group"] == group)
+                          & (self.table["variant"] != self.baseline)]
+        return bool(((rows["diff_ci_low"] <= 0) & (rows["diff_ci_high"] >= 0)).all())
+
 
 def check_comparable(scenarios: Sequence[Scenario], baseline: str) -> None:
     """Refuse variants with different calendars or materials, duplicate names, or a missing baseline."""

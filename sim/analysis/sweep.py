@@ -179,6 +179,13 @@ class SweepResult:
         return sweep_plots(sweep.method, sweep.params, sweep.emulator, self.indices is not None)
 
     @property
+    def unmoved(self) -> bool:
+        """Whether the metric does not move across the points: every point's 95 % interval overlaps every
+        other's (the highest lower bound under the lowest upper bound)."""
+        metric = self.plan.metric
+        return bool(self.table[f"{metric}:ci_low"].max() <= self.table[f"{metric}:ci_high"].min())
+
+    @property
     def replications_saved(self) -> tuple[int, int]:
         """Simulator replications an emulated analysis ran, and those the method would have run directly."""
         replications = self.plan.sweep.replications
@@ -225,6 +232,14 @@ def _standard_errors(records: Sequence[dict[str, Any]], metric: str) -> np.ndarr
     """Each point's Monte Carlo standard error of the metric's mean, from its replications."""
     values = [np.array(r["replications"][metric], dtype=float) for r in records]
     return np.array([v.std(ddof=1) / np.sqrt(len(v)) for v in values])
+
+
+def default_folder(scenario: Scenario, plan: Plan) -> Path:
+    """``results/<scenario>-sweep-<method>[-emulator]-<8 digits of its fingerprint>``: a sweep's own folder, found
+    again by the same sweep to resume, never one another sweep of the same method holds."""
+    sweep = plan.sweep
+    emulated = f"-{sweep.emulator}" if sweep.emulator else ""
+    return Path("results") / f"{scenario.name}-sweep-{sweep.method}{emulated}-{sweep.fingerprint(scenario)[:8]}"
 
 
 def sweep_folder(out: Path, scenario: Scenario, plan: Plan, workers: int | None = None,
@@ -279,7 +294,8 @@ def run_sweep(scenario: Scenario, sweep: Sweep, store: PointStore, workers: int 
     finished = store.done()
     todo = [i for i, pid in enumerate(ids) if pid not in finished]
     variants = [variant(scenario, points[i]).model_copy(update={"name": ids[i]}) for i in todo]
-    for job, result in run_many(variants, sweep.replications, sweep.seed, workers, progress, scheduler):
+    for job, result in run_many(variants, sweep.replications, sweep.seed, workers, progress, scheduler,
+                                f"{len(variants)} points"):
         index = todo[job]
         summary = result.summary[result.summary["group"] == "all"].set_index("metric")
         record = {

@@ -28,6 +28,9 @@ PARTS_OF_DELAY = {"lost_days": "retried_share", "licence_wait_days": "licensed_s
                   "production_days": None, "transit_days": None}
 """The parts of the delay, each with the share of delivered needs that had it (None: every need)."""
 LABEL_WIDTH = 56
+UNMOVED_HINT = ("what changes may not act on it (`sim validate FILE` warns of a value a dated event replaces or "
+                "that acts on nothing; `sim explain FILE KEY` says where a value comes from), or act too little for "
+                "this many replications")
 COMPARED = ("delay_days", "delay_p95_days", "licence_wait_days", "censored_fraction", "shortfall_fraction",
             "stockout_days", "approval_share")
 """The metrics of the one-screen summary of a comparison."""
@@ -102,6 +105,9 @@ def comparison_summary(comparison: Comparison) -> str:
                 if not pd.isna(row["diff_ci_low"]):
                     line += f"  [{number(row['diff_ci_low'])}, {number(row['diff_ci_high'])}]"
             lines.append(line)
+        if comparison.unmoved(metric):
+            lines.append(f"  no variant differs from {baseline} beyond the 95 % interval of its difference: "
+                         f"{UNMOVED_HINT}")
     return "\n".join(lines)
 
 
@@ -120,6 +126,9 @@ def sweep_summary(result: SweepResult, out: Path) -> str:
                   f"would run {direct:,} ({direct / used:.1f} times as many)" if v.passed else
                   "  the emulator failed validation: no indices reported; give it more --design-points or more "
                   "replications a point (-n)"]
+    if result.unmoved:
+        lines += ["", f"{plan.metric} does not move across the sweep (every point's 95 % interval overlaps every "
+                      f"other's): {UNMOVED_HINT}"]
     if result.indices is not None:
         lines += ["", f"sensitivity of {plan.metric} ({sweep.method}, 95 % CI):", result.indices.to_string(index=False)]
     if result.tipping is not None:

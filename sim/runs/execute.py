@@ -165,17 +165,19 @@ def run_many(
     workers: int | None = None,
     progress: bool = False,
     scheduler: str | None = None,
+    label: str | None = None,
 ) -> Iterator[tuple[int, RunResult]]:
     """Run several scenarios with the same seed and replications on one pool, yielding each when done.
 
     Replications of every scenario are queued together, so that the workers stay busy across
     scenarios; results come back in the order of ``scenarios``. With ``scheduler`` (the address
     of a Dask distributed scheduler) they run on that cluster instead of a local pool, with the
-    same results.
+    same results. ``label`` names them on the progress bar (default: their names, or how many variants).
     """
     tasks = [(job, index) for job in range(len(scenarios)) for index in range(replications)]
     workers = workers or default_workers(len(tasks))
-    label = scenarios[0].name if len(scenarios) == 1 else f"{len(scenarios)} points"
+    names = ", ".join(s.name for s in scenarios)
+    label = label or (names if len(names) <= 40 else f"{len(scenarios)} variants")
     current: _Accumulator | None = None
     with _ProgressBar(total=len(tasks), unit="rep", disable=not progress, leave=False, desc=label) as bar:
         source = _on_dask(scenarios, seed, tasks, scheduler) if scheduler else _replications(
