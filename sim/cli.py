@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sim.analysis import shadows
 from sim.analysis.calibrate import CalibrationError, calibrate_folder, origins_folder, problem
-from sim.analysis.compare import NotComparable, compare_folder
+from sim.analysis.compare import NotComparable, compare_folder, differing_groups
 from sim.analysis.designs import DESIGNS
 from sim.analysis.discover import DiscoveryError, discover_folder
 from sim.analysis.parameters import SweepError
@@ -23,12 +23,14 @@ from sim.analysis.sweep import default_folder, plan, sweep_folder
 from sim.analysis.verify import QUICK_REPLICATIONS, CaseError, cases, verify_folder
 from sim.analysis.warmup import warmup
 from sim.io import ResultsError
-from sim.report import plot_run, report_run, text
+from sim.report import plot_run, report_run, summarise_run, text
+from sim.runs.metrics import UnknownGroup, resolve_groups
 from sim.scenario.load import ScenarioError, load_scenario, load_with_origins
 from sim.scenario.schema import Scenario
 
 EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 1, 2, 130
-BAD_INPUT = (NotComparable, ResultsError, SweepError, ReplayError, CaseError, DiscoveryError, UnknownKey)
+BAD_INPUT = (NotComparable, ResultsError, SweepError, ReplayError, CaseError, DiscoveryError, UnknownKey,
+             UnknownGroup)
 BASELINE = Path("scenarios") / "baseline_2025.yaml"
 OBSERVED = Path("data") / "observed_2025.csv"
 
@@ -63,13 +65,15 @@ def _run(args: argparse.Namespace) -> int:
     scenario, origins = load_with_origins(args.scenario, args.overrides)
     for warning in shadows.warnings(scenario, origins, {str(args.scenario), "--set"}):
         print(f"warning: {warning}", file=sys.stderr)
+    own = {str(args.scenario), "--set"}
+    groups = resolve_groups(scenario, args.groups or shadows.changed_groups(origins, own))
     out = args.out or Path("results") / scenario.name
     result, report = run_folder(out, scenario, str(args.scenario), args.replications, args.seed, args.workers,
-                                sys.stderr.isatty(), not args.no_report, args.overrides or ())
+                                sys.stderr.isatty(), not args.no_report, args.overrides or (), groups)
     if args.overrides:
         print(f"{scenario.name} with --set {', '.join(args.overrides)}")
-    print(text.run_summary(result))
-    tables = "summary.csv, replications.parquet, timeseries.parquet, delays.csv, " + (
+    print(text.run_summary(result, groups))
+    tables = "summary.csv, summary.md, replications.parquet, timeseries.parquet, delays.csv, " + (
         "exporters.csv, " if scenario.exporters else "")
     print(f"\nresults written to {out}/ ({tables}run.json)")
     if report:
@@ -80,11 +84,12 @@ def _run(args: argparse.Namespace) -> int:
 def _compare(args: argparse.Namespace) -> int:
     scenarios = [load_scenario(path) for path in args.scenarios]
     files = {s.name: str(path) for path, s in zip(args.scenarios, scenarios, strict=True)}
+    groups = resolve_groups(scenarios[0], args.groups or differing_groups(scenarios))
     out = args.out or Path("results") / ("compare-" + "-".join(s.name for s in scenarios))[:120]
     comparison, report = compare_folder(out, scenarios, files, args.baseline, args.replications, args.seed,
-                                        args.workers, sys.stderr.isatty(), not args.independent_streams)
-    print(text.comparison_summary(comparison))
-    print(f"\ncomparison written to {out}/ (comparison.csv, one folder per variant); report: {report}")
+                                        args.workers, sys.stderr.isatty(), not args.independent_streams, groups)
+    print(text.comparison_summary(comparison, groups))
+    print(f"\ncomparison written to {out}/ (comparison.csv, summary.md, one folder per variant); report: {report}")
     return 0
 
 
@@ -147,7 +152,8 @@ def _warmup(args: argparse.Namespace) -> int:
 
 
 def _plot(args: argparse.Namespace) -> int:
-    drawn = plot_run(args.folder)
+    drawn = plot_run(args.folder)  # refuses a folder that is not a run's
+    summarise_run(args.folder)
     print(f"plots written to {args.folder}/: {', '.join(f'{stem}.png/.svg' for stem in drawn)}")
     print(f"report: {report_run(args.folder)}")
     return 0
@@ -234,6 +240,9 @@ SCENARIO = _arg("scenario", type=Path, help="scenario YAML file")
 SET = _arg("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
            help="override a parameter, e.g. --set authority.reviewers=4 (repeatable)")
 SEED = _arg("--seed", type=_non_negative, help="root seed (default: the scenario's)")
+GROUP = _arg("--group", dest="groups", action="append", default=[], metavar="GROUP",
+             help="a group of buyers to headline beside all buyers: buyer:eu_auto, sector:automotive, "
+             "destination:US, material:Dy, or the name alone (repeatable; default: the groups the file changes)")
 WORKERS = _arg("--workers", type=_positive, help="worker processes (default: one per core)")
 HISTORY = [_arg("scenario", type=Path, nargs="?", default=BASELINE, help=f"scenario (default: {BASELINE})"),
            _arg("--target", type=Path, default=OBSERVED, help=f"published figures (default: {OBSERVED})"),
@@ -242,14 +251,14 @@ HISTORY = [_arg("scenario", type=Path, nargs="?", default=BASELINE, help=f"scena
 _COMMANDS = {
     "run": (_run, "run the Monte Carlo of a scenario and write its results", [
         SCENARIO, _replications("replications (default: the scenario's)"), SEED, WORKERS,
-        _out("results/<scenario name>"), SET,
+        _out("results/<scenario name>"), SET, GROUP,
         _arg("--no-report", action="store_true", help="skip the plots and report.html")]),
     "compare": (_compare, "run policy variants on common random numbers and compare", [
         _arg("scenarios", type=Path, nargs="+", metavar="SCENARIO", help="two or more scenario files"),
         _replications("replications of every variant"),
         _arg("--seed", type=_non_negative, help="root seed, shared by every variant"),
         _arg("--baseline", help="the variant others are compared with: its file or name (default: the first)"),
-        WORKERS, _out("results/compare-<names>"),
+        WORKERS, _out("results/compare-<names>"), GROUP,
         _arg("--independent-streams", action="store_true",
              help="give each variant its own random numbers (only to see what common ones buy)")]),
     "sweep": (_sweep, "sensitivity sweep over scenario parameters (resumable)", [

@@ -87,12 +87,13 @@ def package_version() -> str:
 
 
 def provenance(result: RunResult, source: str | None, workers: int,
-               overrides: Sequence[str] = ()) -> dict[str, Any]:
-    """What produced a set of results, to reproduce or audit them."""
+               overrides: Sequence[str] = (), groups: Sequence[str] = ()) -> dict[str, Any]:
+    """What produced a set of results, to reproduce or audit them, and the groups its summaries show."""
     return {
         "scenario_name": result.scenario.name,
         "scenario_file": source,
         "overrides": list(overrides),
+        "groups": list(groups),
         "scenario_sha256": scenario_hash(result.scenario),
         "seed": result.seed,
         "replications": result.replications,
@@ -108,16 +109,16 @@ def provenance(result: RunResult, source: str | None, workers: int,
 
 
 def write_run(result: RunResult, out: Path, source: str | None, workers: int,
-              overrides: Sequence[str] = ()) -> list[Path]:
-    """Write the tables and provenance of a run into ``out`` (``overrides``: the ``--set`` it was run with);
-    returns the paths written."""
+              overrides: Sequence[str] = (), groups: Sequence[str] = ()) -> list[Path]:
+    """Write the tables and provenance of a run into ``out`` (``overrides``: the ``--set`` it was run with;
+    ``groups``: those its summaries show beside all buyers); returns the paths written."""
     files = {
         SUMMARY: lambda p: _csv(result.summary, p),
         REPLICATIONS: lambda p: _parquet_in_chunks(p, result.replications, result.per_replication_rows),
         TIMESERIES: lambda p: _parquet_in_chunks(p, result.replications, result.timeseries_rows),
         DELAYS: lambda p: result.delays.to_csv(p, index=False),
-        PROVENANCE: lambda p: p.write_text(json.dumps(provenance(result, source, workers, overrides), indent=2)
-                                           + "\n"),
+        PROVENANCE: lambda p: p.write_text(
+            json.dumps(provenance(result, source, workers, overrides, groups), indent=2) + "\n"),
     }
     if result.scenario.exporters:
         files[EXPORTERS] = lambda p: _csv(result.exporters, p)
@@ -144,16 +145,19 @@ def _parquet_in_chunks(path: Path, replications: int, rows: Callable[[int, int],
             writer.close()
 
 
-def write_comparison(comparison: Comparison, out: Path, sources: dict[str, str], workers: int) -> list[Path]:
-    """Write each variant's run into ``out/<variant>/``, then ``comparison.csv`` and ``compare.json``."""
+def write_comparison(comparison: Comparison, out: Path, sources: dict[str, str], workers: int,
+                     groups: Sequence[str] = ()) -> list[Path]:
+    """Write each variant's run into ``out/<variant>/``, then ``comparison.csv`` and ``compare.json`` (``groups``:
+    those its summaries show beside all buyers)."""
     written = []
     for name, result in comparison.results.items():
-        written += write_run(result, out / name, sources.get(name), workers)
+        written += write_run(result, out / name, sources.get(name), workers, groups=groups)
     write_table(comparison.table, out / COMPARISON)
     record = {
         "baseline": comparison.baseline,
         "variants": list(comparison.results),
         "common_random_numbers": comparison.common_random_numbers,
+        "groups": list(groups),
         "replications": next(iter(comparison.results.values())).replications,
         "seeds": {name: result.seed for name, result in comparison.results.items()},
         "package_version": package_version(),
@@ -161,6 +165,18 @@ def write_comparison(comparison: Comparison, out: Path, sources: dict[str, str],
     }
     atomic_write(out / COMPARISON_PROVENANCE, lambda p: p.write_text(json.dumps(record, indent=2) + "\n"))
     return written + [out / COMPARISON, out / COMPARISON_PROVENANCE]
+
+
+SWEEP_MANIFEST = "sweep.json"
+CALIBRATION_MANIFEST = "calibration.json"
+POINTS = "points.csv"
+POINTS_FOLDER = "points"
+INDICES = "indices.csv"
+SWEEP_REPORT = "report.json"
+"""The metric and threshold the sweep's tables and report were made for."""
+EMULATOR = "emulator.csv"
+EMULATOR_VALIDATION = "emulator_validation.csv"
+CROSSINGS = "tipping.csv"
 
 
 @dataclass(frozen=True)
@@ -204,6 +220,65 @@ def weighted_monthly(timeseries: pd.DataFrame, weights: dict[str, float]) -> pd.
     return table.groupby(["replication", "month"], as_index=False).sum()
 
 
+@dataclass(frozen=True)
+class ComparisonTables:
+    """The tables of one comparison folder, as ``write_comparison`` left them."""
+
+    folder: Path
+    baseline: str
+    runs: dict[str, RunTables]
+    table: pd.DataFrame
+    """As ``comparison.csv``: every variant's mean and paired difference, by metric and group."""
+    provenance: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SweepTables:
+    """The tables of one sweep folder, and what its report was made for."""
+
+    points: pd.DataFrame
+    indices: pd.DataFrame | None
+    params: list[str]
+    metric: str
+    threshold: float | None
+    validation: pd.DataFrame | None = None
+
+
+def open_results(folder: str | Path) -> RunTables | ComparisonTables | SweepTables:
+    """Any results folder read back: a run's (``sim run``), a comparison's (``sim compare``) or a sweep's
+    (``sim sweep``) tables, for a notebook."""
+    folder = Path(folder)
+    if (folder / COMPARISON_PROVENANCE).is_file():
+        return read_comparison(folder)
+    if (folder / SWEEP_MANIFEST).is_file():
+        return read_sweep(folder)
+    if (folder / PROVENANCE).is_file():
+        return read_run(folder)
+    raise ResultsError(f"{folder} holds no results of sim run, sim compare or sim sweep (no {PROVENANCE}, "
+                       f"{COMPARISON_PROVENANCE} or {SWEEP_MANIFEST})")
+
+
+def read_comparison(folder: Path) -> ComparisonTables:
+    """Read a folder written by ``sim compare``."""
+    record = json.loads((folder / COMPARISON_PROVENANCE).read_text())
+    return ComparisonTables(folder, record["baseline"], {name: read_run(folder / name) for name in record["variants"]},
+                            pd.read_csv(folder / COMPARISON), record)
+
+
+def read_sweep(folder: Path) -> SweepTables:
+    """Read a folder written by ``sim sweep``: its points, indices and emulator check, for the metric and threshold
+    its report was made for."""
+    if not (folder / POINTS).is_file():
+        raise ResultsError(f"{folder} is not a finished sweep: missing {POINTS}")
+    description = json.loads((folder / SWEEP_MANIFEST).read_text())
+    asked = json.loads((folder / SWEEP_REPORT).read_text()) if (folder / SWEEP_REPORT).is_file() else {}
+    optional = {name: pd.read_csv(folder / name) if (folder / name).is_file() else None
+                for name in (INDICES, EMULATOR_VALIDATION)}
+    return SweepTables(pd.read_csv(folder / POINTS), optional[INDICES],
+                       [param["path"] for param in description["params"]],
+                       asked.get("metric", "shortfall_fraction"), asked.get("threshold"), optional[EMULATOR_VALIDATION])
+
+
 def read_run(folder: Path) -> RunTables:
     """Read a run folder written by ``sim run`` (or one variant of ``sim compare``)."""
     missing = [name for name in (SUMMARY, TIMESERIES, DELAYS, PROVENANCE) if not (folder / name).is_file()]
@@ -219,18 +294,6 @@ def read_run(folder: Path) -> RunTables:
         provenance=provenance,
         exporters=pd.read_csv(folder / EXPORTERS) if (folder / EXPORTERS).is_file() else None,
     )
-
-
-SWEEP_MANIFEST = "sweep.json"
-CALIBRATION_MANIFEST = "calibration.json"
-POINTS = "points.csv"
-POINTS_FOLDER = "points"
-INDICES = "indices.csv"
-SWEEP_REPORT = "report.json"
-"""The metric and threshold the sweep's tables and report were made for."""
-EMULATOR = "emulator.csv"
-EMULATOR_VALIDATION = "emulator_validation.csv"
-CROSSINGS = "tipping.csv"
 
 
 class PointFiles:

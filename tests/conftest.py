@@ -71,16 +71,3 @@ for _name, _examples in settings_profiles.items():
     hypothesis.settings.register_profile(_name, max_examples=_examples, deadline=None,
                                          suppress_health_check=[hypothesis.HealthCheck.too_slow])
 hypothesis.settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
-
-
-class MemoryStore:
-    """Finished sweep points or calibration evaluations kept in a dict, as ``sim.io.PointFiles`` keeps them on disk."""
-
-    def __init__(self) -> None:
-        self.records: dict[str, dict[str, Any]] = {}
-
-    def done(self) -> dict[str, dict[str, Any]]:
-        return dict(self.records)
-
-    def save(self, point: str, record: dict[str, Any]) -> None:
-        self.records[point] = record

@@ -465,3 +465,35 @@ def test_a_sweep_or_comparison_whose_metric_does_not_move_says_so(tmp_path, smal
     same = sim("compare", str(small_file), str(twin), "-n", "3", "--out", str(tmp_path / "same"), cwd=tmp_path)
     assert same.returncode == 0, same.stderr
     assert "no variant differs from small beyond the 95 % interval of its difference" in same.stdout
+
+
+def test_group_headlines_on_run_and_compare_and_the_groups_a_file_changes_by_default(tmp_path, small_file):
+    typo = sim("run", str(small_file), "-n", "2", "--group", "defense", "--out", str(tmp_path / "typo"))
+    assert typo.returncode == 2 and "did you mean 'defence'?" in typo.stderr and not (tmp_path / "typo").exists()
+    out = tmp_path / "run"
+    done = sim("run", str(small_file), "-n", "2", "--group", "defence", "--group", "sector:automotive", "--out",
+               str(out))
+    assert done.returncode == 0, done.stderr
+    assert "\nbuyer group defence " in done.stdout and "\nthe automotive sector " in done.stdout
+    page = (out / "summary.md").read_text()
+    assert "## Buyer group defence" in page and "## The automotive sector" in page
+    assert "Headline figures: buyer group defence" in (out / "report.html").read_text()
+    assert json.loads((out / "run.json").read_text())["groups"] == ["buyer:defence", "sector:automotive"]
+    plain = sim("run", str(small_file), "-n", "2", "--out", str(tmp_path / "plain"))
+    assert "buyer group" not in plain.stdout  # a file that extends nothing changes no group in particular
+    stocked = tmp_path / "stocked.yaml"
+    stocked.write_text(f"extends: {small_file.name}\nname: stocked\n"
+                       "buyers: {auto: {inventory: {initial_days: 180, reorder_point_days: 150, "
+                       "order_up_to_days: 270}}}\n")
+    child = sim("run", str(stocked), "-n", "2", "--out", str(tmp_path / "child"))
+    assert "\nbuyer group auto " in child.stdout and "buyer group defence" not in child.stdout
+    cmp = sim("compare", str(small_file), str(stocked), "-n", "4", "--out", str(tmp_path / "cmp"))
+    assert cmp.returncode == 0, cmp.stderr
+    said = [line.strip() for line in cmp.stdout.splitlines() if line.strip().endswith("against small.")]
+    assert len(said) == 2 and said[0].endswith("for all buyers, against small.")
+    assert said[1].endswith("for buyer group auto, against small.")
+    table = pd.read_csv(tmp_path / "cmp" / "comparison.csv")
+    auto = table.query("metric == 'shortfall_fraction' and group == 'buyer:auto' and variant == 'stocked'").iloc[0]
+    assert auto["diff_ci_high"] < 0 and "lowers the supply shortfall" in said[1]
+    for page in (tmp_path / "cmp" / "summary.md", tmp_path / "cmp" / "stocked" / "summary.md"):
+        assert "## Buyer group auto" in page.read_text()

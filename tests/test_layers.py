@@ -54,7 +54,7 @@ def _home(module: str, name: str) -> str:
     names (``from sim import run``) the module that defines them."""
     if f"{module}.{name}" in MODULES:
         return f"{module}.{name}"
-    return sim._HOMES.get(name, module) if module == "sim" else module
+    return sim._HOMES.get(name, module).partition(":")[0] if module == "sim" else module
 
 
 def imports_of(module: str, for_typing: bool = True) -> set[str]:

@@ -17,7 +17,7 @@ import pandas as pd
 
 from sim.catalogue import METRICS
 from sim.io import check_writable, write_comparison
-from sim.report import report_comparison
+from sim.report import report_comparison, summarise_comparison
 from sim.runs.execute import RunResult, default_workers, run, run_many
 from sim.runs.summarise import mean_interval
 from sim.scenario.schema import Scenario
@@ -100,17 +100,26 @@ def compare(
 
 def compare_folder(out: Path, scenarios: Sequence[Scenario], sources: dict[str, str], baseline: str | None = None,
                    replications: int | None = None, seed: int | None = None, workers: int | None = None,
-                   progress: bool = False, common_random_numbers: bool = True) -> tuple[Comparison, Path]:
-    """Compare variants (see ``compare``) into ``out``: one run folder each, the comparison table, its report.
-    The baseline is named by its scenario's name or file (``sources``: the file of each variant)."""
+                   progress: bool = False, common_random_numbers: bool = True, groups: Sequence[str] = ()
+                   ) -> tuple[Comparison, Path]:
+    """Compare variants (see ``compare``) into ``out``: one run folder each, the comparison table, its
+    ``summary.md`` (all buyers and ``groups``) and its report. The baseline is named by its scenario's name or file
+    (``sources``: the file of each variant)."""
     by_file = {path: name for name, path in sources.items()}
     baseline = by_file.get(baseline, baseline) if baseline else scenarios[0].name
     check_comparable(scenarios, baseline)
     check_writable(out)
     workers = workers or default_workers(replications or scenarios[0].monte_carlo.replications)
     comparison = compare(scenarios, baseline, replications, seed, workers, progress, common_random_numbers)
-    write_comparison(comparison, out, sources, workers)
+    write_comparison(comparison, out, sources, workers, groups)
+    summarise_comparison(out)
     return comparison, report_comparison(out, list(comparison.results), baseline)
+
+
+def differing_groups(scenarios: Sequence[Scenario]) -> list[str]:
+    """The buyer groups (``buyer:<group>``) that every variant has and whose parameters differ between them."""
+    shared = [name for name in scenarios[0].buyers if all(name in s.buyers for s in scenarios)]
+    return [f"buyer:{name}" for name in shared if len({s.buyers[name].model_dump_json() for s in scenarios}) > 1]
 
 
 def independent_seed(seed: int, variant: int) -> int:

@@ -79,6 +79,14 @@ def warnings(scenario: Scenario, origins: dict[str, tuple[str, int | None]], own
     return said
 
 
+def changed_groups(origins: dict[str, tuple[str, int | None]], own: set[str]) -> list[str]:
+    """The buyer groups (``buyer:<group>``) whose values the files ``own`` set, where they change a scenario they
+    extend: a file that extends nothing sets every group and changes none in particular, unless by ``--set``."""
+    inherited = any(file not in own for file, _ in origins.values())
+    return list(dict.fromkeys(f"buyer:{key.split('.')[1]}" for key, (file, _) in origins.items()
+                              if key.startswith("buyers.") and file in own and (inherited or file == "--set")))
+
+
 class UnknownKey(ValueError):
     """A key the scenario does not have."""
 

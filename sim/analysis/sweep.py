@@ -223,6 +223,28 @@ def study(scenario: Scenario, plan: Plan, store: PointStore, workers: int | None
     return SweepResult(plan, table, indices, tipping)
 
 
+class MemoryPoints:
+    """Finished points kept in a dict, for a sweep run in memory (``sweep``): nothing written, nothing resumed."""
+
+    def __init__(self) -> None:
+        self.records: dict[str, dict[str, Any]] = {}
+
+    def done(self) -> dict[str, dict[str, Any]]:
+        return dict(self.records)
+
+    def save(self, point: str, record: dict[str, Any]) -> None:
+        self.records[point] = record
+
+
+def sweep(scenario: Scenario, params: Sequence[str] = (), *, method: str | None = None, samples: int | None = None,
+          replications: int | None = None, seed: int | None = None, metric: str | None = None,
+          threshold: float | None = None, workers: int | None = None, progress: bool = False) -> SweepResult:
+    """A sensitivity sweep in memory, for a notebook: the arguments of ``sim sweep`` (``params`` as ``--param``
+    takes them; absent ones from the scenario's ``sweep:`` section), nothing written."""
+    asked = plan(scenario, "", params, method, samples, replications, seed, metric, threshold)
+    return study(scenario, asked, MemoryPoints(), workers, progress)
+
+
 def _unit(sweep: Sweep, records: Sequence[dict[str, Any]]) -> np.ndarray:
     """The saved points' parameter values, scaled to the unit cube of the ranges."""
     return np.array([[p.to_unit(p.saved(r["values"][p.path])) for p in sweep.params] for r in records])

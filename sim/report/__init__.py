@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -15,23 +15,28 @@ from sim.io import (
     CART,
     CLASSIFIED,
     COMPARISON,
+    COMPARISON_PROVENANCE,
     CROSSINGS,
     DISCOVERY,
     DISCOVERY_FOLDER,
     EMULATOR,
-    EMULATOR_VALIDATION,
-    INDICES,
-    POINTS,
+    PROVENANCE,
+    SUMMARY,
     SWEEP_MANIFEST,
     TRADEOFF,
     RunTables,
+    SweepTables,
+    atomic_write,
     read_run,
+    read_sweep,
 )
-from sim.report import plots
+from sim.report import memo, plots
 from sim.report.draw import figures, save
 from sim.report.html import write_report, write_sweep_report
 
-__all__ = ["SWEEP_PLOTS", "plot_run", "report_comparison", "report_run", "report_sweep"]
+__all__ = ["SWEEP_PLOTS", "plot_run", "report_comparison", "report_run", "report_sweep", "summarise_comparison",
+           "summarise_run"]
+SUMMARY_MD = "summary.md"
 
 
 def plot_run(folder: Path) -> dict[str, bytes]:
@@ -44,9 +49,8 @@ def report_run(folder: Path) -> Path:
     """Plots and ``report.html`` for a run folder."""
     run = read_run(folder)
     pngs = save(figures({run.name: run}), folder)
-    overrides = run.provenance.get("overrides") or []
-    title = f"Run: {run.name}" + (f" with --set {', '.join(overrides)}" if overrides else "")
-    return write_report(folder, title, {run.name: run}, pngs)
+    return write_report(folder, _run_title(run.provenance), {run.name: run}, pngs,
+                        groups=run.provenance.get("groups", []))
 
 
 def report_comparison(out: Path, variants: list[str], baseline: str) -> Path:
@@ -55,19 +59,43 @@ def report_comparison(out: Path, variants: list[str], baseline: str) -> Path:
     comparison = pd.read_csv(out / COMPARISON)
     pngs = save(figures(runs, comparison, baseline), out)
     title = f"Comparison: {', '.join(variants)} (baseline {baseline})"
-    return write_report(out, title, runs, pngs, comparison, baseline)
+    groups = json.loads((out / COMPARISON_PROVENANCE).read_text()).get("groups", [])
+    return write_report(out, title, runs, pngs, comparison, baseline, groups)
 
 
-@dataclass(frozen=True)
-class SweepTables:
-    """What a sweep plot draws from: the written tables and what the sweep was asked to report."""
+def summarise_run(folder: Path) -> Path:
+    """``summary.md`` beside a run's ``summary.csv``: its headline figures, memo-ready."""
+    provenance = json.loads((folder / PROVENANCE).read_text())
+    n = provenance["replications"]
+    context = (f"{n} replication{'s' if n > 1 else ''}, seed {provenance['seed']}, scenario file "
+               f"`{provenance['scenario_file']}`; means across replications with their 95 % confidence interval"
+               + (" (one replication gives none)" if n < 2 else "") + f". Every metric and group: `{SUMMARY}`.")
+    page = memo.run_markdown(pd.read_csv(folder / SUMMARY), _run_title(provenance), provenance.get("groups", []),
+                             context)
+    return _write_text(folder / SUMMARY_MD, page)
 
-    points: pd.DataFrame
-    indices: pd.DataFrame | None
-    params: list[str]
-    metric: str
-    threshold: float | None
-    validation: pd.DataFrame | None = None
+
+def summarise_comparison(out: Path) -> Path:
+    """``summary.md`` beside a comparison's ``comparison.csv`` (and one beside each variant's ``summary.csv``)."""
+    record = json.loads((out / COMPARISON_PROVENANCE).read_text())
+    for variant in record["variants"]:
+        summarise_run(out / variant)
+    streams = "common random numbers" if record["common_random_numbers"] else "independent random numbers"
+    context = (f"{len(record['variants'])} variants, {record['replications']} replications each on {streams}. "
+               f"Every metric and group: `{COMPARISON}`.")
+    page = memo.comparison_markdown(pd.read_csv(out / COMPARISON), record["baseline"], record.get("groups", []),
+                                    context)
+    return _write_text(out / SUMMARY_MD, page)
+
+
+def _run_title(provenance: dict) -> str:
+    overrides = provenance.get("overrides") or []
+    return f"Run: {provenance['scenario_name']}" + (f" with --set {', '.join(overrides)}" if overrides else "")
+
+
+def _write_text(path: Path, text: str) -> Path:
+    atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
+    return path
 
 
 SWEEP_PLOTS: dict[str, Callable[[SweepTables], Figure]] = {
@@ -84,9 +112,8 @@ SWEEP_PLOTS: dict[str, Callable[[SweepTables], Figure]] = {
 
 def report_sweep(out: Path, params: list[str], drawn: tuple[str, ...], metric: str, threshold: float | None) -> Path:
     """Draw the plots a sweep's method asks for from its tables, and its ``report.html``."""
-    indices = pd.read_csv(out / INDICES) if (out / INDICES).is_file() else None
-    validation = pd.read_csv(out / EMULATOR_VALIDATION) if (out / EMULATOR_VALIDATION).is_file() else None
-    tables = SweepTables(pd.read_csv(out / POINTS), indices, params, metric, threshold, validation)
+    tables = replace(read_sweep(out), params=params, metric=metric, threshold=threshold)
+    indices = tables.indices
     pngs = save({name: SWEEP_PLOTS[name](tables) for name in drawn}, out)
     shown = {}
     if (out / EMULATOR).is_file():

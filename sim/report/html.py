@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import html
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ import pandas as pd
 
 from sim.catalogue import METRICS
 from sim.io import RunTables, atomic_write
+from sim.report import memo
 from sim.scenario.load import leaves
 
 HEADLINE = ("delay_days", "delay_p95_days", "licence_wait_days", "censored_fraction", "shortfall_fraction",
@@ -59,17 +61,24 @@ window.addEventListener("load", function () {
 
 
 def write_report(out: Path, title: str, runs: dict[str, RunTables], pngs: dict[str, bytes],
-                 comparison: pd.DataFrame | None = None, baseline: str | None = None) -> Path:
-    """Write ``report.html`` into ``out`` and return its path."""
+                 comparison: pd.DataFrame | None = None, baseline: str | None = None,
+                 groups: Sequence[str] = ()) -> Path:
+    """Write ``report.html`` into ``out`` and return its path: headlines for all buyers and each of ``groups``."""
     sections = [f"<h1>{html.escape(title)}</h1>",
-                f"<p>Generated {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC by licence-sim.</p>",
-                "<h2>Headline figures (all buyers)</h2>", _headline(runs, comparison, baseline)]
+                f"<p>Generated {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC by licence-sim.</p>"]
+    if comparison is not None:
+        sentences = memo.takeaways(comparison, baseline, ("all", *groups))
+        sections += ["<h2>What each variant does</h2>",
+                     "<ul>" + "".join(f"<li>{html.escape(s)}</li>" for s in sentences) + "</ul>"]
+    for group in ("all", *groups):
+        sections += [f"<h2>Headline figures: {html.escape(memo.group_phrase(group))}</h2>",
+                     _headline(runs, comparison, baseline, group)]
     sections += ["<h2>Plots</h2>"] + [_figure(stem, png) for stem, png in pngs.items()]
     if comparison is not None:
         sections += ["<h2>Comparison with the baseline, all metrics, all buyers</h2>",
-                     _table(comparison[comparison["group"] == "all"])]
+                     _table(_compared(comparison[comparison["group"] == "all"], baseline))]
     for name, run in runs.items():
-        sections += [f"<h2>Summary: {html.escape(name)}</h2>", _table(run.summary[run.summary["group"] == "all"]),
+        sections += [f"<h2>Summary: {html.escape(name)}</h2>", _table(_summarised(run.summary)),
                      "<p>Every group (sector, destination, material, buyer group) is in "
                      f"<code>{html.escape(str(run.folder / 'summary.csv'))}</code>.</p>"]
     sections += ["<h2>Parameters</h2>", _parameters(runs), "<h2>Provenance</h2>", _provenance(runs)]
@@ -96,29 +105,50 @@ def _write_page(out: Path, title: str, sections: list[str]) -> Path:
     return path
 
 
-def _headline(runs: dict[str, RunTables], comparison: pd.DataFrame | None, baseline: str | None) -> str:
+def _headline(runs: dict[str, RunTables], comparison: pd.DataFrame | None, baseline: str | None,
+              group: str) -> str:
     rows = []
     for metric in HEADLINE:
         row = {"metric": METRICS[metric].label}
         for name, run in runs.items():
-            found = run.summary[(run.summary["metric"] == metric) & (run.summary["group"] == "all")]
+            found = run.summary[(run.summary["metric"] == metric) & (run.summary["group"] == group)]
             if not found.empty:
                 r = found.iloc[0]
-                row[name] = _estimate(r["mean"], r["ci_low"], r["ci_high"])
+                row[name] = memo.estimate(metric, r["mean"], r["ci_low"], r["ci_high"])
             if comparison is not None and name != baseline:
-                d = comparison[(comparison["metric"] == metric) & (comparison["group"] == "all")
+                d = comparison[(comparison["metric"] == metric) & (comparison["group"] == group)
                                & (comparison["variant"] == name)]
                 if not d.empty:
                     r = d.iloc[0]
-                    row[f"{name} - {baseline}"] = _estimate(r["diff"], r["diff_ci_low"], r["diff_ci_high"])
-        rows.append(row)
+                    row[f"{name} - {baseline}"] = memo.difference(metric, r["diff"], r["diff_ci_low"],
+                                                                  r["diff_ci_high"])
+        if len(row) > 1:
+            rows.append(row)
     return _table(pd.DataFrame(rows))
 
 
-def _estimate(mean: float, low: float, high: float) -> str:
-    if pd.isna(mean):
-        return "n/a"
-    return f"{mean:.4g}" if pd.isna(low) else f"{mean:.4g} [{low:.4g}, {high:.4g}]"
+def _summarised(summary: pd.DataFrame) -> pd.DataFrame:
+    """Every metric of a run, all buyers, memo-formatted: mean with its interval, and the 5th-95th percentiles."""
+    rows = summary[summary["group"] == "all"]
+    return pd.DataFrame({
+        "metric": [METRICS[m].label for m in rows["metric"]],
+        "mean [95 % interval]": [memo.estimate(r.metric, r.mean, r.ci_low, r.ci_high) for r in rows.itertuples()],
+        "5th – 95th percentile": [" – ".join(memo.figures(r.metric, [r.p5, r.p95])) for r in rows.itertuples()],
+        "replications": rows["n"].to_numpy(),
+    })
+
+
+def _compared(table: pd.DataFrame, baseline: str) -> pd.DataFrame:
+    """Every metric of a comparison, memo-formatted: each variant's mean, and its paired difference."""
+    rows = []
+    for metric, by_metric in table.groupby("metric", sort=False):
+        row = {"metric": METRICS[metric].label}
+        for r in by_metric.itertuples():
+            row[r.variant] = memo.estimate(metric, r.mean, r.ci_low, r.ci_high)
+            if r.variant != baseline:
+                row[f"{r.variant} - {baseline}"] = memo.difference(metric, r.diff, r.diff_ci_low, r.diff_ci_high)
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def _figure(stem: str, png: bytes) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import textwrap
 from typing import Any
 
 import matplotlib.dates as mdates
@@ -16,6 +17,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
+from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from sim.catalogue import METRICS
 
@@ -26,21 +28,37 @@ OUTCOMES = ("approvals", "applications_refused", "applications_withdrawn", "revo
 
 
 def delay_ecdf(delays: dict[str, pd.DataFrame]) -> Figure:
-    """Share of needs delivered within d days of their first request, per variant; the gap below 1 is needs
-    undelivered at the horizon."""
+    """Share of needs delivered within d days of their first request, per variant, with the 5th-95th percentile
+    band across replications; the gap below 1 is needs undelivered at the horizon. The axis stops past the
+    99th percentile of delivered needs' delays, saying so, so that a few very late needs do not squeeze the rest."""
     fig = Figure(figsize=(8, 4.5), layout="constrained")
     ax = fig.add_subplot()
-    for name, table in delays.items():
+    reach = []
+    for colour, (name, table) in zip(itertools.cycle(f"C{i}" for i in range(10)), delays.items(), strict=False):
         finite = table[np.isfinite(table["delay_days"])]
         total = table["orders"].sum()
         share = finite["orders"].cumsum() / total if total else finite["orders"] * 0.0
-        ax.step(finite["delay_days"] + 1, share, where="post", label=name)
+        if "share_within_p5" in finite:
+            ax.fill_between(finite["delay_days"] + 1, finite["share_within_p5"], finite["share_within_p95"],
+                            step="post", color=colour, alpha=0.2, linewidth=0)
+        ax.step(finite["delay_days"] + 1, share, where="post", color=colour, label=name)
+        if len(finite):
+            reach.append((finite["delay_days"].iloc[np.searchsorted(share / share.iloc[-1], 0.99)] + 1,
+                          finite["delay_days"].iloc[-1] + 1))
+    if reach:
+        cut, longest = max(r[0] for r in reach), max(r[1] for r in reach)
+        ax.set_xlim(0, min(cut * 1.15, longest))
+        if cut * 1.15 < longest:
+            ax.text(0.99, 0.03, f"axis cut past the 99th percentile of delivered needs; the longest took "
+                    f"{longest:,.0f} days", transform=ax.transAxes, ha="right", fontsize="x-small", color="0.3")
     ax.set_xlabel("delay from first request to delivery (days)")
     ax.set_ylabel("share of needs delivered within")
     ax.set_ylim(0, 1.02)
-    ax.set_title("Delivery delay (needs undelivered at the horizon keep the line below 1)")
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_title("Delivery delay: all replications pooled, band 5th-95th percentile across replications",
+                 fontsize="medium")
     ax.grid(alpha=0.3)
-    ax.legend(title="variant")
+    ax.legend(title="variant", loc="center right")
     return fig
 
 
@@ -63,25 +81,29 @@ def shortfall_fan(timeseries: dict[str, pd.DataFrame], events: dict[str, list[tu
     """Monthly shortfall fraction per variant (median, p25-p75 and p5-p95 bands), policy events below."""
     n = len(timeseries)
     span_days = _span_days(pd.to_datetime(sorted({m for table in timeseries.values() for m in table["month"]})))
-    strip = strip_height(events, span_days)
-    fig = Figure(figsize=(9, 2.6 * n + 0.6 + strip), layout="constrained")
-    grid = fig.add_gridspec(n + 1, 1, height_ratios=[2.6] * n + [strip])
+    strip, key = strip_height(events, span_days)
+    fig = Figure(figsize=(9, 2.6 * n + 0.6 + strip + key), layout="constrained")
+    grid = fig.add_gridspec(n + 2, 1, height_ratios=[2.6] * n + [strip, key])
     axes = [fig.add_subplot(grid[i]) for i in range(n)]
     strip_ax = fig.add_subplot(grid[n], sharex=axes[0])
-    for ax, (name, table) in zip(axes, timeseries.items(), strict=True):
-        q = monthly_shortfall_quantiles(table)
+    quantiles = {name: monthly_shortfall_quantiles(table) for name, table in timeseries.items()}
+    top = max((float(q["p95"].max()) for q in quantiles.values() if q["p95"].notna().any()), default=0.0)
+    for ax, (name, q) in zip(axes, quantiles.items(), strict=True):
         ax.fill_between(q.index, q["p5"], q["p95"], step="post", alpha=0.2, color="C0", label="p5-p95")
         ax.fill_between(q.index, q["p25"], q["p75"], step="post", alpha=0.4, color="C0", label="p25-p75")
         ax.step(q.index, q["p50"], where="post", color="C0", label="median")
         if warmup_end is not None:
             ax.axvspan(q.index.min(), pd.Timestamp(warmup_end), color="0.85", label="warm-up (not in metrics)")
-        ax.set_ylabel("shortfall, share of China-sourced demand")
-        ax.set_title(f"{name}: monthly supply shortfall across replications (materials weighted as the headline)")
-        ax.set_ylim(bottom=0)
+        ax.set_ylabel("shortfall share")
+        ax.set_title(name, loc="left", fontsize="medium")
+        ax.set_ylim(0, max(top * 1.05, 0.01))  # one scale for every variant, so that panels compare by eye
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
         ax.grid(alpha=0.3)
         ax.legend(loc="upper right", fontsize="small")
         ax.sharex(axes[0])
-    policy_strip(strip_ax, events, span_days)
+    fig.suptitle("Monthly supply shortfall, share of China-sourced demand, across replications (materials weighted "
+                 "as the headline)", fontsize="medium")
+    policy_strip(strip_ax, fig.add_subplot(grid[n + 1]), events, span_days)
     return fig
 
 
@@ -113,29 +135,47 @@ def exporters(tables: dict[str, pd.DataFrame]) -> Figure:
 Events = dict[str, list[tuple[dt.date, str]]]
 """Dated policy events (date, name) per variant."""
 STRIP_WIDTH_INCHES = 6.5  # the time axis of a 9-inch figure, less its margins and row names
-STRIP_CHAR_INCHES = 0.05  # an average character of the strip's 6-point labels
+STRIP_CHAR_INCHES = 0.06  # an average character of the strip's 7-point numbers
+KEY_COLUMNS = 2
+KEY_LINE_INCHES = 0.15
+KEY_CHARS = 58  # what a column of the key holds in 7-point type, in a 9-inch figure
+
+
+def event_key(events: Events) -> list[tuple[dt.date, str]]:
+    """The strip's key: each day's events once (the first variant's all, a later variant's only those the first
+    lacks), named in words, in date order; an entry's number on the strip is its place in the key plus one."""
+    first = set(next(iter(events.values()), []))
+    entries = []
+    for row, dated in enumerate(events.values()):
+        by_day: dict[dt.date, list[str]] = {}
+        for date, name in sorted(dated):
+            if row == 0 or (date, name) not in first:
+                by_day.setdefault(date, []).append(name.replace("_", " "))
+        entries += [(date, " + ".join(names)) for date, names in by_day.items()]
+    return sorted(dict.fromkeys(entries))
 
 
 def strip_labels(events: Events, span_days: float) -> list[list[tuple[dt.date, str, int]]]:
-    """Per variant, its labelled events (events on one day share a label; rows after the first label
-    only events the first lacks), each with the label line where it clears the labels before it."""
+    """Per variant, the numbers of its key entries (``event_key``), each with the label line where it clears the
+    numbers before it."""
     days_per_char = span_days / STRIP_WIDTH_INCHES * STRIP_CHAR_INCHES
+    number = {entry: k + 1 for k, entry in enumerate(event_key(events))}
     first = set(next(iter(events.values()), []))
     rows = []
     for row, dated in enumerate(events.values()):
         by_day: dict[dt.date, list[str]] = {}
         for date, name in sorted(dated):
             if row == 0 or (date, name) not in first:
-                by_day.setdefault(date, []).append(name)
+                by_day.setdefault(date, []).append(name.replace("_", " "))
         line_ends: list[float] = []
         labels = []
         for date, names in by_day.items():
-            label = " + ".join(names)
+            label = str(number[(date, " + ".join(names))])
             x = date.toordinal()
             line = next((k for k, end in enumerate(line_ends) if end < x), len(line_ends))
             if line == len(line_ends):
                 line_ends.append(x)
-            line_ends[line] = x + (len(label) + 2) * days_per_char
+            line_ends[line] = x + (len(label) + 1) * days_per_char
             labels.append((date, label, line))
         rows.append(labels)
     return rows
@@ -146,15 +186,30 @@ def _span_days(months: pd.DatetimeIndex) -> float:
     return float((months.max() - months.min()).days) + 31
 
 
-def strip_height(events: Events, span_days: float) -> float:
-    """Height (inches) of a policy strip whose labels do not overlap."""
+def strip_height(events: Events, span_days: float) -> tuple[float, float]:
+    """Heights (inches) of a policy strip whose numbers do not overlap, and of its key."""
     lines = [max((line for *_, line in labels), default=-1) + 1 for labels in strip_labels(events, span_days)]
-    return 0.5 + sum(0.25 + 0.12 * n for n in lines)
+    key_lines = max((len(column) for column in _key_columns(events)), default=0)
+    return 0.5 + sum(0.25 + 0.12 * n for n in lines), 0.1 + KEY_LINE_INCHES * key_lines
 
 
-def policy_strip(ax, events: Events, span_days: float) -> None:
-    """A timeline strip: one row per variant, a marker at each policy event, labels stacked in lines
-    so that none overlaps (see ``strip_labels``)."""
+def _key_columns(events: Events) -> list[list[str]]:
+    """The key's lines (each entry wrapped to a column's width), in ``KEY_COLUMNS`` columns of about equal height,
+    entries never split between columns."""
+    entries = [textwrap.wrap(f"{k + 1:>2}  {date}  {names}", KEY_CHARS, subsequent_indent=" " * 16)
+               for k, (date, names) in enumerate(event_key(events))]
+    target = -(-sum(map(len, entries)) // KEY_COLUMNS)
+    columns: list[list[str]] = [[]]
+    for lines in entries:
+        if len(columns[-1]) + len(lines) > target and columns[-1] and len(columns) < KEY_COLUMNS:
+            columns.append([])
+        columns[-1] += lines
+    return columns
+
+
+def policy_strip(ax, key_ax, events: Events, span_days: float) -> None:
+    """A timeline strip: one row per variant, a marker at each policy event, numbered (numbers stacked in lines so
+    that none overlaps, see ``strip_labels``); ``key_ax`` lists what each number is."""
     base = 0.0
     bases = []
     for dated, labels in zip(events.values(), strip_labels(events, span_days), strict=True):
@@ -162,12 +217,20 @@ def policy_strip(ax, events: Events, span_days: float) -> None:
         for date, _name in dated:
             ax.plot([pd.Timestamp(date)], [base], marker="|", markersize=10, color="C3")
         for date, label, line in labels:
-            ax.annotate(label, (pd.Timestamp(date), base + 0.35 + 0.5 * line), fontsize=6, va="bottom")
+            ax.annotate(label, (pd.Timestamp(date), base + 0.35 + 0.5 * line), fontsize=7, va="bottom",
+                        ha="center")
         base += 1.0 + 0.5 * max((line + 1 for *_, line in labels), default=0)
     ax.set_yticks(bases, list(events))
     ax.set_ylim(-0.5, base)
-    ax.set_xlabel("policy events")
+    ax.set_xlabel("policy events (numbered as in the key below)")
     ax.grid(axis="x", alpha=0.3)
+    key_ax.set_axis_off()
+    columns = _key_columns(events)
+    height = max((len(column) for column in columns), default=1)
+    for c, column in enumerate(columns):
+        for line, text in enumerate(column):
+            key_ax.text(c / KEY_COLUMNS, 1 - (line + 0.5) / height, text, transform=key_ax.transAxes, fontsize=7,
+                        va="center", ha="left", family="monospace")
 
 
 def shortfall_by_group(summaries: dict[str, pd.DataFrame]) -> Figure:
@@ -177,19 +240,24 @@ def shortfall_by_group(summaries: dict[str, pd.DataFrame]) -> Figure:
         ax = fig.add_subplot(1, 2, i + 1)
         _grouped_bars(ax, summaries, "shortfall_fraction", prefix)
         ax.set_title(f"Supply shortfall {title}")
-        ax.set_ylabel("shortfall fraction (95 % CI)")
+        ax.set_ylabel("shortfall, share of China-sourced demand (95 % CI)")
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     return fig
 
 
 def licensing_outcomes(summaries: dict[str, pd.DataFrame]) -> Figure:
     """Decisions on applications, licences revoked, and attempts refused by reason, per variant (mean per
-    replication, 95 % CI): one panel per unit, so that applications and attempts are never added up."""
-    units = list(dict.fromkeys(METRICS[m].unit for m in OUTCOMES))
-    panels = [[m for m in OUTCOMES if METRICS[m].unit == unit] for unit in units]
+    replication, 95 % CI): one panel per unit, so that applications and attempts are never added up. An outcome
+    that no variant has is left out (and said in the title), and so is a panel with nothing left."""
+    means = {name: summary[summary["group"] == "all"].set_index("metric")["mean"] for name, summary in
+             summaries.items()}
+    shown = [m for m in OUTCOMES if any(mean.get(m, 0) > 0 for mean in means.values())]
+    units = list(dict.fromkeys(METRICS[m].unit for m in shown))
+    panels = [[m for m in shown if METRICS[m].unit == unit] for unit in units]
     fig = Figure(figsize=(11, 4.8), layout="constrained")
-    axes = fig.subplots(1, len(units), width_ratios=[len(p) for p in panels], squeeze=False)[0]
+    axes = fig.subplots(1, max(len(units), 1), width_ratios=[len(p) for p in panels] or None, squeeze=False)[0]
     width = 0.8 / len(summaries)
-    for ax, unit, metrics in zip(axes, units, panels, strict=True):
+    for ax, unit, metrics in zip(axes, units, panels, strict=False):
         for k, (name, summary) in enumerate(summaries.items()):
             rows = summary[(summary["group"] == "all")].set_index("metric").reindex(metrics)
             x = np.arange(len(metrics)) + (k - (len(summaries) - 1) / 2) * width
@@ -198,8 +266,14 @@ def licensing_outcomes(summaries: dict[str, pd.DataFrame]) -> Figure:
                       fontsize="small")
         ax.set_ylabel(f"{unit} per replication (95 % CI)")
         ax.grid(axis="y", alpha=0.3)
-    axes[0].legend(title="variant")
-    fig.suptitle("Licensing outcomes")
+    if shown:
+        axes[0].legend(title="variant")
+    else:
+        axes[0].set_axis_off()
+        axes[0].text(0.5, 0.5, "no licensing outcome in any variant", ha="center", va="center")
+    none = [METRICS[m].label for m in OUTCOMES if m not in shown]
+    fig.suptitle(textwrap.fill("Licensing outcomes" + (f" (none in any variant: {', '.join(none)})" if none else ""),
+                               110), fontsize="medium")
     return fig
 
 
@@ -216,7 +290,11 @@ def difference_forest(table: pd.DataFrame, baseline: str, metrics: tuple[str, ..
         ax.axvline(0, color="0.4", linewidth=1)
         ax.set_yticks(y, variants)
         ax.invert_yaxis()
-        ax.set_xlabel(f"{METRICS[metric].label}: difference from {baseline}")
+        in_points = METRICS[metric].unit == "share"
+        if in_points:
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{100 * v:+.3g}" if v else "0"))
+        ax.set_xlabel(f"{METRICS[metric].label}: difference from {baseline}"
+                      + (", points" if in_points else ""))
         ax.grid(axis="x", alpha=0.3)
     fig.suptitle(f"Paired differences from {baseline} (95 % CI, common random numbers)")
     return fig
@@ -268,7 +346,7 @@ def sweep_lines(points: pd.DataFrame, params: list[str], metric: str, threshold:
         if threshold is not None:
             ax.axhline(threshold, color="C3", linestyle="--", label=f"threshold {threshold:g}")
         ax.set_xlabel(path)
-        ax.set_ylabel(f"{METRICS[metric].label} (95 % CI)")
+        ax.set_ylabel(textwrap.fill(f"{METRICS[metric].label} (95 % CI)", 34))
         ax.grid(alpha=0.3)
         if ax.get_legend_handles_labels()[1]:
             ax.legend(fontsize="x-small")
@@ -289,7 +367,7 @@ def sweep_scatter(points: pd.DataFrame, params: list[str], metric: str, threshol
             ax.axhline(threshold, color="C3", linestyle="--")
             ax.legend(fontsize="x-small")
         ax.set_xlabel(path)
-        ax.set_ylabel(METRICS[metric].label)
+        ax.set_ylabel(textwrap.fill(METRICS[metric].label, 34))
         ax.grid(alpha=0.3)
     fig.suptitle(f"{METRICS[metric].label} at each point of the design")
     return fig
@@ -414,9 +492,9 @@ def replay_index(series: dict[str, tuple[str, pd.DataFrame]], table: pd.DataFram
     (filled where fitted, open where held out), the policy strip below."""
     shown = {name: (base, index) for name, (base, index) in series.items() if not index.empty}
     span_days = _span_days(pd.to_datetime(next(iter(shown.values()))[1].columns)) if shown else 365
-    strip = strip_height({"baseline": events}, span_days)
-    fig = Figure(figsize=(9, 3.2 * len(shown) + 1.3 + strip), layout="constrained")
-    grid = fig.add_gridspec(len(shown) + 1, 1, height_ratios=[3.2] * len(shown) + [strip])
+    strip, key = strip_height({"baseline": events}, span_days)
+    fig = Figure(figsize=(9, 3.2 * len(shown) + 1.3 + strip + key), layout="constrained")
+    grid = fig.add_gridspec(len(shown) + 2, 1, height_ratios=[3.2] * len(shown) + [strip, key])
     first = None
     for row, (name, (base, index)) in enumerate(shown.items()):
         ax = fig.add_subplot(grid[row], sharex=first)
@@ -440,7 +518,8 @@ def replay_index(series: dict[str, tuple[str, pd.DataFrame]], table: pd.DataFram
         ax.set_ylim(bottom=0)
         ax.grid(alpha=0.3)
         ax.legend(fontsize="x-small", ncol=3)
-    policy_strip(fig.add_subplot(grid[len(shown)], sharex=first), {"baseline": events}, span_days)
+    policy_strip(fig.add_subplot(grid[len(shown)], sharex=first), fig.add_subplot(grid[len(shown) + 1]),
+                 {"baseline": events}, span_days)
     return fig
 
 
@@ -518,12 +597,20 @@ def discovery_box(box: pd.DataFrame, coverage: float, density: float) -> Figure:
         ax.barh(k, (upper - lower) / span, left=(lower - low) / span, color="C0", alpha=0.7)
         qp = ", ".join(f"{side} qp {v:.2g}" for side, v in (("lower", row.qp_lower), ("upper", row.qp_upper))
                        if not pd.isna(v))
-        ax.text(1.02, k, f"{row.lower} to {row.upper}  ({qp})", va="center", fontsize="x-small")
+        ax.text(1.02, k, f"{_limit(row.lower)} to {_limit(row.upper)}  ({qp})", va="center", fontsize="x-small")
     ax.set_yticks(range(len(box)), list(box["parameter"]), fontsize="small")
     ax.set_xlim(0, 1)
     ax.set_xlabel("share of the range swept")
     ax.set_title(f"Chosen box: coverage {coverage:.2f}, density {density:.2f}", fontsize="medium")
     return fig
+
+
+def _limit(value: Any) -> str:
+    """A box limit as a label: a number to three significant figures, a date as it is."""
+    try:
+        return f"{float(value):.3g}"
+    except (TypeError, ValueError):
+        return str(value)
 
 
 def discovery_pairs(points: pd.DataFrame, box: pd.DataFrame) -> Figure:

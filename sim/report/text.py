@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from sim.catalogue import METRICS
+from sim.report import memo
 
 if TYPE_CHECKING:
     from sim.analysis.calibrate import Calibration
@@ -46,25 +48,28 @@ def describe(scenario: Scenario) -> str:
     )
 
 
-def run_summary(result: RunResult) -> str:
-    """The headline metrics of a run with their 95 % CI and percentiles, then shortfall by sector and material."""
+def run_summary(result: RunResult, groups: Sequence[str] = ()) -> str:
+    """The headline metrics of a run with their 95 % CI and percentiles, then shortfall by sector and material,
+    then the compared metrics of each of ``groups``."""
     summary = result.summary.set_index(["metric", "group"])
     lines = [
         f"{result.scenario.name}: {result.replications} replication{'s' if result.replications > 1 else ''}, "
         f"seed {result.seed}, "
         f"{result.events:,} events in {result.wall_seconds:.1f} s",
         "",
-        f"{'all buyers':<{LABEL_WIDTH}}{'mean':>12}  {'95% CI':>23}  {'p5':>10}{'p95':>10}",
+        _heading("all buyers"),
     ]
     if result.replications < 2:
         lines[1:1] = ["one replication gives no confidence interval: run at least 2 (-n) to have one"]
-    lines += [_row(_headline_label(metric, summary), summary.loc[(metric, "all")]) for metric in HEADLINE]
+    lines += [_row(metric, _headline_label(metric, summary), summary.loc[(metric, "all")]) for metric in HEADLINE]
     for prefix, title in (("sector:", "shortfall fraction by sector"), ("material:", "shortfall fraction by material")):
         lines += ["", title]
         rows = summary.xs("shortfall_fraction", level="metric")
-        lines += [
-            _row(f"  {group.removeprefix(prefix)}", row) for group, row in rows.iterrows() if group.startswith(prefix)
-        ]
+        lines += [_row("shortfall_fraction", f"  {group.removeprefix(prefix)}", row) for group, row in rows.iterrows()
+                  if group.startswith(prefix)]
+    for group in groups:
+        lines += ["", _heading(memo.group_phrase(group))]
+        lines += [_row(metric, METRICS[metric].label, summary.loc[(metric, group)]) for metric in COMPARED]
     if result.scenario.exporters:
         lines += ["", "exporters (after the warm-up; monthly means across replications, every month in exporters.csv)",
                   *_exporter_lines(result.exporters, result.scenario.calendar)]
@@ -73,6 +78,10 @@ def run_summary(result: RunResult) -> str:
               + ("its price (USD/kg)" if priced else "kilograms (the scenario gives no prices)")
               + "; delays run from a need's first request to its delivery, across refused attempts"]
     return "\n".join(lines)
+
+
+def _heading(group: str) -> str:
+    return f"{group:<{LABEL_WIDTH}}{'mean':>14}  {'95% CI':>20}  {'p5':>9}{'p95':>9}"
 
 
 def _exporter_lines(months: pd.DataFrame, calendar: Calendar) -> list[str]:
@@ -88,26 +97,34 @@ def _exporter_lines(months: pd.DataFrame, calendar: Calendar) -> list[str]:
     return lines
 
 
-def comparison_summary(comparison: Comparison) -> str:
-    """Each variant's mean and its paired difference from the baseline, for the compared metrics."""
-    table = comparison.table[comparison.table["group"] == "all"].set_index(["metric", "variant"])
+def comparison_summary(comparison: Comparison, groups: Sequence[str] = ()) -> str:
+    """What each variant does, in a sentence, then each variant's mean and its paired difference from the
+    baseline, for the compared metrics, all buyers and each of ``groups``."""
     baseline = comparison.baseline
     streams = "common random numbers" if comparison.common_random_numbers else "independent streams"
     n = next(iter(comparison.results.values())).replications
-    lines = [f"{len(comparison.results)} variants, {n} replications each, {streams}; baseline: {baseline}"]
-    for metric in COMPARED:
-        lines += ["", METRICS[metric].label]
-        for variant in comparison.results:
-            row = table.loc[(metric, variant)]
-            line = f"  {variant:<34}{number(row['mean']):>10}"
-            if variant != baseline and not pd.isna(row["diff"]):
-                line += f"   diff {_signed(row['diff']):>9}"
-                if not pd.isna(row["diff_ci_low"]):
-                    line += f"  [{number(row['diff_ci_low'])}, {number(row['diff_ci_high'])}]"
-            lines.append(line)
-        if comparison.unmoved(metric):
-            lines.append(f"  no variant differs from {baseline} beyond the 95 % interval of its difference: "
-                         f"{UNMOVED_HINT}")
+    lines = [f"{len(comparison.results)} variants, {n} replications each, {streams}; baseline: {baseline}", "",
+             "what each variant does:"]
+    lines += [f"  {sentence}" for sentence in memo.takeaways(comparison.table, baseline, ("all", *groups))]
+    unmoved = False
+    for group in ("all", *groups):
+        table = comparison.table[comparison.table["group"] == group].set_index(["metric", "variant"])
+        lines += ["", f"{memo.group_phrase(group)}: mean, and paired difference from {baseline} [95 % CI]"]
+        for metric in COMPARED:
+            lines.append(f"  {METRICS[metric].label}")
+            for variant in comparison.results:
+                row = table.loc[(metric, variant)]
+                line = f"    {variant:<34}{memo.estimate(metric, row['mean']):>14}"
+                if variant != baseline:
+                    line += "   " + memo.difference(metric, row["diff"], row["diff_ci_low"], row["diff_ci_high"])
+                lines.append(line)
+        same = [memo.noun(metric) for metric in COMPARED if comparison.unmoved(metric, group)]
+        if same:
+            unmoved = True
+            lines.append(f"  no variant differs from {baseline} beyond the 95 % interval of its difference in: "
+                         + ", ".join(same))
+    if unmoved:
+        lines += ["", f"where nothing moved, {UNMOVED_HINT}"]
     return "\n".join(lines)
 
 
@@ -240,15 +257,6 @@ def warmup_summary(found: Warmup, scenario: Scenario) -> str:
     ])
 
 
-def number(value: float) -> str:
-    """A number as the summaries show it: thousands separated above 1,000, three significant digits below 10."""
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    if abs(value) >= 10:
-        return f"{value:.1f}"
-    return f"{value:.3g}"
-
-
 def _headline_label(metric: str, summary: pd.DataFrame) -> str:
     """A headline metric's label; a part of the delay says so, and in what share of needs it occurred."""
     if metric not in PARTS_OF_DELAY:
@@ -258,12 +266,10 @@ def _headline_label(metric: str, summary: pd.DataFrame) -> str:
     return f"  of which {METRICS[metric].label.removesuffix(', days')}{occurred}"
 
 
-def _row(label: str, row: pd.Series) -> str:
+def _row(metric: str, label: str, row: pd.Series) -> str:
+    """A label, the mean with its unit, its 95 % interval (the same decimals) and the 5th and 95th percentiles."""
     if pd.isna(row["mean"]):
-        return f"{label:<{LABEL_WIDTH}}{'n/a':>12}"
-    ci = "" if pd.isna(row["ci_low"]) else f"[{number(row['ci_low'])}, {number(row['ci_high'])}]"
-    return f"{label:<{LABEL_WIDTH}}{number(row['mean']):>12}  {ci:>23}  {number(row['p5']):>10}{number(row['p95']):>10}"
-
-
-def _signed(value: float) -> str:
-    return ("+" if value > 0 else "") + number(value)
+        return f"{label:<{LABEL_WIDTH}}{'n/a':>14}"
+    mean, _, ci = memo.estimate(metric, row["mean"], row["ci_low"], row["ci_high"]).partition(" [")
+    p5, p95 = memo.figures(metric, [row["p5"], row["p95"]])
+    return f"{label:<{LABEL_WIDTH}}{mean:>14}  {'[' + ci if ci else '':>20}  {p5:>9}{p95:>9}"

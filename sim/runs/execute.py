@@ -58,7 +58,7 @@ class RunResult:
     series_file: SeriesFile
     """Each replication's monthly series (months x materials x destinations x TIMESERIES_COLUMNS)."""
     delay_counts: np.ndarray
-    """Orders by whole days of delay, summed over replications; last entry: undelivered at the horizon."""
+    """(replications x days + 1) needs by whole days of delay; last column: undelivered at the horizon."""
     events: int
     wall_seconds: float
     exporter_series: np.ndarray
@@ -133,10 +133,18 @@ class RunResult:
 
     @property
     def delays(self) -> pd.DataFrame:
-        """Delivered orders by delay (days, lower edge of a one-day bin); ``inf``: undelivered at the horizon."""
-        days = np.append(np.arange(len(self.delay_counts) - 1, dtype=float), np.inf)
-        keep = self.delay_counts > 0
-        return pd.DataFrame({"delay_days": days[keep], "orders": self.delay_counts[keep]})
+        """Needs by delay (days, lower edge of a one-day bin; ``inf``: undelivered at the horizon), over every
+        replication, with the 5th and 95th percentiles across replications of the share of needs delivered within
+        the bin's end (the band of the delay's distribution)."""
+        counts = self.delay_counts
+        days = np.append(np.arange(counts.shape[1] - 1, dtype=float), np.inf)
+        totals = counts.sum(axis=1, keepdims=True)
+        within = np.cumsum(counts, axis=1) / np.where(totals > 0, totals, 1)
+        p5, p95 = np.percentile(within[totals[:, 0] > 0], [5, 95], axis=0) if (totals > 0).any() else (
+            np.full(len(days), np.nan), np.full(len(days), np.nan))
+        keep = counts.sum(axis=0) > 0
+        return pd.DataFrame({"delay_days": days[keep], "orders": counts.sum(axis=0)[keep],
+                             "share_within_p5": p5[keep], "share_within_p95": p95[keep]})
 
 
 def replicate(scenario: Scenario, seed: int, index: int, shape: Layout | None = None) -> Replication:
@@ -200,7 +208,7 @@ class _Accumulator:
         self.values = np.empty((n, len(self.shape.keys)))
         self.series = SeriesFile((len(self.shape.months), len(self.shape.materials), len(self.shape.destinations),
                                   len(TIMESERIES_COLUMNS)))
-        self.delay_counts = np.zeros(scenario.calendar.horizon_days + 1, dtype=np.int64)
+        self.delay_counts = np.zeros((n, scenario.calendar.horizon_days + 1), dtype=np.int32)
         self.exporters = np.zeros((n, len(self.shape.months), len(scenario.exporters), len(EXPORTER_COLUMNS)),
                                   dtype=np.float32)
         self.events = 0
@@ -214,7 +222,7 @@ class _Accumulator:
     def add(self, rep: Replication) -> None:
         self.values[rep.index] = rep.measurement.values
         self.series.write(rep.index, rep.measurement.timeseries)
-        self.delay_counts += rep.measurement.delay_counts
+        self.delay_counts[rep.index] = rep.measurement.delay_counts
         self.exporters[rep.index] = rep.measurement.exporters
         self.events += rep.events
         self.received += 1

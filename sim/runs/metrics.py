@@ -8,7 +8,8 @@ that received nothing) is NaN there, and summaries count only the replications t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import difflib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,6 +54,28 @@ def layout(scenario: Scenario) -> Layout:
                  if group == "all" or not metric.all_only)
     destinations = tuple(dict.fromkeys(b.destination for b in buyers))
     return Layout(keys, groups, months, tuple(scenario.materials), destinations)
+
+
+class UnknownGroup(ValueError):
+    """A group of buyers (``--group``) the scenario does not have."""
+
+
+def resolve_groups(scenario: Scenario, asked: Sequence[str]) -> list[str]:
+    """The groups asked for, by full name (``buyer:eu_auto``) or by the name alone (``eu_auto``: a buyer group,
+    else a sector, destination or material), in order and once each."""
+    groups = layout(scenario).groups[1:]
+    found = []
+    for name in asked:
+        match = [g for g in groups if g == name] or sorted(
+            (g for g in groups if g.partition(":")[2] == name), key=lambda g: not g.startswith("buyer:"))
+        if not match:
+            close = difflib.get_close_matches(name, [g.partition(":")[2] for g in groups] + list(groups), n=1)
+            raise UnknownGroup(f"scenario {scenario.name!r} has no group of buyers {name!r}"
+                               + (f"; did you mean {close[0]!r}?" if close else "")
+                               + " (groups: buyer:<group>, sector:<sector>, destination:<destination>, "
+                               "material:<material>, or the name alone)")
+        found.append(match[0])
+    return list(dict.fromkeys(found))
 
 
 @dataclass(frozen=True)

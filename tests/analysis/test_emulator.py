@@ -9,8 +9,8 @@ from scipy.stats import qmc
 
 from sim.analysis.emulator import Emulator, emulate
 from sim.analysis.parameters import Parameter
-from sim.analysis.sweep import plan, study
-from tests.conftest import MemoryStore, small
+from sim.analysis.sweep import MemoryPoints, plan, study
+from tests.conftest import small
 
 ISHIGAMI = [Parameter(f"x{i}", "number", -np.pi, np.pi) for i in range(3)]
 # Ishigami and Homma (1990), a = 7, b = 0.1: first-order and total indices in closed form
@@ -67,9 +67,9 @@ def test_on_the_model_emulated_and_direct_sobol_indices_agree():
               "buyers.auto.inventory.reorder_point_days=20:60"]
     texts = params[1::2]
     direct = study(scenario, plan(scenario, params=texts, method="sobol", samples=64, replications=4),
-                   MemoryStore(), workers=2).indices
+                   MemoryPoints(), workers=2).indices
     emulated = study(scenario, plan(scenario, params=texts, method="sobol", samples=64, replications=4,
-                                    emulator="gp", design_points=40), MemoryStore(), workers=2)
+                                    emulator="gp", design_points=40), MemoryPoints(), workers=2)
     assert emulated.emulated.validation.passed
     assert emulated.replications_saved == (160, 1280)
     for index in ("S1", "ST"):

@@ -11,9 +11,9 @@ import pytest
 
 from sim.analysis.designs import DESIGNS
 from sim.analysis.parameters import Parameter, SweepError, parse_param
-from sim.analysis.sweep import Sweep, check, crossings, plan, points_table, run_sweep, study
+from sim.analysis.sweep import MemoryPoints, Sweep, check, crossings, plan, points_table, run_sweep, study
 from sim.scenario.schema import SweepDefinition
-from tests.conftest import MemoryStore, small
+from tests.conftest import small
 
 
 @pytest.mark.parametrize(
@@ -126,8 +126,8 @@ def test_morris_ranks_the_ishigami_inputs():
 def test_run_sweep_resumes_from_saved_points_with_identical_results():
     scenario = small()
     sweep = Sweep((parse_param("authority.reviewers=2:6:3", scenario),), "grid", replications=3, seed=4)
-    whole = run_sweep(scenario, sweep, MemoryStore(), workers=1)
-    partial_store = MemoryStore()
+    whole = run_sweep(scenario, sweep, MemoryPoints(), workers=1)
+    partial_store = MemoryPoints()
     first = whole.iloc[:1]
     partial_store.records = {first["id"].item(): {"id": first["id"].item(),
                                                    "values": {"authority.reviewers": 2},
@@ -174,7 +174,7 @@ def test_crossings_interpolate_along_each_line():
 def test_sweeps_run_over_every_parameter_kind(text, changes):
     scenario = small(**changes)
     sweep = Sweep((parse_param(text, scenario),), "grid", replications=2, seed=2)
-    table = run_sweep(scenario, sweep, MemoryStore(), workers=1)
+    table = run_sweep(scenario, sweep, MemoryPoints(), workers=1)
     assert len(table) == len(sweep.params[0].levels())
     assert table[sweep.params[0].path].nunique() == len(table)
     assert table["orders:mean"].notna().all()
@@ -218,4 +218,4 @@ def test_an_emulator_refuses_a_metric_without_a_value_at_every_point():
     asked = plan(scenario, params=["authority.reviewers=1:12", "authority.tension.initial=0:1"], method="sobol",
                  samples=8, replications=2, metric="vetting_days", emulator="gp", design_points=20)
     with pytest.raises(SweepError, match="vetting_days has no value .* choose another --metric"):
-        study(scenario, asked, MemoryStore(), workers=1)
+        study(scenario, asked, MemoryPoints(), workers=1)

@@ -7,6 +7,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from sim.analysis.compare import compare
 from sim.catalogue import METRICS
@@ -34,29 +35,35 @@ def test_delay_ecdf_has_one_rising_line_per_variant(comparison):
     assert medians[1] > medians[0]  # the slower regime delivers half its orders later
 
 
-def test_fan_chart_has_bands_median_and_policy_strip(comparison):
-    events = {"small": [(dt.date(2025, 3, 1), "ban")], "slow": [(dt.date(2025, 3, 1), "ban")]}
+def test_fan_chart_has_bands_median_one_scale_and_a_numbered_policy_strip(comparison):
+    events = {"small": [(dt.date(2025, 3, 1), "ban_on_dy")], "slow": [(dt.date(2025, 3, 1), "ban_on_dy")]}
     monthly = {n: weighted_monthly(r.timeseries, {"Dy": 1.0, "Ga": 1.0}) for n, r in comparison.results.items()}
     fig = plots.shortfall_fan(monthly, events, warmup_end=dt.date(2025, 2, 5))
-    panels, strip = fig.axes[:2], fig.axes[2]
+    panels, strip, key = fig.axes[:2], fig.axes[2], fig.axes[3]
     for ax, name in zip(panels, ["small", "slow"], strict=True):
-        assert ax.get_title().startswith(name)
+        assert ax.get_title(loc="left") == name
         labels = ax.get_legend_handles_labels()[1]
         assert labels == ["p5-p95", "p25-p75", "median", "warm-up (not in metrics)"]
-        assert ax.get_ylabel() == "shortfall, share of China-sourced demand"
+        assert ax.get_ylabel() == "shortfall share"
+    highest = max(plots.monthly_shortfall_quantiles(m)["p95"].max() for m in monthly.values())
+    assert panels[0].get_ylim() == panels[1].get_ylim() and panels[0].get_ylim()[1] >= highest
     assert [t.get_text() for t in strip.get_yticklabels()] == ["small", "slow"]
-    assert [t.get_text() for t in strip.texts] == ["ban"]  # labelled once, the same event in both rows
+    assert [t.get_text() for t in strip.texts] == ["1"]  # numbered once, the same event in both rows
+    assert [t.get_text() for t in key.texts] == [" 1  2025-03-01  ban on dy"]
 
 
-def test_strip_labels_never_overlap_and_share_a_day():
+def test_strip_numbers_never_overlap_and_share_a_day():
     day = dt.date(2025, 4, 4)
-    events = {"base": [(day, "controls"), (day, "tension"), (day + dt.timedelta(days=3), "truce"),
+    events = {"base": [(day, "controls"), (day, "tension"), (day + dt.timedelta(days=1), "truce"),
                        (day + dt.timedelta(days=400), "later")],
               "variant": [(day, "controls"), (day, "tension"), (day + dt.timedelta(days=9), "revocation")]}
+    assert plots.event_key(events) == [(day, "controls + tension"), (day + dt.timedelta(days=1), "truce"),
+                                       (day + dt.timedelta(days=9), "revocation"),
+                                       (day + dt.timedelta(days=400), "later")]
     base, variant = plots.strip_labels(events, span_days=1200)
-    assert [(label, line) for _, label, line in base] == [("controls + tension", 0), ("truce", 1), ("later", 0)]
-    assert [label for _, label, _ in variant] == ["revocation"]  # what the first row already shows is not repeated
-    assert plots.strip_height(events, 1200) > plots.strip_height({"base": events["base"][:1]}, 1200)
+    assert [(label, line) for _, label, line in base] == [("1", 0), ("2", 1), ("4", 0)]
+    assert [label for _, label, _ in variant] == ["3"]  # what the first row already shows is not repeated
+    assert plots.strip_height(events, 1200)[0] > plots.strip_height({"base": events["base"][:1]}, 1200)[0]
 
 
 def test_monthly_quantiles_are_ordered(comparison):
@@ -74,9 +81,11 @@ def test_group_bars_and_outcomes_show_every_group_with_error_bars(comparison):
     assert [t.get_text() for t in materials.get_xticklabels()] == ["Dy", "Ga"]
     assert len(sectors.containers) == 2 * 2  # bars and error bars for each variant
     panels = plots.licensing_outcomes(summaries).axes
-    assert [ax.get_ylabel().split(" per ")[0] for ax in panels] == ["applications", "licences", "attempts"]
+    assert [ax.get_ylabel().split(" per ")[0] for ax in panels] == ["applications", "attempts"]
     shown = [t.get_text() for ax in panels for t in ax.get_xticklabels()]
-    assert shown == [METRICS[m].label for m in plots.OUTCOMES]  # each in the panel of its unit, in order
+    had = [m for m in plots.OUTCOMES if any(s.set_index(["metric", "group"]).loc[(m, "all"), "mean"] > 0
+                                             for s in summaries.values())]
+    assert shown == [METRICS[m].label for m in had]  # each in the panel of its unit, in order
 
 
 def test_forest_plot_shows_each_variant_difference_with_its_interval(comparison):
@@ -103,8 +112,82 @@ def test_discovery_plots_read_a_box_of_dates_and_numbers_back_from_its_table(tmp
     assert bars[0].get_x() == pytest.approx((54 - 50) / 250) and bars[0].get_width() == pytest.approx(110 / 250)
     thaw = (dt.date(2025, 10, 18) - dt.date(2025, 9, 1)).days / (dt.date(2026, 6, 1) - dt.date(2025, 9, 1)).days
     assert bars[1].get_x() == pytest.approx(thaw)
+    assert [t.get_text().split("  (")[0] for t in fig.axes[0].texts] == ["54 to 164", "2025-10-18 to 2026-05-20"]
     points = pd.DataFrame({"id": ["p0", "p1", "p2"], "reviewers": [60.0, 200.0, 100.0],
                            "thaw": ["2025-11-01", "2025-09-10", "2026-01-01"], "outcome": [0.3, 0.1, 0.25],
                            "bad": [True, False, True]})
     pairs = plots.discovery_pairs(points, read)
     assert len(pairs.axes) == 1 and len(pairs.axes[0].patches) == 1  # one pair, one box drawn
+
+
+def _outside(fig) -> list[str]:
+    """What a drawn figure shows outside itself: the texts (titles, labels, ticks drawn, legends, annotations)
+    that stick out, if the box around everything drawn is larger than the figure."""
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    drawn, inside = fig.get_tightbbox(renderer), fig.bbox_inches
+    if (drawn.x0 >= inside.x0 - 0.01 and drawn.y0 >= inside.y0 - 0.01 and drawn.x1 <= inside.x1 + 0.01
+            and drawn.y1 <= inside.y1 + 0.01):
+        return []
+    box = fig.bbox
+    texts = [t for t in fig.findobj(lambda artist: hasattr(artist, "get_text") and hasattr(artist, "get_window_extent"))
+             if t.get_visible() and t.get_text()]
+    return [t.get_text() for t in texts if not box.contains(*t.get_window_extent(renderer).p0)
+            or not box.contains(*t.get_window_extent(renderer).p1)] or ["something drawn outside the figure"]
+
+
+@pytest.fixture(scope="module")
+def baseline_like():
+    """Two variants of the shipped baseline, a short run each: its long labels, many events and groups."""
+    from sim.scenario.load import load_scenario
+    from tests.conftest import ROOT
+    base = load_scenario(ROOT / "scenarios" / "baseline_2025.yaml")
+    per_shipment = load_scenario(ROOT / "scenarios" / "per_shipment_only.yaml")
+    return compare([base, per_shipment], replications=2, seed=4, workers=2)
+
+
+def test_every_label_of_the_run_and_comparison_plots_is_inside_its_figure(baseline_like):
+    from sim.io import resolved_dict
+    from sim.report.draw import policy_events
+    results = baseline_like.results
+    monthly = {n: weighted_monthly(r.timeseries, r.scenario.value_weights()) for n, r in results.items()}
+    events = {n: policy_events({"scenario": resolved_dict(r.scenario)}) for n, r in results.items()}
+    summaries = {n: r.summary for n, r in results.items()}
+    drawn = {"fan": plots.shortfall_fan(monthly, events, dt.date(2025, 1, 1)),
+             "ecdf": plots.delay_ecdf({n: r.delays for n, r in results.items()}),
+             "groups": plots.shortfall_by_group(summaries), "outcomes": plots.licensing_outcomes(summaries),
+             "differences": plots.difference_forest(baseline_like.table, "baseline_2025")}
+    assert {name: _outside(fig) for name, fig in drawn.items()} == {name: [] for name in drawn}
+
+
+def test_the_delay_axis_stops_past_the_99th_percentile_and_says_so(baseline_like):
+    delays = {n: r.delays for n, r in baseline_like.results.items()}
+    ax = plots.delay_ecdf(delays).axes[0]
+    delivered = pd.concat(delays.values())
+    delivered = delivered[np.isfinite(delivered["delay_days"])]
+    longest = delivered["delay_days"].max() + 1
+    p99 = max(np.interp(0.99, t["orders"].cumsum() / t["orders"].sum(), t["delay_days"] + 1)
+              for t in (d[np.isfinite(d["delay_days"])] for d in delays.values()))
+    assert p99 <= ax.get_xlim()[1] <= 1.2 * p99 < longest
+    assert any("axis cut past the 99th percentile" in t.get_text() for t in ax.texts)
+    assert len(ax.collections) == len(delays)  # a band for each variant
+
+
+def test_an_outcome_no_variant_has_gets_no_bar_and_a_panel_without_one_is_left_out(comparison):
+    summaries = {n: r.summary for n, r in comparison.results.items()}
+    fig = plots.licensing_outcomes(summaries)
+    shown = [t.get_text() for ax in fig.axes for t in ax.get_xticklabels()]
+    assert METRICS["revocations"].label not in shown and "licences" not in [ax.get_ylabel().split(" per ")[0]
+                                                                             for ax in fig.axes]
+    assert "none in any variant:" in fig._suptitle.get_text() and "licences revoked" in fig._suptitle.get_text()
+    for ax in fig.axes:
+        assert ax.get_ylim()[1] > 0 and len(ax.patches) > 0
+
+
+def test_a_sweep_plot_keeps_its_long_axis_label_inside_the_figure():
+    points = pd.DataFrame({"authority.reviewers": [50, 100, 150],
+                           **{f"shortfall_fraction_all_sources:{k}": [0.3, 0.2, 0.1] for k in ("mean", "ci_low",
+                                                                                                 "ci_high")}})
+    fig = plots.sweep_lines(points, ["authority.reviewers"], "shortfall_fraction_all_sources", threshold=0.15)
+    assert _outside(fig) == []

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from sim.analysis.parameters import parse_param
-from sim.analysis.sweep import Sweep, run_sweep
+from sim.analysis.sweep import MemoryPoints, Sweep, run_sweep
 from sim.runs.execute import check_scheduler
-from tests.conftest import MemoryStore, small
+from tests.conftest import small
 
 distributed = pytest.importorskip("distributed")
 
@@ -22,8 +22,8 @@ def scheduler():
 def test_dask_and_local_sweeps_give_identical_tables(scheduler):
     scenario = small()
     sweep = Sweep((parse_param("authority.reviewers=2:6:3", scenario),), "grid", replications=3, seed=8)
-    local = run_sweep(scenario, sweep, MemoryStore(), workers=2)
-    on_dask = run_sweep(scenario, sweep, MemoryStore(), scheduler=scheduler)
+    local = run_sweep(scenario, sweep, MemoryPoints(), workers=2)
+    on_dask = run_sweep(scenario, sweep, MemoryPoints(), scheduler=scheduler)
     assert on_dask.equals(local)
 
 

@@ -67,11 +67,14 @@ def test_summary_has_every_metric_for_every_group():
 
 def test_delay_distribution_counts_every_delivered_and_censored_order(small_scenario):
     result = run(small_scenario, replications=3, seed=2, workers=1)
-    totals = result.per_replication.groupby(["metric", "group"])["value"].sum()
-    assert result.delay_counts[:-1].sum() == totals[("delivered_orders", "all")]
-    assert result.delay_counts[-1] == totals[("censored_orders", "all")]
+    per_replication = result.per_replication.set_index(["metric", "group", "replication"])["value"]
+    for index, counts in enumerate(result.delay_counts):
+        assert counts[:-1].sum() == per_replication[("delivered_orders", "all", index)]
+        assert counts[-1] == per_replication[("censored_orders", "all", index)]
     delays = result.delays
     assert delays["orders"].sum() == result.delay_counts.sum() and np.isinf(delays["delay_days"].iloc[-1])
+    assert (delays["share_within_p5"] <= delays["share_within_p95"]).all()
+    assert (np.diff(delays["share_within_p5"]) >= 0).all() and delays["share_within_p95"].iloc[-1] == 1
 
 
 def test_each_replications_series_is_kept_on_disk_and_read_back_as_measured(small_scenario):
