@@ -22,15 +22,21 @@ from sim.analysis.shadows import UnknownKey
 from sim.analysis.sweep import default_folder, plan, sweep_folder
 from sim.analysis.verify import QUICK_REPLICATIONS, CaseError, cases, verify_folder
 from sim.analysis.warmup import warmup
+from sim.catalogue import METRICS, unknown_metric
 from sim.io import ResultsError
 from sim.report import plot_run, report_run, summarise_run, text
 from sim.runs.metrics import UnknownGroup, resolve_groups
+from sim.runs.precision import CAP, Precision
 from sim.scenario.load import ScenarioError, load_scenario, load_with_origins
 from sim.scenario.schema import Scenario
 
 EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 1, 2, 130
-BAD_INPUT = (NotComparable, ResultsError, SweepError, ReplayError, CaseError, DiscoveryError, UnknownKey,
-             UnknownGroup)
+class PrecisionError(ValueError):
+    """--precision asked with flags it cannot go with."""
+
+
+BAD_INPUT = (PrecisionError, NotComparable, ResultsError, SweepError, ReplayError, CaseError, DiscoveryError,
+             UnknownKey, UnknownGroup)
 BASELINE = Path("scenarios") / "baseline_2025.yaml"
 OBSERVED = Path("data") / "observed_2025.csv"
 
@@ -68,10 +74,20 @@ def _run(args: argparse.Namespace) -> int:
     own = {str(args.scenario), "--set"}
     groups = resolve_groups(scenario, args.groups or shadows.changed_groups(origins, own))
     out = args.out or Path("results") / scenario.name
-    result, report = run_folder(out, scenario, str(args.scenario), args.replications, args.seed, args.workers,
-                                sys.stderr.isatty(), not args.no_report, args.overrides or (), groups)
+    precision = None
+    if args.precision is not None:
+        if args.replications:
+            raise PrecisionError("give -n or --precision, not both: --precision chooses the replications")
+        if args.precision_metric not in METRICS:
+            raise PrecisionError(unknown_metric(args.precision_metric))
+        precision = Precision(args.precision, args.precision_metric, args.max_replications)
+    result, stopping, report = run_folder(out, scenario, str(args.scenario), args.replications, args.seed,
+                                          args.workers, sys.stderr.isatty(), not args.no_report,
+                                          args.overrides or (), groups, precision=precision)
     if args.overrides:
         print(f"{scenario.name} with --set {', '.join(args.overrides)}")
+    if stopping:
+        print(f"{stopping}\n")
     print(text.run_summary(result, groups))
     tables = "summary.csv, summary.md, replications.parquet, timeseries.parquet, delays.csv, " + (
         "exporters.csv, " if scenario.exporters else "")
@@ -205,6 +221,16 @@ def _at_least(minimum: int) -> Callable[[str], int]:
 _positive, _non_negative = _at_least(1), _at_least(0)
 
 
+def _positive_number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError("must be a number above 0")
+    return value
+
+
 def _share(text: str) -> float:
     value = float(text)
     if not 0 < value <= 1:
@@ -252,7 +278,15 @@ _COMMANDS = {
     "run": (_run, "run the Monte Carlo of a scenario and write its results", [
         SCENARIO, _replications("replications (default: the scenario's)"), SEED, WORKERS,
         _out("results/<scenario name>"), SET, GROUP,
-        _arg("--no-report", action="store_true", help="skip the plots and report.html")]),
+        _arg("--no-report", action="store_true", help="skip the plots and report.html"),
+        _arg("--precision", type=_positive_number, metavar="HALF_WIDTH",
+             help="choose the replications: run in stages until the 95 %% interval of --precision-metric is at "
+             "most HALF_WIDTH either side of its mean, for all buyers and each --group (a share: 0.005 is half a "
+             "point); instead of -n"),
+        _arg("--precision-metric", default="shortfall_fraction", metavar="METRIC",
+             help="the metric --precision watches (shortfall_fraction)"),
+        _arg("--max-replications", type=_positive, default=CAP,
+             help=f"the most replications --precision may run ({CAP})")]),
     "compare": (_compare, "run policy variants on common random numbers and compare", [
         _arg("scenarios", type=Path, nargs="+", metavar="SCENARIO", help="two or more scenario files"),
         _replications("replications of every variant"),

@@ -86,14 +86,16 @@ def package_version() -> str:
         return "unknown"
 
 
-def provenance(result: RunResult, source: str | None, workers: int,
-               overrides: Sequence[str] = (), groups: Sequence[str] = ()) -> dict[str, Any]:
-    """What produced a set of results, to reproduce or audit them, and the groups its summaries show."""
+def provenance(result: RunResult, source: str | None, workers: int, overrides: Sequence[str] = (),
+               groups: Sequence[str] = (), stopping: str | None = None) -> dict[str, Any]:
+    """What produced a set of results, to reproduce or audit them, the groups its summaries show, and how its
+    replications were chosen (``--precision``; None: as asked)."""
     return {
         "scenario_name": result.scenario.name,
         "scenario_file": source,
         "overrides": list(overrides),
         "groups": list(groups),
+        "replications_chosen": stopping,
         "scenario_sha256": scenario_hash(result.scenario),
         "seed": result.seed,
         "replications": result.replications,
@@ -108,17 +110,18 @@ def provenance(result: RunResult, source: str | None, workers: int,
     }
 
 
-def write_run(result: RunResult, out: Path, source: str | None, workers: int,
-              overrides: Sequence[str] = (), groups: Sequence[str] = ()) -> list[Path]:
+def write_run(result: RunResult, out: Path, source: str | None, workers: int, overrides: Sequence[str] = (),
+              groups: Sequence[str] = (), stopping: str | None = None) -> list[Path]:
     """Write the tables and provenance of a run into ``out`` (``overrides``: the ``--set`` it was run with;
-    ``groups``: those its summaries show beside all buyers); returns the paths written."""
+    ``groups``: those its summaries show beside all buyers; ``stopping``: how ``--precision`` chose its
+    replications); returns the paths written."""
     files = {
         SUMMARY: lambda p: _csv(result.summary, p),
         REPLICATIONS: lambda p: _parquet_in_chunks(p, result.replications, result.per_replication_rows),
         TIMESERIES: lambda p: _parquet_in_chunks(p, result.replications, result.timeseries_rows),
         DELAYS: lambda p: result.delays.to_csv(p, index=False),
         PROVENANCE: lambda p: p.write_text(
-            json.dumps(provenance(result, source, workers, overrides, groups), indent=2) + "\n"),
+            json.dumps(provenance(result, source, workers, overrides, groups, stopping), indent=2) + "\n"),
     }
     if result.scenario.exporters:
         files[EXPORTERS] = lambda p: _csv(result.exporters, p)

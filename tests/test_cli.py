@@ -497,3 +497,22 @@ def test_group_headlines_on_run_and_compare_and_the_groups_a_file_changes_by_def
     assert auto["diff_ci_high"] < 0 and "lowers the supply shortfall" in said[1]
     for page in (tmp_path / "cmp" / "summary.md", tmp_path / "cmp" / "stocked" / "summary.md"):
         assert "## Buyer group auto" in page.read_text()
+
+
+def test_precision_chooses_the_replications_and_says_how(tmp_path, small_file):
+    both = sim("run", str(small_file), "--precision", "0.01", "-n", "5", "--out", str(tmp_path / "both"))
+    assert both.returncode == 2 and "give -n or --precision, not both" in both.stderr
+    typo = sim("run", str(small_file), "--precision", "0.01", "--precision-metric", "shortfal", "--out",
+               str(tmp_path / "typo"))
+    assert typo.returncode == 2 and "'shortfall_fraction'" in typo.stderr
+    assert not (tmp_path / "both").exists() and not (tmp_path / "typo").exists()
+    out = tmp_path / "run"
+    done = sim("run", str(small_file), "--precision", "0.5", "--precision-metric", "delay_days", "--out", str(out),
+               "--no-report")
+    assert done.returncode == 0, done.stderr
+    chosen = json.loads((out / "run.json").read_text())["replications_chosen"]
+    assert chosen.startswith("replications chosen for a 95 % interval of delay_days no wider than ±0.5")
+    assert chosen in done.stdout and chosen.capitalize() in (out / "summary.md").read_text()
+    summary = pd.read_csv(out / "summary.csv").set_index(["metric", "group"])
+    row = summary.loc[("delay_days", "all")]
+    assert (row["ci_high"] - row["ci_low"]) / 2 <= 0.5

@@ -8,19 +8,26 @@ from pathlib import Path
 from sim.io import check_writable, write_run
 from sim.report import report_run, summarise_run
 from sim.runs.execute import RunResult, default_workers, run
+from sim.runs.precision import Precision, Stopping, run_to_precision
 from sim.scenario.schema import Scenario
 
 
 def run_folder(out: Path, scenario: Scenario, source: str, replications: int | None = None,
                seed: int | None = None, workers: int | None = None, progress: bool = False,
-               report: bool = True, overrides: Sequence[str] = (), groups: Sequence[str] = ()
-               ) -> tuple[RunResult, Path | None]:
+               report: bool = True, overrides: Sequence[str] = (), groups: Sequence[str] = (), *,
+               precision: Precision | None = None) -> tuple[RunResult, Stopping | None, Path | None]:
     """Run a scenario (see ``sim.runs.execute.run``) into ``out``, recording the ``--set`` overrides it was loaded
-    with, with ``summary.md`` (all buyers and ``groups``); returns the result and the report's path."""
+    with, with ``summary.md`` (all buyers and ``groups``); with ``precision``, as many replications as it asks
+    (``sim.runs.precision``) instead. Returns the result, how its replications were chosen, and the report."""
     check_writable(out)
     n = replications or scenario.monte_carlo.replications
-    workers = workers or default_workers(n)
-    result = run(scenario, n, seed, workers, progress)
-    write_run(result, out, source, workers, overrides, groups)
+    workers = workers or default_workers(precision.cap if precision else n)
+    stopping = None
+    if precision is None:
+        result = run(scenario, n, seed, workers, progress)
+    else:
+        result, stopping = run_to_precision(scenario, precision, groups=("all", *groups), seed=seed, workers=workers,
+                                            progress=progress)
+    write_run(result, out, source, workers, overrides, groups, str(stopping) if stopping else None)
     summarise_run(out)
-    return result, report_run(out) if report else None
+    return result, stopping, report_run(out) if report else None

@@ -69,7 +69,9 @@ def summarise_run(folder: Path) -> Path:
     n = provenance["replications"]
     context = (f"{n} replication{'s' if n > 1 else ''}, seed {provenance['seed']}, scenario file "
                f"`{provenance['scenario_file']}`; means across replications with their 95 % confidence interval"
-               + (" (one replication gives none)" if n < 2 else "") + f". Every metric and group: `{SUMMARY}`.")
+               + (" (one replication gives none)" if n < 2 else "") + f". Every metric and group: `{SUMMARY}`."
+               + (f"\n\n{provenance['replications_chosen'].capitalize()}." if provenance.get("replications_chosen")
+                  else ""))
     page = memo.run_markdown(pd.read_csv(folder / SUMMARY), _run_title(provenance), provenance.get("groups", []),
                              context)
     return _write_text(folder / SUMMARY_MD, page)
@@ -129,7 +131,16 @@ def report_sweep(out: Path, params: list[str], drawn: tuple[str, ...], metric: s
     columns = ["id", *params] + [f"{metric}:{k}" for k in ("mean", "ci_low", "ci_high")]
     shown[f"Every point ({metric}, all buyers; every metric in points.csv)"] = tables.points[columns]
     description = json.loads((out / SWEEP_MANIFEST).read_text())
+    description["params"] = "; ".join(_swept(param) for param in description["params"])
     return write_sweep_report(out, f"Sweep: {description['method']}, {metric}", pngs, shown, description)
+
+
+def _swept(param: dict) -> str:
+    """A swept parameter in words: 'authority.reviewers from 1 to 6 in 3 steps', or its listed values."""
+    if param.get("values"):
+        return f"{param['path']} at {', '.join(map(str, param['values']))}"
+    steps = f" in {param['steps']} steps" if param.get("steps") else ""
+    return f"{param['path']} from {param['low']} to {param['high']}{steps}"
 
 
 def _discovery(folder: Path) -> tuple[dict[str, bytes], dict[str, pd.DataFrame]]:

@@ -147,10 +147,10 @@ def sweep_summary(result: SweepResult, out: Path) -> str:
         lines += ["", f"{plan.metric} does not move across the sweep (every point's 95 % interval overlaps every "
                       f"other's): {UNMOVED_HINT}"]
     if result.indices is not None:
-        lines += ["", f"sensitivity of {plan.metric} ({sweep.method}, 95 % CI):", result.indices.to_string(index=False)]
+        lines += ["", f"sensitivity of {plan.metric} ({sweep.method}, 95 % CI):", _frame(result.indices)]
     if result.tipping is not None:
         lines += ["", f"where {plan.metric} crosses {plan.threshold:g}:",
-                  result.tipping.to_string(index=False) if len(result.tipping) else "  nowhere in the swept ranges"]
+                  _frame(result.tipping) if len(result.tipping) else "  nowhere in the swept ranges"]
     elif plan.threshold is not None:
         lines += ["", f"{sweep.method} has no lines to search for where {plan.metric} crosses {plan.threshold:g}: "
                   f"sim discover {out} --metric {plan.metric} --threshold {plan.threshold:g} finds the region"]
@@ -168,23 +168,24 @@ def discovery_summary(result: Discovery, folder: Path) -> str:
              f"mass {chosen['mass']:.2f}, {int(chosen['restricted'])} parameter(s) restricted"
              + ("" if result.significant else " (not every restriction significant at quasi-p 0.05: read it as a "
                 "hint, or sample more points)") + ":",
-             result.box.to_string(index=False) if len(result.box) else "  (none)",
+             _frame(result.box) if len(result.box) else "  (none)",
              "", "trade-off around it (every box in discovery/tradeoff.csv; --box N to choose another):",
-             shown.to_string(index=False, float_format=_three),
-             "", "CART's densest leaves:", result.tree.head(3).to_string(index=False, float_format=_three),
+             _frame(shown),
+             "", "CART's densest leaves:", _frame(result.tree.head(3)),
              "", f"tables in {folder}/discovery/ (boxes.csv, tradeoff.csv, cart.csv, classified.csv)"]
     return "\n".join(lines)
 
 
-def _three(value: float) -> str:
-    return f"{value:.3f}"
+def _frame(frame: pd.DataFrame, figures: int = 3) -> str:
+    """A table as the terminal shows it: numbers to ``figures`` significant figures, a missing value as n/a."""
+    return frame.to_string(index=False, float_format=lambda v: f"{v:.{figures}g}", na_rep="n/a")
 
 
 def verification_summary(table: pd.DataFrame, out: Path) -> str:
     """Every check of ``sim verify``, and how many passed."""
     shown = table[["case", "quantity", "theory", "simulated", "ci_low", "ci_high", "passed", "replications"]]
     failed = int((~table["passed"]).sum())
-    return (shown.to_string(index=False, float_format=lambda v: f"{v:.4g}")
+    return (_frame(shown, 4)
             + f"\n\n{len(table) - failed} passed, {failed} failed; table and plots in {out}/")
 
 
@@ -194,7 +195,7 @@ def replay_summary(table: pd.DataFrame, scored: pd.DataFrame, name: str, replica
     shown = table[table["split"] != ""][["quantity", "period", "split", "observed", "model", "ci_low", "ci_high",
                                           "relative_gap", "within"]]
     return (f"{name}: {replications} replications, seed {seed}; model 95 % CI\n\n"
-            + shown.to_string(index=False, float_format=lambda v: f"{v:.3g}")
+            + _frame(shown)
             + "\n\n" + _scores(scored, tolerance)
             + "\n(inputs, bases of ratios and figures the run cannot compare are listed in replay.csv)"
             + f"\ntable and plot in {out}/ (replay.csv, scores.csv, replay.md, replay_index.png/.svg)")
@@ -221,9 +222,9 @@ def calibration_summary(result: Calibration, out: Path) -> str:
     after = _scores(result.scores, 0.25, "_fitted").replace("\n", "\n  ")
     return "\n".join([
         f"\n{fit.status}: {fit.message}\n",
-        fit.parameters.to_string(index=False, float_format=lambda v: f"{v:.4g}"),
+        _frame(fit.parameters, 4),
         "",
-        gaps.to_string(index=False, float_format=lambda v: f"{v:.3g}"),
+        _frame(gaps),
         f"\nat the start:\n  {before}\nat the fit:\n  {after}",
         f"\nresults in {out}/ (calibration.csv, fit.csv, scores.csv, evaluations.csv, calibrated.yaml, calibration.md)",
     ])
@@ -232,7 +233,7 @@ def calibration_summary(result: Calibration, out: Path) -> str:
 def origins_summary(table: pd.DataFrame, out: Path) -> str:
     """A rolling origin: each origin's in-sample and out-of-sample errors before and after its fit."""
     shown = table[[c for c in table if not c.startswith("kept:")]]
-    return (shown.to_string(index=False, float_format=lambda v: f"{v:.3g}")
+    return (_frame(shown)
             + f"\n\nresults in {out}/ (origins.csv, origins.md; one calibration folder per origin)")
 
 
@@ -249,7 +250,7 @@ def warmup_summary(found: Warmup, scenario: Scenario) -> str:
         f"{scenario.name} without its dated events: {found.replications} replications; monthly shortfall fraction "
         "(mean across replications) and the MSER statistic of truncating before each month",
         "",
-        table.to_string(index=False, float_format=lambda v: f"{v:.4g}"),
+        _frame(table, 4),
         "",
         f"suggested warm-up: {found.days} days ({found.months_cut} months, metrics from {suggested}); over bootstrap "
         f"resamples of the replications the truncation falls between months {low} and {high} (10th-90th "
