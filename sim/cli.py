@@ -8,6 +8,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from sim.analysis import shadows
@@ -67,25 +68,26 @@ def main(argv: list[str] | None = None) -> int:
         notices.removeHandler(handler)
 
 
-def _run(args: argparse.Namespace) -> int:
+def _loaded(args: argparse.Namespace) -> tuple[Scenario, dict[str, tuple[str, int | None]]]:
+    """The scenario a command runs and where each value was set, warned of (values of the user's that events
+    replace or that act on nothing) and echoed with its --set."""
     scenario, origins = load_with_origins(args.scenario, args.overrides)
     for warning in shadows.warnings(scenario, origins, {str(args.scenario), "--set"}):
         print(f"warning: {warning}", file=sys.stderr)
-    own = {str(args.scenario), "--set"}
-    groups = resolve_groups(scenario, args.groups or shadows.changed_groups(origins, own))
+    if args.overrides:
+        print(f"{scenario.name} with --set {', '.join(args.overrides)}")
+    return scenario, origins
+
+
+def _run(args: argparse.Namespace) -> int:
+    scenario, origins = _loaded(args)
+    groups = resolve_groups(scenario, args.groups or shadows.changed_groups(scenario, origins,
+                                                                            {str(args.scenario), "--set"}))
     out = args.out or Path("results") / scenario.name
-    precision = None
-    if args.precision is not None:
-        if args.replications:
-            raise PrecisionError("give -n or --precision, not both: --precision chooses the replications")
-        if args.precision_metric not in METRICS:
-            raise PrecisionError(unknown_metric(args.precision_metric))
-        precision = Precision(args.precision, args.precision_metric, args.max_replications)
+    precision = _precision(args)
     result, stopping, report = run_folder(out, scenario, str(args.scenario), args.replications, args.seed,
                                           args.workers, sys.stderr.isatty(), not args.no_report,
                                           args.overrides or (), groups, precision=precision)
-    if args.overrides:
-        print(f"{scenario.name} with --set {', '.join(args.overrides)}")
     if stopping:
         print(f"{stopping}\n")
     print(text.run_summary(result, groups))
@@ -97,10 +99,30 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _precision(args: argparse.Namespace) -> Precision | None:
+    """What --precision asks, checked against the flags it goes with."""
+    if args.precision is None:
+        if args.precision_metric or args.max_replications:
+            raise PrecisionError("--precision-metric and --max-replications go with --precision HALF_WIDTH")
+        return None
+    if args.replications:
+        raise PrecisionError("give -n or --precision, not both: --precision chooses the replications")
+    metric = args.precision_metric or "shortfall_fraction"
+    if metric not in METRICS:
+        raise PrecisionError(unknown_metric(metric))
+    if METRICS[metric].unit == "share" and args.precision >= 1:
+        raise PrecisionError(f"--precision {args.precision:g}: {metric} is a share, so its half-width is below 1 "
+                             "(0.005 is half a point)")
+    return Precision(args.precision, metric, args.max_replications or CAP)
+
+
 def _compare(args: argparse.Namespace) -> int:
     scenarios = [load_scenario(path) for path in args.scenarios]
     files = {s.name: str(path) for path, s in zip(args.scenarios, scenarios, strict=True)}
-    groups = resolve_groups(scenarios[0], args.groups or differing_groups(scenarios))
+    baseline = next((s for path, s in zip(args.scenarios, scenarios, strict=True)
+                     if args.baseline in (str(path), s.name)), scenarios[0])
+    groups = (resolve_groups(baseline, args.groups) if args.groups else  # a comparison has the baseline's groups
+              resolve_groups(baseline, differing_groups(scenarios), known_only=True))
     out = args.out or Path("results") / ("compare-" + "-".join(s.name for s in scenarios))[:120]
     comparison, report = compare_folder(out, scenarios, files, args.baseline, args.replications, args.seed,
                                         args.workers, sys.stderr.isatty(), not args.independent_streams, groups)
@@ -110,10 +132,10 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    scenario = load_scenario(args.scenario, args.overrides)
-    asked = plan(scenario, str(args.scenario), args.params or (), args.method, args.samples, args.replications,
-                 args.seed, args.metric, args.threshold, args.executor, args.scheduler, args.emulator,
-                 args.design_points)
+    scenario, _ = _loaded(args)
+    asked = replace(plan(scenario, str(args.scenario), args.params or (), args.method, args.samples,
+                         args.replications, args.seed, args.metric, args.threshold, args.executor, args.scheduler,
+                         args.emulator, args.design_points), overrides=tuple(args.overrides))
     out = args.out or default_folder(scenario, asked)
     result, report = sweep_folder(out, scenario, asked, args.workers, sys.stderr.isatty())
     print(text.sweep_summary(result, out) + f"\n\nreport: {report}")
@@ -142,7 +164,7 @@ def _replay(args: argparse.Namespace) -> int:
 
 
 def _calibrate(args: argparse.Namespace) -> int:
-    scenario = load_scenario(args.scenario, args.overrides)
+    scenario, _ = _loaded(args)
     observed = read_observed(args.target)
     seed = scenario.monte_carlo.seed if args.seed is None else args.seed
     out = args.out or Path("results") / f"{scenario.name}-calibration"
@@ -161,7 +183,7 @@ def _calibrate(args: argparse.Namespace) -> int:
 
 
 def _warmup(args: argparse.Namespace) -> int:
-    scenario = load_scenario(args.scenario, args.overrides)
+    scenario, _ = _loaded(args)
     print(text.warmup_summary(warmup(scenario, args.replications, args.seed, args.workers, sys.stderr.isatty()),
                               scenario))
     return 0
@@ -283,9 +305,8 @@ _COMMANDS = {
              help="choose the replications: run in stages until the 95 %% interval of --precision-metric is at "
              "most HALF_WIDTH either side of its mean, for all buyers and each --group (a share: 0.005 is half a "
              "point); instead of -n"),
-        _arg("--precision-metric", default="shortfall_fraction", metavar="METRIC",
-             help="the metric --precision watches (shortfall_fraction)"),
-        _arg("--max-replications", type=_positive, default=CAP,
+        _arg("--precision-metric", metavar="METRIC", help="the metric --precision watches (shortfall_fraction)"),
+        _arg("--max-replications", type=_positive,
              help=f"the most replications --precision may run ({CAP})")]),
     "compare": (_compare, "run policy variants on common random numbers and compare", [
         _arg("scenarios", type=Path, nargs="+", metavar="SCENARIO", help="two or more scenario files"),

@@ -9,7 +9,7 @@ import os
 import platform
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -187,13 +187,13 @@ class RunTables:
     """The tables of one run folder, as ``write_run`` left them."""
 
     folder: Path
-    summary: pd.DataFrame
-    monthly: pd.DataFrame
+    summary: pd.DataFrame = field(repr=False)
+    monthly: pd.DataFrame = field(repr=False)
     """China-sourced demand and shortfall per replication and month, over materials and destinations, each
     material's kilograms weighted by its price (``Scenario.value_weights``)."""
-    delays: pd.DataFrame
-    provenance: dict[str, Any]
-    exporters: pd.DataFrame | None = None
+    delays: pd.DataFrame = field(repr=False)
+    provenance: dict[str, Any] = field(repr=False)
+    exporters: pd.DataFrame | None = field(default=None, repr=False)
     """Each exporter's month (``RunResult.exporters``), for a scenario with exporters."""
 
     @property
@@ -229,28 +229,30 @@ class ComparisonTables:
 
     folder: Path
     baseline: str
-    runs: dict[str, RunTables]
-    table: pd.DataFrame
+    runs: dict[str, RunTables] = field(repr=False)
+    table: pd.DataFrame = field(repr=False)
     """As ``comparison.csv``: every variant's mean and paired difference, by metric and group."""
-    provenance: dict[str, Any]
+    provenance: dict[str, Any] = field(repr=False)
 
 
 @dataclass(frozen=True)
 class SweepTables:
     """The tables of one sweep folder, and what its report was made for."""
 
-    points: pd.DataFrame
-    indices: pd.DataFrame | None
+    points: pd.DataFrame = field(repr=False)
+    indices: pd.DataFrame | None = field(repr=False)
     params: list[str]
     metric: str
     threshold: float | None
-    validation: pd.DataFrame | None = None
+    validation: pd.DataFrame | None = field(default=None, repr=False)
 
 
 def open_results(folder: str | Path) -> RunTables | ComparisonTables | SweepTables:
     """Any results folder read back: a run's (``sim run``), a comparison's (``sim compare``) or a sweep's
     (``sim sweep``) tables, for a notebook."""
     folder = Path(folder)
+    if not folder.is_dir():
+        raise ResultsError(f"{folder} is not a folder")
     if (folder / COMPARISON_PROVENANCE).is_file():
         return read_comparison(folder)
     if (folder / SWEEP_MANIFEST).is_file():

@@ -457,6 +457,7 @@ def test_a_sweep_or_comparison_whose_metric_does_not_move_says_so(tmp_path, smal
     flat = sim("sweep", str(small_file), "--param", "authority.reviewers=500,600", "-n", "3",
                "--out", str(tmp_path / "flat"))
     assert flat.returncode == 0 and "shortfall_fraction does not move across the sweep" in flat.stdout
+    assert "shortfall_fraction does not move across the sweep" in (tmp_path / "flat" / "report.html").read_text()
     steep = sim("sweep", str(small_file), "--param", "licence_types.per_shipment.approval_probability=0.05,1",
                 "-n", "3", "--out", str(tmp_path / "steep"))
     assert steep.returncode == 0 and "does not move" not in steep.stdout
@@ -464,7 +465,11 @@ def test_a_sweep_or_comparison_whose_metric_does_not_move_says_so(tmp_path, smal
     twin.write_text(f"extends: {small_file.name}\nname: twin\n")
     same = sim("compare", str(small_file), str(twin), "-n", "3", "--out", str(tmp_path / "same"), cwd=tmp_path)
     assert same.returncode == 0, same.stderr
-    assert "no variant differs from small beyond the 95 % interval of its difference" in same.stdout
+    identical = "No variant differs from small for all buyers: the variants are the same in every replication"
+    for said in (same.stdout, (tmp_path / "same" / "summary.md").read_text(),
+                 (tmp_path / "same" / "report.html").read_text()):
+        assert identical in said
+    assert "twin leaves the supply shortfall as a share of China-sourced demand as it is" in same.stdout
 
 
 def test_group_headlines_on_run_and_compare_and_the_groups_a_file_changes_by_default(tmp_path, small_file):
@@ -505,6 +510,10 @@ def test_precision_chooses_the_replications_and_says_how(tmp_path, small_file):
     typo = sim("run", str(small_file), "--precision", "0.01", "--precision-metric", "shortfal", "--out",
                str(tmp_path / "typo"))
     assert typo.returncode == 2 and "'shortfall_fraction'" in typo.stderr
+    whole = sim("run", str(small_file), "--precision", "5", "--out", str(tmp_path / "whole"))
+    assert whole.returncode == 2 and "0.005 is half a point" in whole.stderr
+    alone = sim("run", str(small_file), "--max-replications", "50", "--out", str(tmp_path / "alone"))
+    assert alone.returncode == 2 and "go with --precision" in alone.stderr
     assert not (tmp_path / "both").exists() and not (tmp_path / "typo").exists()
     out = tmp_path / "run"
     done = sim("run", str(small_file), "--precision", "0.5", "--precision-metric", "delay_days", "--out", str(out),
@@ -516,3 +525,13 @@ def test_precision_chooses_the_replications_and_says_how(tmp_path, small_file):
     summary = pd.read_csv(out / "summary.csv").set_index(["metric", "group"])
     row = summary.loc[("delay_days", "all")]
     assert (row["ci_high"] - row["ci_low"]) / 2 <= 0.5
+
+
+def test_a_sweep_with_set_says_so_warns_of_what_shadows_it_and_records_it(tmp_path):
+    out = tmp_path / "sweep"
+    done = sim("sweep", str(BASELINE), "--param", "authority.pools.rare_earths.reviewers=50,150", "-n", "2",
+               "--set", "authority.tension.initial=0.5", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "baseline_2025 with --set authority.tension.initial=0.5" in done.stdout
+    assert "--set: authority.tension.initial: replaced on" in done.stderr
+    assert json.loads((out / "sweep.json").read_text())["overrides"] == ["authority.tension.initial=0.5"]

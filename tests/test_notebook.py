@@ -24,8 +24,9 @@ def test_the_example_notebook_runs_cell_by_cell_from_docs(monkeypatch):
         exec(compile("".join(cell["source"]), f"{NOTEBOOK.name}:{cell['id']}", "exec"), namespace)
     comparison = namespace["comparison"]
     assert isinstance(comparison, sim.Comparison) and comparison.baseline == "baseline_2025"
-    assert set(namespace["rows"]["group"]) == {"sector:automotive", "destination:EU"}
+    assert set(namespace["rows"]["group"]) == {"buyer:eu_auto", "sector:automotive"}
     assert namespace["figure"].axes  # the plot cell drew something
+    assert namespace["opened"].baseline == "baseline_2025" and len(namespace["opened"].table) == len(comparison.table)
 
 
 def test_dir_lists_the_notebook_api():

@@ -15,11 +15,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.analysis.shadows import groups_of
 from sim.catalogue import METRICS
 from sim.io import check_writable, write_comparison
 from sim.report import report_comparison, summarise_comparison
 from sim.runs.execute import RunResult, default_workers, run, run_many
 from sim.runs.summarise import mean_interval
+from sim.scenario.load import leaves, resolved_dict
 from sim.scenario.schema import Scenario
 
 COMPARISON_COLUMNS = (
@@ -40,13 +42,6 @@ class Comparison:
     results: dict[str, RunResult]
     table: pd.DataFrame
     common_random_numbers: bool
-
-    def unmoved(self, metric: str, group: str = "all") -> bool:
-        """Whether no variant differs from the baseline in the metric beyond the 95 % interval of its paired
-        difference (every interval holds 0)."""
-        rows = self.table[(self.table["metric"] == metric) & (self.table["group"] == group)
-                          & (self.table["variant"] != self.baseline)]
-        return bool(((rows["diff_ci_low"] <= 0) & (rows["diff_ci_high"] >= 0)).all())
 
 
 def check_comparable(scenarios: Sequence[Scenario], baseline: str) -> None:
@@ -117,9 +112,12 @@ def compare_folder(out: Path, scenarios: Sequence[Scenario], sources: dict[str, 
 
 
 def differing_groups(scenarios: Sequence[Scenario]) -> list[str]:
-    """The buyer groups (``buyer:<group>``) that every variant has and whose parameters differ between them."""
-    shared = [name for name in scenarios[0].buyers if all(name in s.buyers for s in scenarios)]
-    return [f"buyer:{name}" for name in shared if len({s.buyers[name].model_dump_json() for s in scenarios}) > 1]
+    """The groups of buyers that the values differing between the variants concern (``shadows.groups_of``) in
+    any of them."""
+    values = [leaves(resolved_dict(s)) for s in scenarios]
+    keys = sorted(set().union(*values))
+    differing = [key for key in keys if len({repr(v.get(key)) for v in values}) > 1]
+    return list(dict.fromkeys(group for s in scenarios for group in groups_of(s, differing)))
 
 
 def independent_seed(seed: int, variant: int) -> int:

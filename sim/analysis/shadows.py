@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sim.model.policy import called_off
 from sim.scenario.load import leaves, resolved_dict
 from sim.scenario.schema import (
     LICENCE_KINDS,
     AlternativeEvent,
     AuthorityEvent,
+    BuyerFilter,
+    CancelEvent,
     CapacityEvent,
     ControlsEvent,
     InventoryEvent,
@@ -45,7 +47,7 @@ class Change:
 
 def changes(scenario: Scenario) -> list[Change]:
     """Every value a dated event replaces (events called off aside), in date order."""
-    off = called_off(scenario)
+    off = scenario.called_off()
     found: list[Change] = []
     for name, event in sorted(scenario.policy.items(), key=lambda item: item[1].date):
         if name not in off:
@@ -53,15 +55,23 @@ def changes(scenario: Scenario) -> list[Change]:
     return found
 
 
-def idle(scenario: Scenario) -> dict[str, str]:
-    """Values that act on nothing, with the reason: the main reviewers when a pool takes every application."""
+def idle(scenario: Scenario) -> dict[str, tuple[str, str | None]]:
+    """Values that act on nothing, with the reason and the key of what makes it so (None: nothing set): the main
+    reviewers when a pool takes every application, an event called off before its date."""
+    found: dict[str, tuple[str, str | None]] = {}
     pools = scenario.authority.pools.values()
     pooled = all(any(kind in pool.licences and (pool.materials is None or material in pool.materials)
                      for pool in pools) for material in scenario.materials for kind in LICENCE_KINDS)
     if pooled:
-        return {"authority.reviewers": "the main reviewers review nothing: a pool takes every material's applications "
-                                       f"({', '.join(scenario.authority.pools)})"}
-    return {}
+        found["authority.reviewers"] = ("the main reviewers review nothing: a pool takes every material's "
+                                        f"applications ({', '.join(scenario.authority.pools)})", None)
+    off = scenario.called_off()
+    for name, event in sorted(scenario.policy.items(), key=lambda item: item[1].date):
+        if isinstance(event, CancelEvent) and name not in off:
+            found |= {f"policy.{cancelled}": (f"policy event {cancelled!r} is called off on {event.date} by "
+                                              f"{name!r} before it takes effect", f"policy.{name}")
+                      for cancelled in event.events}
+    return found
 
 
 def warnings(scenario: Scenario, origins: dict[str, tuple[str, int | None]], own: set[str]) -> list[str]:
@@ -73,18 +83,42 @@ def warnings(scenario: Scenario, origins: dict[str, tuple[str, int | None]], own
         set_in = origins.get(change.key, ("", None))[0]
         if set_in in own and origins.get(f"policy.{change.event}", ("", None))[0] != set_in:
             said.append(f"{_where(origins[change.key])}: {change.key}: {change}")
-    for key, reason in idle(scenario).items():
-        if key in origins and origins[key][0] in own:
-            said.append(f"{_where(origins[key])}: {key}: {reason}")
+    for key, (reason, cause) in idle(scenario).items():
+        cause_file = origins.get(cause, ("", None))[0] if cause else None
+        for set_key, where in origins.items():
+            if (set_key == key or set_key.startswith(key + ".")) and where[0] in own and where[0] != cause_file:
+                said.append(f"{_where(where)}: {set_key}: {reason}")
     return said
 
 
-def changed_groups(origins: dict[str, tuple[str, int | None]], own: set[str]) -> list[str]:
-    """The buyer groups (``buyer:<group>``) whose values the files ``own`` set, where they change a scenario they
-    extend: a file that extends nothing sets every group and changes none in particular, unless by ``--set``."""
+def changed_groups(scenario: Scenario, origins: dict[str, tuple[str, int | None]], own: set[str]) -> list[str]:
+    """The groups the files ``own`` change, where they change a scenario they extend (``groups_of``): a file
+    that extends nothing sets every value and changes none in particular, unless by ``--set``."""
     inherited = any(file not in own for file, _ in origins.values())
-    return list(dict.fromkeys(f"buyer:{key.split('.')[1]}" for key, (file, _) in origins.items()
-                              if key.startswith("buyers.") and file in own and (inherited or file == "--set")))
+    return groups_of(scenario, [key for key, (file, _) in origins.items()
+                                if file in own and (inherited or file == "--set")])
+
+
+def groups_of(scenario: Scenario, keys: Iterable[str]) -> list[str]:
+    """The groups of buyers that values at ``keys`` concern: a buyer group's own values, a material's or an
+    exporter's (its material), and a policy event's buyers (when it names some) or materials."""
+    found: list[str] = []
+    for key in keys:
+        section, _, rest = key.partition(".")
+        name = rest.split(".")[0]
+        if section == "buyers" and name in scenario.buyers:
+            found.append(f"buyer:{name}")
+        elif section == "materials" and name in scenario.materials:
+            found.append(f"material:{name}")
+        elif section == "exporters" and name in scenario.exporters:
+            found.append(f"material:{scenario.exporters[name].material}")
+        elif section == "policy" and name in scenario.policy:
+            event = scenario.policy[name]
+            chosen = getattr(event, "buyers", None)
+            if isinstance(chosen, BuyerFilter) and chosen != BuyerFilter():
+                found += [f"buyer:{group}" for group, spec in scenario.buyers.items() if chosen.matches(group, spec)]
+            found += [f"material:{m}" for m in getattr(event, "materials", None) or [] if m in scenario.materials]
+    return list(dict.fromkeys(found))
 
 
 class UnknownKey(ValueError):
@@ -107,8 +141,7 @@ def explain(scenario: Scenario, origins: dict[str, tuple[str, int | None]], key:
         origin = _where(origins[leaf]) if leaf in origins else "the schema's default"
         lines.append(f"{leaf} = {values[leaf]!r}: set by {origin}")
         lines += [f"  {change}" for change in replaced if change.key == leaf]
-        if leaf in reasons:
-            lines.append(f"  {reasons[leaf]}")
+        lines += [f"  {reason}" for key, (reason, _) in reasons.items() if leaf == key or leaf.startswith(key + ".")]
     return lines
 
 
@@ -138,9 +171,12 @@ def _replaced(scenario: Scenario, event: object) -> list[tuple[str, str]]:
                 out.append((where, f"{event.reviewers} reviewers"))
             if event.green_channel is not None:
                 out.append(("authority.green_channel", "open" if event.green_channel else "closed"))
-            if event.approval_probability is not None:
+            concerned = [name for name, group in scenario.buyers.items() if event.buyers.matches(name, group)]
+            materials = event.materials is None or any(m in scenario.materials for m in event.materials)
+            if event.approval_probability is not None and concerned and materials:
+                whose = "every buyer group" if len(concerned) == len(scenario.buyers) else ", ".join(concerned)
                 out += [(f"licence_types.{kind}.approval_probability",
-                         f"approval probability {event.approval_probability:g} for the applications it concerns")
+                         f"approval probability {event.approval_probability:g} for the applications of {whose}")
                         for kind in event.licences]
             return out
         case LicenceTypeEvent():

@@ -24,7 +24,7 @@ from sim.analysis.emulator import MAX_EMULATED_POINTS, POINTS_PER_PARAMETER, Emu
 from sim.analysis.parameters import Parameter, SweepError, parse_param, plain_values, variant
 from sim.catalogue import METRICS, unknown_metric
 from sim.io import PointFiles, check_writable, write_sweep
-from sim.report import report_sweep
+from sim.report import memo, report_sweep
 from sim.runs.execute import check_scheduler, model_version, run_many
 from sim.scenario.load import resolved_dict
 from sim.scenario.schema import Scenario, SweepDefinition
@@ -107,11 +107,14 @@ class Plan:
     scheduler: str | None = None
     source: str = ""
     points: int = 0
+    overrides: tuple[str, ...] = ()
+    """The ``--set`` the scenario was loaded with (recorded; the fingerprint already holds their effect)."""
 
     def description(self) -> dict[str, Any]:
         """What the sweep's manifest records beside its fingerprint."""
         sweep = self.sweep
-        return {"scenario_file": self.source, "method": sweep.method, "points": self.points,
+        return {"scenario_file": self.source, "overrides": list(self.overrides), "method": sweep.method,
+                "points": self.points,
                 "params": [asdict(p) for p in sweep.params], "replications": sweep.replications, "seed": sweep.seed,
                 **({"emulator": sweep.emulator, "design_points": sweep.design_points} if sweep.emulator else {})}
 
@@ -182,8 +185,7 @@ class SweepResult:
     def unmoved(self) -> bool:
         """Whether the metric does not move across the points: every point's 95 % interval overlaps every
         other's (the highest lower bound under the lowest upper bound)."""
-        metric = self.plan.metric
-        return bool(self.table[f"{metric}:ci_low"].max() <= self.table[f"{metric}:ci_high"].min())
+        return memo.flat(self.table, self.plan.metric)
 
     @property
     def replications_saved(self) -> tuple[int, int]:

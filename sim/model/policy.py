@@ -76,7 +76,7 @@ Change = Callable[[], None]
 def schedule(scenario: Scenario, levers: Levers) -> list[tuple[float, Change]]:
     """Every dated change of a scenario (its policy events and the VEU rule), in date order; an event called off
     by a cancel event before its date does nothing when its date comes."""
-    off = called_off(scenario)
+    off = scenario.called_off()
     dated = [(scenario.calendar.day(event.date), _bind(event, levers, name in off))
              for name, event in scenario.policy.items()]
     if scenario.veu.date is not None:
@@ -97,16 +97,6 @@ def export_rule_days(scenario: Scenario) -> list[float]:
     if scenario.veu.date is not None:
         days.append(calendar.day(scenario.veu.date))
     return [*sorted(days), float(calendar.horizon_days)]
-
-
-def called_off(scenario: Scenario) -> set[str]:
-    """The events that cancel events call off (those of a cancel event itself called off stand), known from the
-    start: a cancel event only calls off events dated after it."""
-    off: set[str] = set()
-    for name, event in sorted(scenario.policy.items(), key=lambda item: item[1].date):
-        if isinstance(event, CancelEvent) and name not in off:
-            off.update(event.events)
-    return off
 
 
 def timeline(env: simpy.Environment, changes: Sequence[tuple[float, Change]]) -> Generator[simpy.Event, None, None]:

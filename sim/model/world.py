@@ -16,7 +16,7 @@ from sim.model.authority import Authority
 from sim.model.buyers import Consumption, Firm, Stock, fixed_interval_orders, interval_totals
 from sim.model.exporters import Exporter, assign, exporters
 from sim.model.licences import Licensing
-from sim.model.policy import Levers, called_off, export_rule_days, schedule, timeline
+from sim.model.policy import Levers, export_rule_days, schedule, timeline
 from sim.model.records import (
     ALTERNATIVE_COLUMNS,
     APPLICATION_COLUMNS,
@@ -90,7 +90,7 @@ class World:
         self._streams = streams
         first_of_month = np.flatnonzero(np.diff(self.interval_month[:-1], prepend=-1))
         self.month_starts = self.boundaries[first_of_month]
-        self.exporters = exporters(scenario, called_off(scenario), self.month_starts.tolist())
+        self.exporters = exporters(scenario, scenario.called_off(), self.month_starts.tolist())
         self.rates = self._demand_rates()
         self.firms, self.stocks = self._populate()
 

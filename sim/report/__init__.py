@@ -83,7 +83,8 @@ def summarise_comparison(out: Path) -> Path:
     for variant in record["variants"]:
         summarise_run(out / variant)
     streams = "common random numbers" if record["common_random_numbers"] else "independent random numbers"
-    context = (f"{len(record['variants'])} variants, {record['replications']} replications each on {streams}. "
+    n = record["replications"]
+    context = (f"{len(record['variants'])} variants, {n} replication{'s' if n > 1 else ''} each on {streams}. "
                f"Every metric and group: `{COMPARISON}`.")
     page = memo.comparison_markdown(pd.read_csv(out / COMPARISON), record["baseline"], record.get("groups", []),
                                     context)
@@ -128,11 +129,13 @@ def report_sweep(out: Path, params: list[str], drawn: tuple[str, ...], metric: s
         found, found_tables = _discovery(out / DISCOVERY_FOLDER)
         pngs |= found
         shown |= found_tables
+    notes = [f"{metric} does not move across the sweep (every point's 95 % interval overlaps every other's): "
+             f"{memo.UNMOVED_HINT}."] if memo.flat(tables.points, metric) else []
     columns = ["id", *params] + [f"{metric}:{k}" for k in ("mean", "ci_low", "ci_high")]
     shown[f"Every point ({metric}, all buyers; every metric in points.csv)"] = tables.points[columns]
     description = json.loads((out / SWEEP_MANIFEST).read_text())
     description["params"] = "; ".join(_swept(param) for param in description["params"])
-    return write_sweep_report(out, f"Sweep: {description['method']}, {metric}", pngs, shown, description)
+    return write_sweep_report(out, f"Sweep: {description['method']}, {metric}", pngs, shown, description, notes)
 
 
 def _swept(param: dict) -> str:

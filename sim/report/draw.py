@@ -12,14 +12,16 @@ from matplotlib.figure import Figure
 
 from sim.io import RunTables, atomic_write
 from sim.report import plots
+from sim.scenario.schema import Scenario
 
 FORMATS = ("png", "svg")
 
 
 def policy_events(provenance: dict[str, Any]) -> list[tuple[dt.date, str]]:
-    """The dated policy events of a run's resolved scenario (and the VEU rule), in date order."""
+    """The dated policy events of a run's resolved scenario that take effect (and the VEU rule), in date order."""
     scenario = provenance["scenario"]
-    events = [(dt.date.fromisoformat(e["date"]), name) for name, e in scenario["policy"].items()]
+    off = Scenario.model_validate(scenario).called_off()
+    events = [(dt.date.fromisoformat(e["date"]), name) for name, e in scenario["policy"].items() if name not in off]
     if scenario["veu"]["date"]:
         events.append((dt.date.fromisoformat(scenario["veu"]["date"]), "VEU rule"))
     return sorted(events)

@@ -11,7 +11,6 @@ from typing import Any
 
 import pandas as pd
 
-from sim.catalogue import METRICS
 from sim.io import RunTables, atomic_write
 from sim.report import memo
 from sim.scenario.load import leaves
@@ -73,6 +72,8 @@ def write_report(out: Path, title: str, runs: dict[str, RunTables], pngs: dict[s
     for group in ("all", *groups):
         sections += [f"<h2>Headline figures: {html.escape(memo.group_phrase(group))}</h2>",
                      _headline(runs, comparison, baseline, group)]
+        if comparison is not None and (said := memo.unmoved_sentence(comparison, baseline, HEADLINE, group)):
+            sections.append(f"<p>{html.escape(said)}</p>")
     sections += ["<h2>Plots</h2>"] + [_figure(stem, png) for stem, png in pngs.items()]
     if comparison is not None:
         sections += ["<h2>Comparison with the baseline, all metrics, all buyers</h2>",
@@ -86,10 +87,12 @@ def write_report(out: Path, title: str, runs: dict[str, RunTables], pngs: dict[s
 
 
 def write_sweep_report(out: Path, title: str, pngs: dict[str, bytes], tables: dict[str, pd.DataFrame],
-                       description: dict[str, Any]) -> Path:
-    """Write ``report.html`` for a sweep folder: plots, indices, tipping points, every point."""
+                       description: dict[str, Any], notes: Sequence[str] = ()) -> Path:
+    """Write ``report.html`` for a sweep folder: what to know first (``notes``), plots, indices, tipping points,
+    every point."""
     sections = [f"<h1>{html.escape(title)}</h1>",
                 f"<p>Generated {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC by licence-sim.</p>",
+                *(f"<p><strong>{html.escape(note)}</strong></p>" for note in notes),
                 "<h2>Sweep</h2>", _table(pd.DataFrame([{"": k, "value": _show(v)} for k, v in description.items()]))]
     sections += ["<h2>Plots</h2>"] + [_figure(stem, png) for stem, png in pngs.items()]
     for heading, frame in tables.items():
@@ -109,7 +112,7 @@ def _headline(runs: dict[str, RunTables], comparison: pd.DataFrame | None, basel
               group: str) -> str:
     rows = []
     for metric in HEADLINE:
-        row = {"metric": METRICS[metric].label}
+        row = {"metric": memo.label(metric)}
         for name, run in runs.items():
             found = run.summary[(run.summary["metric"] == metric) & (run.summary["group"] == group)]
             if not found.empty:
@@ -131,9 +134,9 @@ def _summarised(summary: pd.DataFrame) -> pd.DataFrame:
     """Every metric of a run, all buyers, memo-formatted: mean with its interval, and the 5th-95th percentiles."""
     rows = summary[summary["group"] == "all"]
     return pd.DataFrame({
-        "metric": [METRICS[m].label for m in rows["metric"]],
+        "metric": [memo.label(m) for m in rows["metric"]],
         "mean [95 % interval]": [memo.estimate(r.metric, r.mean, r.ci_low, r.ci_high) for r in rows.itertuples()],
-        "5th – 95th percentile": [" – ".join(memo.figures(r.metric, [r.p5, r.p95])) for r in rows.itertuples()],
+        "5th – 95th percentile": [memo.spread(r.metric, r.p5, r.p95) for r in rows.itertuples()],
         "replications": rows["n"].to_numpy(),
     })
 
@@ -142,7 +145,7 @@ def _compared(table: pd.DataFrame, baseline: str) -> pd.DataFrame:
     """Every metric of a comparison, memo-formatted: each variant's mean, and its paired difference."""
     rows = []
     for metric, by_metric in table.groupby("metric", sort=False):
-        row = {"metric": METRICS[metric].label}
+        row = {"metric": memo.label(metric)}
         for r in by_metric.itertuples():
             row[r.variant] = memo.estimate(metric, r.mean, r.ci_low, r.ci_high)
             if r.variant != baseline:
@@ -172,13 +175,15 @@ def _parameters(runs: dict[str, RunTables]) -> str:
 
 
 def _provenance(runs: dict[str, RunTables]) -> str:
-    keys = ("scenario_file", "scenario_sha256", "seed", "replications", "workers", "package_version", "python",
-            "created", "wall_seconds", "events_simulated")
+    keys = ("scenario_file", "overrides", "groups", "replications_chosen", "scenario_sha256", "seed", "replications",
+            "workers", "package_version", "python", "created", "wall_seconds", "events_simulated")
     rows = [{"": key, **{name: _show(run.provenance.get(key)) for name, run in runs.items()}} for key in keys]
     return _table(pd.DataFrame(rows))
 
 
 def _show(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
     return "" if value is None else str(value)
 
 

@@ -42,6 +42,24 @@ def _digits(*values: float) -> int:
     return 0 if largest == 0 else SIGNIFICANT - 1 - math.floor(math.log10(largest))
 
 
+MAX_DECIMALS = 4
+"""Past this many decimals (of the value as shown: per cent, days) a figure is too small to matter."""
+
+
+def _telling(digits: int, value: float, low: float, high: float) -> int:
+    """More decimals, up to three more, where rounding would make the interval read wrong: an end that is not 0
+    shown as 0, or two ends that differ shown the same."""
+    if pd.isna(low):
+        return digits
+    for extra in range(4):
+        d = digits + extra
+        ends = [round(low, d), round(high, d)]
+        wrong = (low != 0 and ends[0] == 0) or (high != 0 and ends[1] == 0) or (low != high and ends[0] == ends[1])
+        if not wrong or d >= MAX_DECIMALS:
+            return d
+    return digits + 3
+
+
 def _plain(value: float, digits: int, signed: bool = False) -> str:
     rounded = round(value, digits) + 0.0  # + 0.0: no "-0"
     text = f"{rounded:{'+' if signed and rounded else ''},.{max(digits, 0)}f}"
@@ -51,8 +69,14 @@ def _plain(value: float, digits: int, signed: bool = False) -> str:
 def figures(metric: str, values: Sequence[float]) -> list[str]:
     """Values of one metric, each without its unit, to the decimals of the largest (the columns of a table)."""
     factor, _, _ = _scale(metric, *values)
-    digits = _digits(*(v * factor for v in values))
+    digits = min(_digits(*(v * factor for v in values)), MAX_DECIMALS)
     return ["n/a" if pd.isna(v) else _plain(v * factor, digits) for v in values]
+
+
+def spread(metric: str, low: float, high: float) -> str:
+    """A range of values with its unit: '10.3 – 11.9 %' (the 5th to 95th percentile across replications)."""
+    shown = figures(metric, [low, high])
+    return f"{shown[0]} – {shown[1]}{_scale(metric, low, high)[1]}"
 
 
 def estimate(metric: str, mean: float, low: float = math.nan, high: float = math.nan) -> str:
@@ -74,7 +98,8 @@ def _quoted(metric: str, value: float, low: float, high: float, *, signed: bool,
     if pd.isna(value):
         return "n/a"
     factor, unit, diff_unit = _scale(metric, value, low, high)
-    digits = _digits(value * factor, low * factor, high * factor)
+    digits = min(_digits(value * factor, low * factor, high * factor), MAX_DECIMALS)
+    digits = _telling(digits, value * factor, low * factor, high * factor)
     text = _plain(value * factor, digits, signed) + (diff_unit if of_difference else unit)
     if not pd.isna(low):
         text += f" [{_plain(low * factor, digits, signed)}, {_plain(high * factor, digits, signed)}]"
@@ -83,9 +108,21 @@ def _quoted(metric: str, value: float, low: float, high: float, *, signed: bool,
 
 def noun(metric: str) -> str:
     """What a sentence calls a metric: its label before the unit ('delivery delay'), with what a share is of
-    ('supply shortfall (share of China-sourced demand)')."""
+    ('supply shortfall as a share of China-sourced demand')."""
     name, _, rest = METRICS[metric].label.partition(", ")
-    return f"{name} ({rest})" if rest.startswith("share of") else name
+    return f"{name} as a {rest}" if rest.startswith("share of") else name
+
+
+def label(metric: str) -> str:
+    """A metric's label where its values carry their unit: the catalogue's, less its ', days' or ', kg' (which
+    would be wrong where the values are in tonnes)."""
+    return METRICS[metric].label.replace(", days", "").replace(", kg", "")
+
+
+def heading(group: str) -> str:
+    """A group's phrase as a heading: its first letter capital, the names in it as written."""
+    phrase = group_phrase(group)
+    return phrase[:1].upper() + phrase[1:]
 
 
 def group_phrase(group: str) -> str:
@@ -105,6 +142,8 @@ def takeaway(variant: str, baseline: str, group: str, rows: dict[str, pd.Series]
         if pd.isna(low):
             parts.append(f"changes the {noun(metric)} by {difference(metric, diff)} (no interval: too few "
                          "replications)")
+        elif diff == low == high == 0:
+            parts.append(f"leaves the {noun(metric)} as it is (the same in every replication)")
         elif low <= 0 <= high:
             parts.append(f"does not measurably change the {noun(metric)} ({difference(metric, diff, low, high)}; "
                          "the interval holds 0)")
@@ -118,9 +157,47 @@ def takeaway(variant: str, baseline: str, group: str, rows: dict[str, pd.Series]
     return f"{variant} {said} for {group_phrase(group)}, against {baseline}."
 
 
+UNMOVED_HINT = ("what changes may not act on it (`sim validate FILE` warns of a value a dated event replaces or "
+                "that acts on nothing; `sim explain FILE KEY` says where a value comes from), or act too little for "
+                "this many replications")
+IDENTICAL_HINT = ("the variants are the same in every replication: what differs between their files acts on nothing "
+                  "(`sim validate FILE` warns of a value a dated event replaces or that acts on nothing)")
+
+
+def unmoved(table: pd.DataFrame, baseline: str, metrics: Sequence[str], group: str = "all") -> tuple[list[str], bool]:
+    """The metrics in which no variant differs from the baseline beyond the 95 % interval of its paired difference
+    (every interval holds 0), and whether every variant is the same as the baseline in every replication."""
+    rows = table[(table["group"] == group) & (table["variant"] != baseline) & table["metric"].isin(metrics)]
+    holds = (rows["diff_ci_low"] <= 0) & (rows["diff_ci_high"] >= 0)
+    same = [m for m in metrics if holds[rows["metric"] == m].all()]
+    identical = bool(((rows["diff"] == 0) & (rows["diff_ci_low"] == 0) & (rows["diff_ci_high"] == 0)).all())
+    return same, identical
+
+
+def flat(points: pd.DataFrame, metric: str) -> bool:
+    """Whether a sweep's metric does not move across its points: every point's 95 % interval overlaps every other's
+    (the highest lower bound under the lowest upper bound)."""
+    return bool(points[f"{metric}:ci_low"].max() <= points[f"{metric}:ci_high"].min())
+
+
+def unmoved_sentence(table: pd.DataFrame, baseline: str, metrics: Sequence[str], group: str = "all") -> str | None:
+    """What to say where nothing moved (None: something did)."""
+    same, identical = unmoved(table, baseline, metrics, group)
+    if identical:
+        return f"No variant differs from {baseline} for {group_phrase(group)}: {IDENTICAL_HINT}."
+    if same:
+        return (f"No variant differs from {baseline} for {group_phrase(group)} beyond the 95 % interval of its "
+                f"difference in: {', '.join(noun(m) for m in same)}. Where nothing moved, {UNMOVED_HINT}.")
+    return None
+
+
 def takeaways(table: pd.DataFrame, baseline: str, groups: Sequence[str]) -> list[str]:
     """The takeaway of every variant for every group, from a comparison table."""
     indexed = table.set_index(["metric", "group", "variant"])
+    unknown = [group for group in groups if group not in set(table["group"])]
+    if unknown:
+        raise ValueError(f"no group {unknown[0]!r} in the comparison: groups are all, buyer:<group>, sector:<sector>, "
+                         "destination:<destination> and material:<material>")
     said = []
     for variant in dict.fromkeys(table["variant"]):
         if variant == baseline:
@@ -137,16 +214,14 @@ def run_markdown(summary: pd.DataFrame, title: str, groups: Sequence[str], conte
     indexed = summary.set_index(["metric", "group"])
     lines = [f"# {title}", "", context, ""]
     for group in ("all", *groups):
-        lines += [f"## {group_phrase(group).capitalize()}", "",
+        lines += [f"## {heading(group)}", "",
                   "| metric | mean [95 % interval] | 5th – 95th percentile |", "|---|---|---|"]
         for metric in MEMO:
             if (metric, group) not in indexed.index:
                 continue
             row = indexed.loc[(metric, group)]
-            spread = figures(metric, [row["p5"], row["p95"]])
-            unit = _scale(metric, row["p5"], row["p95"])[1]
-            lines.append(f"| {METRICS[metric].label} | {estimate(metric, row['mean'], row['ci_low'], row['ci_high'])} "
-                         f"| {spread[0]} – {spread[1]}{unit} |")
+            lines.append(f"| {label(metric)} | {estimate(metric, row['mean'], row['ci_low'], row['ci_high'])} "
+                         f"| {spread(metric, row['p5'], row['p95'])} |")
         lines.append("")
     return "\n".join(lines)
 
@@ -159,7 +234,7 @@ def comparison_markdown(table: pd.DataFrame, baseline: str, groups: Sequence[str
     lines = [f"# Comparison against {baseline}", "", context, "", "## What each variant does", ""]
     lines += [f"- {sentence}" for sentence in takeaways(table, baseline, ("all", *groups))] + [""]
     for group in ("all", *groups):
-        lines += [f"## {group_phrase(group).capitalize()}", "",
+        lines += [f"## {heading(group)}", "",
                   "| metric | " + " | ".join(variants) + " |", "|---|" + "---|" * len(variants)]
         for metric in MEMO:
             if (metric, group, baseline) not in indexed.index:
@@ -174,8 +249,10 @@ def comparison_markdown(table: pd.DataFrame, baseline: str, groups: Sequence[str
                 else:
                     cells.append(f"{estimate(metric, row['mean'])}; "
                                  f"{difference(metric, row['diff'], row['diff_ci_low'], row['diff_ci_high'])}")
-            lines.append(f"| {METRICS[metric].label} | " + " | ".join(cells) + " |")
+            lines.append(f"| {label(metric)} | " + " | ".join(cells) + " |")
         lines.append("")
+        if said := unmoved_sentence(table, baseline, MEMO, group):
+            lines += [said, ""]
     lines.append(f"Each variant's mean; beside it, its paired difference from {baseline} (same random numbers, "
                  "replication by replication) with its 95 % interval.")
     return "\n".join(lines) + "\n"

@@ -112,6 +112,7 @@ def exporters(tables: dict[str, pd.DataFrame]) -> Figure:
     across replications with its 95 % interval; one row of panels per variant."""
     fig = Figure(figsize=(11, 3.4 * len(tables) + 0.4), layout="constrained")
     axes = fig.subplots(len(tables), 2, squeeze=False, sharex=True)
+    longest = max((float(t["backlog_days_ci_high"].max()) for t in tables.values() if len(t)), default=0.0)
     for (left, right), (name, table) in zip(axes, tables.items(), strict=True):
         for colour, (exporter, rows) in zip(itertools.cycle(f"C{i}" for i in range(10)), table.groupby(
                 "exporter", sort=False), strict=False):
@@ -124,10 +125,12 @@ def exporters(tables: dict[str, pd.DataFrame]) -> Figure:
         left.set_ylim(0, 1.05)
         left.set_title(f"{name}: exporters' utilisation per month")
         right.set_ylabel("order book at month end, days of capacity")
-        right.set_ylim(bottom=0)
+        right.set_ylim(0, max(longest * 1.05, 1.0))  # one scale for every variant
         right.set_title(f"{name}: exporters' order books")
         for ax in (left, right):
             ax.grid(alpha=0.3)
+            ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 7)))
+            ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
         right.legend(loc="upper right", fontsize="small")
     return fig
 
@@ -141,18 +144,37 @@ KEY_LINE_INCHES = 0.15
 KEY_CHARS = 58  # what a column of the key holds in 7-point type, in a 9-inch figure
 
 
-def event_key(events: Events) -> list[tuple[dt.date, str]]:
-    """The strip's key: each day's events once (the first variant's all, a later variant's only those the first
-    lacks), named in words, in date order; an entry's number on the strip is its place in the key plus one."""
-    first = set(next(iter(events.values()), []))
-    entries = []
-    for row, dated in enumerate(events.values()):
+def _labelled_days(events: Events) -> list[list[tuple[dt.date, list[str]]]]:
+    """Per variant, the days its row labels and their events: the first variant's every event, a later one's only
+    those the first lacks."""
+    rows = list(events.values())
+    first = set(rows[0]) if rows else set()
+    labelled = []
+    for row, dated in enumerate(rows):
         by_day: dict[dt.date, list[str]] = {}
         for date, name in sorted(dated):
             if row == 0 or (date, name) not in first:
-                by_day.setdefault(date, []).append(name.replace("_", " "))
-        entries += [(date, " + ".join(names)) for date, names in by_day.items()]
-    return sorted(dict.fromkeys(entries))
+                by_day.setdefault(date, []).append(name)
+        labelled.append(list(by_day.items()))
+    return labelled
+
+
+def _entry(date: dt.date, names: list[str], events: Events) -> tuple[dt.date, str]:
+    """A key entry: a day's events in words, with the variants that alone have them or lack them."""
+    having = [variant for variant, dated in events.items() if {(date, name) for name in names} <= set(dated)]
+    words = " + ".join(name.replace("_", " ") for name in names)
+    if len(having) == 1 and len(events) > 1:
+        words += f" ({having[0]} only)"
+    elif len(having) < len(events):
+        words += f" (not in {', '.join(v for v in events if v not in having)})"
+    return date, words
+
+
+def event_key(events: Events) -> list[tuple[dt.date, str]]:
+    """The strip's key, in date order: each labelled day's events once (``_labelled_days``, ``_entry``); an
+    entry's number on the strip is its place in the key plus one."""
+    return sorted(dict.fromkeys(_entry(date, names, events) for days in _labelled_days(events)
+                                for date, names in days))
 
 
 def strip_labels(events: Events, span_days: float) -> list[list[tuple[dt.date, str, int]]]:
@@ -160,17 +182,12 @@ def strip_labels(events: Events, span_days: float) -> list[list[tuple[dt.date, s
     numbers before it."""
     days_per_char = span_days / STRIP_WIDTH_INCHES * STRIP_CHAR_INCHES
     number = {entry: k + 1 for k, entry in enumerate(event_key(events))}
-    first = set(next(iter(events.values()), []))
     rows = []
-    for row, dated in enumerate(events.values()):
-        by_day: dict[dt.date, list[str]] = {}
-        for date, name in sorted(dated):
-            if row == 0 or (date, name) not in first:
-                by_day.setdefault(date, []).append(name.replace("_", " "))
+    for days in _labelled_days(events):
         line_ends: list[float] = []
         labels = []
-        for date, names in by_day.items():
-            label = str(number[(date, " + ".join(names))])
+        for date, names in days:
+            label = str(number[_entry(date, names, events)])
             x = date.toordinal()
             line = next((k for k, end in enumerate(line_ends) if end < x), len(line_ends))
             if line == len(line_ends):

@@ -30,9 +30,6 @@ PARTS_OF_DELAY = {"lost_days": "retried_share", "licence_wait_days": "licensed_s
                   "production_days": None, "transit_days": None}
 """The parts of the delay, each with the share of delivered needs that had it (None: every need)."""
 LABEL_WIDTH = 56
-UNMOVED_HINT = ("what changes may not act on it (`sim validate FILE` warns of a value a dated event replaces or "
-                "that acts on nothing; `sim explain FILE KEY` says where a value comes from), or act too little for "
-                "this many replications")
 COMPARED = ("delay_days", "delay_p95_days", "licence_wait_days", "censored_fraction", "shortfall_fraction",
             "stockout_days", "approval_share")
 """The metrics of the one-screen summary of a comparison."""
@@ -103,10 +100,10 @@ def comparison_summary(comparison: Comparison, groups: Sequence[str] = ()) -> st
     baseline = comparison.baseline
     streams = "common random numbers" if comparison.common_random_numbers else "independent streams"
     n = next(iter(comparison.results.values())).replications
-    lines = [f"{len(comparison.results)} variants, {n} replications each, {streams}; baseline: {baseline}", "",
+    lines = [f"{len(comparison.results)} variants, {n} replication{'s' if n > 1 else ''} each, {streams}; "
+             f"baseline: {baseline}", "",
              "what each variant does:"]
     lines += [f"  {sentence}" for sentence in memo.takeaways(comparison.table, baseline, ("all", *groups))]
-    unmoved = False
     for group in ("all", *groups):
         table = comparison.table[comparison.table["group"] == group].set_index(["metric", "variant"])
         lines += ["", f"{memo.group_phrase(group)}: mean, and paired difference from {baseline} [95 % CI]"]
@@ -118,13 +115,8 @@ def comparison_summary(comparison: Comparison, groups: Sequence[str] = ()) -> st
                 if variant != baseline:
                     line += "   " + memo.difference(metric, row["diff"], row["diff_ci_low"], row["diff_ci_high"])
                 lines.append(line)
-        same = [memo.noun(metric) for metric in COMPARED if comparison.unmoved(metric, group)]
-        if same:
-            unmoved = True
-            lines.append(f"  no variant differs from {baseline} beyond the 95 % interval of its difference in: "
-                         + ", ".join(same))
-    if unmoved:
-        lines += ["", f"where nothing moved, {UNMOVED_HINT}"]
+        if said := memo.unmoved_sentence(comparison.table, baseline, COMPARED, group):
+            lines.append("  " + said)
     return "\n".join(lines)
 
 
@@ -145,7 +137,7 @@ def sweep_summary(result: SweepResult, out: Path) -> str:
                   "replications a point (-n)"]
     if result.unmoved:
         lines += ["", f"{plan.metric} does not move across the sweep (every point's 95 % interval overlaps every "
-                      f"other's): {UNMOVED_HINT}"]
+                      f"other's): {memo.UNMOVED_HINT}"]
     if result.indices is not None:
         lines += ["", f"sensitivity of {plan.metric} ({sweep.method}, 95 % CI):", _frame(result.indices)]
     if result.tipping is not None:

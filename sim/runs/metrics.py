@@ -16,7 +16,6 @@ import numpy as np
 
 from sim.catalogue import METRICS
 from sim.model.exporters import capacity_curve
-from sim.model.policy import called_off
 from sim.model.records import DELIVERED, IN_TRANSIT, PENDING, REASONS, WITHDRAWN, Records
 from sim.model.world import accounting_intervals
 from sim.scenario.schema import Scenario
@@ -60,18 +59,25 @@ class UnknownGroup(ValueError):
     """A group of buyers (``--group``) the scenario does not have."""
 
 
-def resolve_groups(scenario: Scenario, asked: Sequence[str]) -> list[str]:
+def resolve_groups(scenario: Scenario, asked: Sequence[str], *, known_only: bool = False) -> list[str]:
     """The groups asked for, by full name (``buyer:eu_auto``) or by the name alone (``eu_auto``: a buyer group,
-    else a sector, destination or material), in order and once each."""
+    else a sector, destination or material), in any case, in order and once each; ``all`` is always shown.
+    ``known_only``: leave out those the scenario does not have, rather than refuse them."""
     groups = layout(scenario).groups[1:]
     found = []
     for name in asked:
-        match = [g for g in groups if g == name] or sorted(
-            (g for g in groups if g.partition(":")[2] == name), key=lambda g: not g.startswith("buyer:"))
+        if name.lower() == "all":
+            continue
+        folded = name.lower()
+        match = [g for g in groups if g.lower() == folded] or sorted(
+            (g for g in groups if g.partition(":")[2].lower() == folded), key=lambda g: not g.startswith("buyer:"))
+        if not match and known_only:
+            continue
         if not match:
-            close = difflib.get_close_matches(name, [g.partition(":")[2] for g in groups] + list(groups), n=1)
+            names = {g.lower(): g for g in groups} | {g.partition(":")[2].lower(): g.partition(":")[2] for g in groups}
+            close = difflib.get_close_matches(folded, list(names), n=1)
             raise UnknownGroup(f"scenario {scenario.name!r} has no group of buyers {name!r}"
-                               + (f"; did you mean {close[0]!r}?" if close else "")
+                               + (f"; did you mean {names[close[0]]!r}?" if close else "")
                                + " (groups: buyer:<group>, sector:<sector>, destination:<destination>, "
                                "material:<material>, or the name alone)")
         found.append(match[0])
@@ -290,7 +296,7 @@ def _exporter_months(scenario: Scenario, r: Records) -> np.ndarray:
     month_start = r.interval_start_days[np.flatnonzero(np.diff(r.interval_month, prepend=-1))]
     edges = np.append(month_start, r.horizon_days)
     series = np.zeros((len(month_start), len(r.exporters), len(EXPORTER_COLUMNS)))
-    off = called_off(scenario)
+    off = scenario.called_off()
     p = r.production
     for e, name in enumerate(r.exporters):
         days, rates = (np.asarray(x) for x in capacity_curve(scenario, name, off, month_start.tolist()))

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.catalogue import METRICS
 from sim.runs.execute import RunResult, run
 from sim.runs.summarise import CONFIDENCE
 from sim.scenario.schema import Scenario
@@ -62,12 +63,18 @@ class Stopping:
 
     def __str__(self) -> str:
         watched = ", ".join(self.groups)
-        asked = (f"replications chosen for a 95 % interval of {self.metric} no wider than ±{self.target:g} "
+        asked = (f"replications chosen for a 95 % interval of {self.metric} no wider than ±{self._shown(self.target)} "
                  f"({watched}): stages of {', '.join(map(str, self.stages))} replications")
         if self.reached:
-            return f"{asked}; the widest is ±{self.half_width:.3g} at {self.replications}"
-        return (f"{asked}; stopped at the cap of {self.cap} with the widest at ±{self.half_width:.3g}, wider than "
-                f"asked (raise --max-replications, or ask a coarser --precision)")
+            return f"{asked}; the widest is ±{self._shown(self.half_width)} at {self.replications}"
+        return (f"{asked}; stopped at the cap of {self.cap} with the widest at ±{self._shown(self.half_width)}, "
+                "wider than asked (raise --max-replications, or ask a coarser --precision)")
+
+    def _shown(self, half_width: float) -> str:
+        """A half-width in the metric's units: a share's in points."""
+        if METRICS[self.metric].unit == "share":
+            return f"{100 * half_width:.3g} points"
+        return f"{half_width:.3g} {METRICS[self.metric].unit}"
 
 
 def widest_half_width(summary: pd.DataFrame, metric: str, groups: tuple[str, ...]) -> float:

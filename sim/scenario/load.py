@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import difflib
 import json
+import re
 import types
 import typing
 from collections.abc import Iterator
@@ -255,6 +256,7 @@ def _apply_override(document: _Document, override: str) -> None:
         child = node.get(part)
         if child is None:
             child = node[part] = {}
+            document.lines[tuple(parts[: depth + 1])] = ("--set", None)  # an entry made here is blamed here
         if not isinstance(child, dict):
             where = ".".join(parts[: depth + 1])
             raise ScenarioError([Problem("--set", None, key, f"{where} is a single value, not a mapping of keys")])
@@ -288,22 +290,30 @@ NAMED = ("buyers", "materials", "exporters", "policy")
 
 
 def _entries_misnamed(problems: list[Problem], document: _Document) -> list[Problem]:
-    """Required keys missing from an entry whose name is close to another's (``eu_autos`` beside ``eu_auto``): said
-    once, as the likely misspelling it is."""
-    missing: dict[str, list[Problem]] = {}
+    """The problems of an entry whose name is close to another's (``eu_autos`` beside ``eu_auto``, ``NdFEB``
+    beside ``NdFeB``): said once, as the likely misspelling it is, with what is wrong with it."""
+    within: dict[str, list[Problem]] = {}
     for problem in problems:
         section, _, rest = problem.key.partition(".")
-        if problem.message == "required key is missing" and section in NAMED and rest:
-            missing.setdefault(f"{section}.{rest.split('.')[0]}", []).append(problem)
-    for entry, found in missing.items():
+        if section in NAMED and rest:
+            within.setdefault(f"{section}.{rest.split('.')[0]}", []).append(problem)
+    for entry, found in within.items():
         section, name = entry.split(".", 1)
-        close = difflib.get_close_matches(name, [key for key in document.data.get(section, {}) if key != name], n=1)
-        if close:
-            keys = sorted({p.key.removeprefix(entry + ".") for p in found} - {entry})
+        entries = document.data.get(section, {})
+        others = [key for key in entries if key != name]
+        close = difflib.get_close_matches(name, others, n=1) or [k for k in others if k.lower() == name.lower()]
+        if close and _size(entries.get(name)) < _size(entries.get(close[0])):  # a misspelling makes a sparse entry
+            missing = sorted({p.key.removeprefix(entry + ".") for p in found if p.message == "required key is missing"}
+                             - {entry})
+            said = ("missing " + ", ".join(missing)) if missing else "; ".join(
+                f"{p.key.removeprefix(entry).lstrip('.')}: {p.message}" if p.key != entry else p.message for p in found)
             problems = [p for p in problems if p not in found] + [Problem(
-                found[0].file, found[0].line, entry,
-                f"{name!r} is a new entry, missing {', '.join(keys) or 'required keys'}; did you mean {close[0]!r}?")]
+                found[0].file, found[0].line, entry, f"{name!r} is a new entry ({said}); did you mean {close[0]!r}?")]
     return problems
+
+
+def _size(entry: Any) -> int:
+    return len(entry) if isinstance(entry, dict) else 0
 
 
 DATE_ERRORS = ("date_from_datetime_parsing", "date_parsing", "date_type", "date_from_datetime_inexact")
@@ -325,19 +335,62 @@ def _problem(error: Any, document: _Document) -> Problem:
         message += f" Allowed here: {', '.join(allowed)}"
     elif error["type"] == "missing":
         message = "required key is missing"
+    elif error["type"] == "union_tag_not_found":
+        tag = error.get("ctx", {}).get("discriminator", "").strip("'")
+        message = f"it has no {tag!r}, which says what kind of entry it is"
     elif error["type"] in DATE_ERRORS:
-        message = f"{error['input']!r} is not a date: write it as YYYY-MM-DD, e.g. 2026-03-02"
+        message = f"{error['input']!r} is not a date: write it as YYYY-MM-DD{_date_hint(error['input'])}"
+    elif error["type"] in ("float_parsing", "int_parsing") and isinstance(error["input"], str):
+        kind = "whole number" if error["type"] == "int_parsing" else "number"
+        message = f"{error['input']!r} is not a {kind}{_number_hint(error['input'], path)}"
     elif error["type"] in ("model_attributes_type", "model_type"):
         allowed = _allowed_keys(path, document.data)
         message = (f"{error['input']!r} is not a number of days or a distribution: write a number (in the key's "
                    "unit, e.g. 35) or a distribution, e.g. {dist: lognormal, mean: 35, sd: 7}" if "dist" in allowed
                    else f"{error['input']!r} is not a mapping: write its keys, {', '.join(allowed)}")
     elif error["type"] == "less_than_equal" and error.get("ctx", {}).get("le") == 1:
-        message = f"must be a share from 0 to 1, got {error['input']!r}: write 0.9 for 90 %"
+        given = error["input"]
+        message = f"must be a share from 0 to 1, got {given!r}" + (
+            f": write {given / 100:g} for {given:g} %" if isinstance(given, (int, float)) and 1 < given <= 100 else "")
     elif not path:
         path, message = _path_in_message(message)
     file, line = _line_of(path, document)
     return Problem(file, line, ".".join(str(p) for p in path), message)
+
+
+UNITS_IN_DAYS = {"day": 1, "week": 7, "month": 30, "year": 365}
+
+
+def _date_hint(given: Any) -> str:
+    """What a date written another way was likely meant as: ``2026-3-2`` is 2026-03-02; ``02/03/2026`` is
+    2026-03-02 or 2026-02-03, depending on the order of day and month."""
+    parts = re.split(r"[-/.]", str(given).strip())
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        return ", e.g. 2026-03-02"
+    if len(parts[0]) == 4:
+        year, month, day = map(int, parts)
+        return f": {year:04d}-{month:02d}-{day:02d}?" if 1 <= month <= 12 and 1 <= day <= 31 else ""
+    first, second, year = map(int, parts)
+    readings = sorted({f"{year:04d}-{m:02d}-{d:02d}" for d, m in ((first, second), (second, first))
+                       if 1 <= m <= 12 and 1 <= d <= 31})
+    if len(readings) == 2:
+        return f": {readings[0]} or {readings[1]}, depending on whether the day or the month comes first"
+    return f": {readings[0]}?" if readings else ""
+
+
+def _number_hint(given: str, path: KeyPath) -> str:
+    """What a number written in words was likely meant as: '3 months' of a key in days is 90, '90%' is 0.9."""
+    text = given.strip().lower()
+    if text.endswith("%"):
+        try:
+            return f": write {float(text[:-1]) / 100:g} for {text[:-1].strip()} %"
+        except ValueError:
+            return ""
+    match = re.fullmatch(r"([0-9.]+)\s*(day|week|month|year)s?", text)
+    if match and path and str(path[-1]).endswith("_days"):
+        days = float(match.group(1)) * UNITS_IN_DAYS[match.group(2)]
+        return f": {path[-1]} is in days, write {days:g} for {given.strip()}"
+    return ""
 
 
 def _path_in_message(message: str) -> tuple[KeyPath, str]:

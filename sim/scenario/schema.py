@@ -754,6 +754,15 @@ class Scenario(_Strict):
         capacity = {name: e.capacity_kg_per_month for name, e in self.makers(material).items()}
         return {name: kg / sum(capacity.values()) for name, kg in capacity.items()}
 
+    def called_off(self) -> set[str]:
+        """The events that cancel events call off (those of a cancel event itself called off stand), known from
+        the start: a cancel event only calls off events dated after it."""
+        off: set[str] = set()
+        for name, event in sorted(self.policy.items(), key=lambda item: item[1].date):
+            if isinstance(event, CancelEvent) and name not in off:
+                off.update(event.events)
+        return off
+
     def value_weights(self) -> dict[str, float]:
         """What a kilogram of each material weighs in fractions that span materials: its price, or 1 for every
         material when the scenario gives no prices (then kilograms add up as they are)."""

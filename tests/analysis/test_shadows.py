@@ -56,3 +56,41 @@ def _small_yaml() -> str:
 
     from tests.conftest import SMALL
     return yaml.safe_dump({k: v for k, v in SMALL.items() if k != "name"}, sort_keys=False)
+
+
+BASELINE = ROOT / "scenarios" / "baseline_2025.yaml"
+
+
+def test_a_change_to_an_event_called_off_before_its_date_is_said_to_act_on_nothing():
+    moved = load_with_origins(BASELINE, ["policy.october_rare_earths.date=2026-01-01"])
+    assert warnings(*moved, {str(BASELINE), "--set"}) == [
+        "--set: policy.october_rare_earths.date: policy event 'october_rare_earths' is called off on 2025-11-07 by "
+        "'november_suspension' before it takes effect"]
+    assert warnings(*load_with_origins(BASELINE), {str(BASELINE), "--set"}) == []  # cancelled beside its event
+
+
+def test_an_event_for_buyers_the_scenario_does_not_have_replaces_nothing():
+    """japan_military_ban treats Japanese military buyers only; the panel has none, so the kinds' approval
+    probabilities it names are not replaced for anyone."""
+    scenario, origins = load_with_origins(BASELINE, ["licence_types.per_shipment.approval_probability=0.8"])
+    assert not [c for c in changes(scenario) if c.event == "japan_military_ban"]
+    assert warnings(scenario, origins, {str(BASELINE), "--set"}) == []
+    only_auto = small(policy={"strict": {"date": "2025-03-01", "event": "authority", "buyers": {"groups": ["auto"]},
+                                         "approval_probability": 0.5, "licences": ["per_shipment"]}})
+    assert [c.what for c in changes(only_auto)] == ["approval probability 0.5 for the applications of auto"]
+
+
+def test_the_groups_a_change_concerns_are_its_buyers_materials_and_the_buyers_its_events_name(tmp_path):
+    from sim.analysis.compare import differing_groups
+    from sim.analysis.shadows import changed_groups
+    child = tmp_path / "child.yaml"
+    child.write_text(f"extends: {BASELINE}\nname: child\nmaterials: {{Dy: {{china_share: 0.8}}}}\n"
+                     "exporters: {jl_mag: {capacity_kg_per_month: 50000}}\n"
+                     "policy:\n  stock_up: {date: 2025-06-01, event: inventory, buyers: {groups: [eu_auto]}, "
+                     "reorder_point_days: 90, order_up_to_days: 150}\n")
+    scenario, origins = load_with_origins(child)
+    assert changed_groups(scenario, origins, {str(child), "--set"}) == ["material:Dy", "material:NdFeB",
+                                                                         "buyer:eu_auto"]
+    baseline, base_origins = load_with_origins(BASELINE)
+    assert changed_groups(baseline, base_origins, {str(BASELINE), "--set"}) == []  # extends nothing
+    assert differing_groups([baseline, scenario]) == ["material:NdFeB", "material:Dy", "buyer:eu_auto"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import simpy
 
-from sim.model.policy import HANDLERS, Levers, called_off, schedule, timeline
+from sim.model.policy import HANDLERS, Levers, schedule, timeline
 from sim.model.regime import Regime
 from sim.scenario.schema import POLICY_EVENTS
 from tests.conftest import small
@@ -72,4 +72,4 @@ def test_an_announced_event_called_off_before_its_date_does_nothing():
     regime = Regime(scenario)
     for _, change in schedule(scenario, recorded(regime, [])):
         change()
-    assert called_off(scenario) == {"announced"} and "Dy" not in regime.controlled
+    assert scenario.called_off() == {"announced"} and "Dy" not in regime.controlled

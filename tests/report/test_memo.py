@@ -44,7 +44,7 @@ def _row(diff: float, low: float, high: float) -> pd.Series:
 def test_a_takeaway_says_which_way_a_change_goes_and_only_what_its_interval_supports():
     up = memo.takeaway("per_shipment_only", "baseline", "sector:automotive",
                        {"shortfall_fraction": _row(0.034, 0.032, 0.035), "delay_days": _row(-1.0, -2.5, 0.4)})
-    assert up == ("per_shipment_only raises the supply shortfall (share of China-sourced demand) by 3.40 points "
+    assert up == ("per_shipment_only raises the supply shortfall as a share of China-sourced demand by 3.40 points "
                   "[3.20, 3.50] and does not measurably change the delivery delay (-1.00 days [-2.50, +0.40]; the "
                   "interval holds 0) for the automotive sector, against baseline.")
     down = memo.takeaway("stock", "baseline", "buyer:eu_auto", {"delay_days": _row(-8.0, -9.5, -6.5)})
@@ -76,5 +76,25 @@ def test_the_comparison_page_puts_the_takeaways_first_and_a_table_per_group(stoc
 def test_the_run_page_has_every_memo_metric_for_all_buyers_and_each_group(stocked):
     summary = stocked.results["stocked"].summary
     page = memo.run_markdown(summary, "Run: stocked", ["sector:defence"], "context")
-    assert page.count("| delivery delay, days (delivered needs) |") == 2
+    assert page.count("| delivery delay (delivered needs) | ") == 2 and "| shortfall | " in page
     assert "## The defence sector" in page and "nan" not in page.lower()
+
+
+def test_what_did_not_move_is_said_and_the_same_results_in_every_replication_apart():
+    rows = [("delay_days", "all", "v", 1.0, -0.5, 2.5), ("shortfall_fraction", "all", "v", 0.02, 0.01, 0.03)]
+    table = pd.DataFrame(rows, columns=["metric", "group", "variant", "diff", "diff_ci_low", "diff_ci_high"])
+    assert memo.unmoved(table, "base", ["delay_days", "shortfall_fraction"]) == (["delay_days"], False)
+    said = memo.unmoved_sentence(table, "base", ["delay_days", "shortfall_fraction"])
+    assert said.startswith("No variant differs from base for all buyers beyond the 95 % interval of its difference "
+                           "in: delivery delay. Where nothing moved, what changes may not act on it")
+    assert memo.unmoved_sentence(table, "base", ["shortfall_fraction"]) is None
+    same = table.assign(diff=0.0, diff_ci_low=0.0, diff_ci_high=0.0)
+    assert "the variants are the same in every replication" in memo.unmoved_sentence(same, "base", ["delay_days"])
+
+
+def test_rounding_never_makes_an_interval_read_wrong():
+    assert memo.difference("shortfall_fraction", 0.25, 0.0001, 0.4999) == "+25.00 points [+0.01, +49.99]"
+    assert memo.estimate("shortfall_fraction", 0.99996, 0.9999, 1.0) == "100.00 % [99.99, 100.00]"
+    assert memo.heading("material:NdFeB") == "NdFeB demand" and memo.heading("destination:US") == "Buyers in US"
+    assert memo.label("shortfall_kg") == "shortfall" and memo.label("delay_days") == (
+        "delivery delay (delivered needs)")

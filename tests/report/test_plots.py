@@ -57,9 +57,9 @@ def test_strip_numbers_never_overlap_and_share_a_day():
     events = {"base": [(day, "controls"), (day, "tension"), (day + dt.timedelta(days=1), "truce"),
                        (day + dt.timedelta(days=400), "later")],
               "variant": [(day, "controls"), (day, "tension"), (day + dt.timedelta(days=9), "revocation")]}
-    assert plots.event_key(events) == [(day, "controls + tension"), (day + dt.timedelta(days=1), "truce"),
-                                       (day + dt.timedelta(days=9), "revocation"),
-                                       (day + dt.timedelta(days=400), "later")]
+    assert plots.event_key(events) == [(day, "controls + tension"), (day + dt.timedelta(days=1), "truce (base only)"),
+                                       (day + dt.timedelta(days=9), "revocation (variant only)"),
+                                       (day + dt.timedelta(days=400), "later (base only)")]
     base, variant = plots.strip_labels(events, span_days=1200)
     assert [(label, line) for _, label, line in base] == [("1", 0), ("2", 1), ("4", 0)]
     assert [label for _, label, _ in variant] == ["3"]  # what the first row already shows is not repeated
@@ -191,3 +191,16 @@ def test_a_sweep_plot_keeps_its_long_axis_label_inside_the_figure():
                                                                                                  "ci_high")}})
     fig = plots.sweep_lines(points, ["authority.reviewers"], "shortfall_fraction_all_sources", threshold=0.15)
     assert _outside(fig) == []
+
+
+def test_the_strip_shows_only_events_that_take_effect_and_says_whose_they_are():
+    from sim.io import resolved_dict
+    from sim.report.draw import policy_events
+    from sim.scenario.load import load_scenario
+    from tests.conftest import ROOT
+    baseline = load_scenario(ROOT / "scenarios" / "baseline_2025.yaml")
+    shown = {name for _, name in policy_events({"scenario": resolved_dict(baseline)})}
+    assert "october_rare_earths" in baseline.policy and "october_rare_earths" not in shown  # called off
+    day = dt.date(2025, 4, 4)
+    three = {"a": [(day, "x")], "b": [(day, "x")], "c": []}
+    assert plots.event_key(three) == [(day, "x (not in c)")]

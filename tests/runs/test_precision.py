@@ -25,13 +25,13 @@ def test_a_run_to_precision_is_the_run_of_the_replications_it_stopped_at_and_as_
     np.testing.assert_array_equal(result.values, again.values)
     before = run(scenario, stopping.stages[-2], seed=5, workers=1)
     assert widest_half_width(before.summary, "delay_days", ("all", "sector:defence")) > target
-    assert f"no wider than ±{target:g}" in str(stopping) and "cap" not in str(stopping)
+    assert f"no wider than ±{target:.3g} days" in str(stopping) and "cap" not in str(stopping)
 
 
 def test_a_run_to_precision_stops_at_its_cap_and_says_it_fell_short():
     result, stopping = run_to_precision(small(), Precision(1e-9, cap=24), seed=5, workers=1)
     assert result.replications == 24 and stopping.stages == (20, 24) and not stopping.reached
-    assert "stopped at the cap of 24" in str(stopping)
+    assert "stopped at the cap of 24" in str(stopping) and "±1e-07 points" in str(stopping)
 
 
 def test_a_group_with_fewer_than_two_values_is_infinitely_wide():

@@ -50,12 +50,13 @@ def test_valid_scenario_loads_with_defaults(tmp_path):
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        (VALID.replace("  reviewers: 3", "  reviewers: many"), [":16: authority.reviewers:", "valid integer"]),
+        (VALID.replace("  reviewers: 3", "  reviewers: many"),
+         [":16: authority.reviewers:", "'many' is not a whole number"]),
         (VALID.replace("authority:", "authorty:"), [":15: authorty:", "did you mean 'authority'?"]),
         (VALID.replace("mean_kg_per_day: 1", "mean_kg_per_day: -1"),
          [":13: buyers.auto.demand.Dy.mean_kg_per_day:", "greater than 0"]),
         (VALID + "veu: {date: 2025-06-01, false_positive_rate: 1.5}\n",
-         [":17: veu.false_positive_rate:", "must be a share from 0 to 1, got 1.5: write 0.9 for 90 %"]),
+         [":17: veu.false_positive_rate:", "must be a share from 0 to 1, got 1.5: write 0.015 for 1.5 %"]),
         (VALID + "veu: {date: 2031-06-01}\n", [":17: veu.date:", "outside the simulated period"]),
         (VALID.replace("      Dy: {mean", "      Dx: {mean"), [":12: buyers.auto.demand:", "'Dx' is not defined",
                                                                "did you mean 'Dy'?"]),
@@ -137,7 +138,7 @@ def test_valid_scenario_loads_with_defaults(tmp_path):
         (VALID.replace("inventory: {initial_days: 30, reorder_point_days: 20, order_up_to_days: 60}", "inventory: 5"),
          [":14: buyers.auto.inventory:", "5 is not a mapping: write its keys, policy, initial_days"]),
         (VALID.replace("buyers:\n  auto:", "buyers:\n  autos: {count: 3}\n  auto:"),
-         ["buyers.autos:", "'autos' is a new entry, missing demand, destination, inventory, sector; did you mean "
+         ["buyers.autos:", "'autos' is a new entry (missing demand, destination, inventory, sector); did you mean "
           "'auto'?"]),
         (VALID + "policy:\n  listed: {date: 2025-03-01, event: listing, share: 0.5, count: 1}\n",
          [":18: policy.listed:", "give either share (of the matching firms) or count (of them), not both"]),
@@ -220,3 +221,31 @@ def test_bad_override_is_refused(tmp_path, override, expected):
 def test_oversized_file_is_refused_before_parsing(tmp_path):
     path = write(tmp_path, "s.yaml", VALID + "#" * (3 * 1024 * 1024))
     assert "limited to" in problems(path)[0]
+
+
+BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline_2025.yaml"
+
+
+@pytest.mark.parametrize(("override", "said"), [
+    ("policy.japan_buy_ahaed.reorder_point_days=80",
+     "--set: policy.japan_buy_ahaed: 'japan_buy_ahaed' is a new entry (it has no 'event', which says what kind of "
+     "entry it is); did you mean 'japan_buy_ahead'?"),
+    ("materials.NdFEB.china_share=0.8", "materials.NdFEB: 'NdFEB' is a new entry"),
+    ("buyers.eu_autos.patience_days=30", "--set: buyers.eu_autos: 'eu_autos' is a new entry (missing count, demand, "
+                                         "destination, inventory, sector); did you mean 'eu_auto'?"),
+    ("licence_types.per_shipment.validity_days=3 months",
+     "'3 months' is not a number: validity_days is in days, write 90 for 3 months"),
+    ("buyers.eu_auto.patience_days=2 weeks", "--set: buyers.eu_auto.patience_days: '2 weeks' is not a number: "
+                                             "patience_days is in days, write 14 for 2 weeks"),
+    ("licence_types.per_shipment.approval_probability=90%", "'90%' is not a number: write 0.9 for 90 %"),
+    ("veu.false_positive_rate=10", "must be a share from 0 to 1, got 10: write 0.1 for 10 %"),
+    ("veu.date=2026-12-5", "'2026-12-5' is not a date: write it as YYYY-MM-DD: 2026-12-05?"),
+    ("veu.date=02/03/2026", "write it as YYYY-MM-DD: 2026-02-03 or 2026-03-02, depending on whether the day or the "
+                            "month comes first"),
+    ("veu.date=13/03/2026", "write it as YYYY-MM-DD: 2026-03-13?"),
+])
+def test_the_commonest_mistakes_are_said_in_the_users_words_with_the_form_meant(override, said):
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(BASELINE, [override])
+    assert said in str(caught.value)
+    assert "did you mean 'us_auto'" not in str(caught.value)  # an entry that exists is not called a misspelling
