@@ -71,7 +71,7 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
     Metric("production_days", "production, days", "days", "mean time from authorisation to goods ready, delivered"),
     Metric("transit_days", "transit, days", "days", "mean time from export to delivery, delivered needs"),
     Metric("demand_kg", "demand sourced from China, kg", "kg", "China-sourced demand after the warm-up"),
-    Metric("shortfall_kg", "shortfall, kg", "kg", "demand that found the stock empty"),
+    Metric("shortfall_kg", "shortfall of China-sourced demand, kg", "kg", "demand that found the stock empty"),
     Metric("shortfall_fraction", "supply shortfall, share of China-sourced demand", "share",
            "shortfall / China-sourced demand; across materials weighted by price (kilograms if no prices)"),
     Metric("shortfall_fraction_all_sources", "supply shortfall, share of all demand", "share",

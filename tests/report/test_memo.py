@@ -76,7 +76,7 @@ def test_the_comparison_page_puts_the_takeaways_first_and_a_table_per_group(stoc
 def test_the_run_page_has_every_memo_metric_for_all_buyers_and_each_group(stocked):
     summary = stocked.results["stocked"].summary
     page = memo.run_markdown(summary, "Run: stocked", ["sector:defence"], "context")
-    assert page.count("| delivery delay (delivered needs) | ") == 2 and "| shortfall | " in page
+    assert page.count("| delivery delay (delivered needs) | ") == 2 and "| shortfall of China-sourced demand | " in page
     assert "## The defence sector" in page and "nan" not in page.lower()
 
 
@@ -96,5 +96,5 @@ def test_rounding_never_makes_an_interval_read_wrong():
     assert memo.difference("shortfall_fraction", 0.25, 0.0001, 0.4999) == "+25.00 points [+0.01, +49.99]"
     assert memo.estimate("shortfall_fraction", 0.99996, 0.9999, 1.0) == "100.00 % [99.99, 100.00]"
     assert memo.heading("material:NdFeB") == "NdFeB demand" and memo.heading("destination:US") == "Buyers in US"
-    assert memo.label("shortfall_kg") == "shortfall" and memo.label("delay_days") == (
+    assert memo.label("shortfall_kg") == "shortfall of China-sourced demand" and memo.label("delay_days") == (
         "delivery delay (delivered needs)")
