@@ -20,6 +20,9 @@ from sim.model.buyers import Stock
 from sim.model.sampling import Sampler
 
 DAYS_PER_MONTH = 30
+MIN_WAIT_DAYS = 1e-6
+"""The shortest wait the line makes for an order (a tenth of a second): shorter ones can fall below the clock's
+resolution late in a run, and a wait that does not move the clock makes nothing."""
 
 
 class AlternativeSupply:
@@ -139,8 +142,11 @@ class AlternativeSupply:
                     yield self._changed
                     continue
                 self._making = (self.env.now, self.rate_kg_per_day)
-                yield self.env.timeout(remaining / self.rate_kg_per_day) | self._changed
-                made = (self.env.now - self._making[0]) * self._making[1]
+                done = self.env.timeout(max(remaining / self.rate_kg_per_day, MIN_WAIT_DAYS))
+                yield done | self._changed
+                # finished when its time came (however little a clock step of it made); else what the time made
+                made = remaining if done.processed else min(remaining, (self.env.now - self._making[0])
+                                                            * self._making[1])
                 remaining -= made
                 self._queued_kg -= made
                 self._making = (self.env.now, 0.0)

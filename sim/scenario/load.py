@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import FLOORS, Scenario
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 32
@@ -348,6 +348,12 @@ def _problem(error: Any, document: _Document) -> Problem:
         message = (f"{error['input']!r} is not a number of days or a distribution: write a number (in the key's "
                    "unit, e.g. 35) or a distribution, e.g. {dist: lognormal, mean: 35, sd: 7}" if "dist" in allowed
                    else f"{error['input']!r} is not a mapping: write its keys, {', '.join(allowed)}")
+    elif error["type"] == "greater_than_equal" and error.get("ctx", {}).get("ge") in FLOORS:
+        floor = error["ctx"]["ge"]
+        given = error["input"]
+        message = (f"{given!r} is below {FLOORS[floor]}: a replication would make events without end; give at "
+                   "least that" if isinstance(given, (int, float)) and given > 0 else
+                   f"{given!r} must be at least {FLOORS[floor]}")
     elif error["type"] == "less_than_equal" and error.get("ctx", {}).get("le") == 1:
         given = error["input"]
         message = f"must be a share from 0 to 1, got {given!r}" + (

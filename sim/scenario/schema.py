@@ -18,6 +18,15 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_val
 from sim.scenario.distributions import Distribution
 
 Probability = Annotated[float, Field(ge=0, le=1)]
+A_GRAM_A_YEAR_KG_PER_DAY = 0.001 / 365
+A_MINUTE_DAYS = 1 / 1440
+FLOORS = {A_GRAM_A_YEAR_KG_PER_DAY: "a gram a year (2.74e-06 kg a day)", A_MINUTE_DAYS: "a minute (0.000694 days)"}
+"""Physical floors, by value, in words: below them a value would make a replication take events without end
+(orders of nothing, timers that do not move the clock), so the schema refuses it, naming the floor."""
+KgPerDay = Annotated[float, Field(ge=A_GRAM_A_YEAR_KG_PER_DAY, le=1e9)]
+"""A firm's consumption: at least a gram a year, at most a million tonnes a day."""
+Days = Annotated[float, Field(ge=A_MINUTE_DAYS, le=1e6)]
+"""A span of days at least a minute long (and under three thousand years)."""
 Name = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$", max_length=64)]
 
 
@@ -117,7 +126,7 @@ class ReorderPoint(_Strict):
     reorder_point_days: float = Field(
         ge=0, description="Inventory position (stock plus on order) that triggers an order."
     )
-    order_up_to_days: float = Field(gt=0, description="Inventory position an order restores.")
+    order_up_to_days: Days = Field(description="Inventory position an order restores.")
 
     _levels = model_validator(mode="after")(_levels_ordered)
 
@@ -128,7 +137,7 @@ class FixedInterval(_Strict):
     policy: Literal["fixed_interval"]
     initial_days: float = Field(ge=0, description="Stock on hand at the start, in days of mean demand.")
     interval_days: Distribution = Field(description="Days between successive orders.")
-    order_days: float = Field(gt=0, description="Size of each order, in days of mean demand.")
+    order_days: Days = Field(description="Size of each order, in days of mean demand.")
 
 
 class Adaptive(_Strict):
@@ -137,8 +146,8 @@ class Adaptive(_Strict):
 
     policy: Literal["adaptive"]
     initial_days: float = Field(ge=0, description="Stock on hand at the start, in days of mean demand.")
-    lead_time_days: float = Field(
-        gt=0, description="The firm's estimate of its lead time at the start: what it has lived through before the run."
+    lead_time_days: Days = Field(
+        description="The firm's estimate of its lead time at the start: what it has lived through before the run."
     )
     smoothing: float = Field(
         gt=0, le=1, description="Weight of each delivered need's delay in the new estimate (exponential smoothing)."
@@ -146,8 +155,8 @@ class Adaptive(_Strict):
     safety_days: float = Field(
         default=0, ge=0, description="Cover beyond the estimated lead time at the reorder point, days of mean demand."
     )
-    order_days: float = Field(
-        gt=0, description="An order restores the position to the reorder point plus this many days of mean demand."
+    order_days: Days = Field(
+        description="An order restores the position to the reorder point plus this many days of mean demand."
     )
 
 
@@ -169,7 +178,7 @@ Inventory = Annotated[
 class Demand(_Strict):
     """One firm's consumption of one material."""
 
-    mean_kg_per_day: float = Field(gt=0, description="Mean consumption rate of one firm.")
+    mean_kg_per_day: KgPerDay = Field(description="Mean consumption rate of one firm.")
     cv: float = Field(
         default=0.0, ge=0, le=5, description="Coefficient of variation of the monthly rate (gamma-distributed)."
     )
@@ -277,8 +286,8 @@ class BuyerGroup(_Strict):
     )
     demand: dict[Name, Demand] = Field(min_length=1, description="Consumption per material.")
     inventory: Inventory = Field(description="How the firm decides when and how much to order.")
-    retry_days: float = Field(
-        default=14, gt=0, description="Days a firm waits after a refused or cancelled order before ordering again."
+    retry_days: Days = Field(
+        default=14, description="Days a firm waits after a refused or cancelled order before ordering again."
     )
     patience_days: float | None = Field(
         default=None, gt=0,
@@ -569,7 +578,7 @@ class InventoryEvent(_Event):
     event: Literal["inventory"]
     buyers: BuyerFilter = Field(default_factory=BuyerFilter, description="Firms concerned.")
     reorder_point_days: float = Field(ge=0, description="New reorder point, in days of mean demand.")
-    order_up_to_days: float = Field(gt=0, description="New order-up-to level, in days of mean demand.")
+    order_up_to_days: Days = Field(description="New order-up-to level, in days of mean demand.")
 
     _levels = model_validator(mode="after")(_levels_ordered)
 

@@ -54,7 +54,7 @@ def test_valid_scenario_loads_with_defaults(tmp_path):
          [":16: authority.reviewers:", "'many' is not a whole number"]),
         (VALID.replace("authority:", "authorty:"), [":15: authorty:", "did you mean 'authority'?"]),
         (VALID.replace("mean_kg_per_day: 1", "mean_kg_per_day: -1"),
-         [":13: buyers.auto.demand.Dy.mean_kg_per_day:", "greater than 0"]),
+         [":13: buyers.auto.demand.Dy.mean_kg_per_day:", "-1 must be at least a gram a year (2.74e-06 kg a day)"]),
         (VALID + "veu: {date: 2025-06-01, false_positive_rate: 1.5}\n",
          [":17: veu.false_positive_rate:", "must be a share from 0 to 1, got 1.5: write 0.015 for 1.5 %"]),
         (VALID + "veu: {date: 2031-06-01}\n", [":17: veu.date:", "outside the simulated period"]),
