@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import os
 import platform
 import tempfile
@@ -29,6 +30,7 @@ if TYPE_CHECKING:  # the writers take these results; io never runs the model
     from sim.analysis.sweep import SweepResult
     from sim.runs.execute import RunResult
 
+log = logging.getLogger(__name__)
 SUMMARY = "summary.csv"
 DISCOVERY = "discovery.json"
 DISCOVERY_FOLDER = "discovery"
@@ -329,12 +331,35 @@ class PointFiles:
         return read_points(self.folder.parent)
 
     def save(self, point: str, record: dict[str, Any]) -> None:
-        atomic_write(self.folder / f"{point}.json", lambda p: p.write_text(json.dumps(record, sort_keys=True)))
+        sealed = {**record, CHECKSUM: _checksum(record)}
+        atomic_write(self.folder / f"{point}.json", lambda p: p.write_text(json.dumps(sealed, sort_keys=True)))
+
+
+CHECKSUM = "checksum"
+"""The key of a saved point's SHA-256 of the rest of it: a point edited or damaged since is not used."""
+
+
+def _checksum(record: dict[str, Any]) -> str:
+    body = {key: value for key, value in record.items() if key != CHECKSUM}
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
 def read_points(out: Path) -> dict[str, dict[str, Any]]:
-    """The finished points (or evaluations) saved in ``out``, by identifier, in order."""
-    return {p.stem: json.loads(p.read_text()) for p in sorted((out / POINTS_FOLDER).glob("p*.json"))}
+    """The finished points (or evaluations) saved in ``out``, by identifier, in order; one that is damaged, edited
+    since it was saved or of no known form is named in the log and left out (so that it is computed again)."""
+    points = {}
+    for path in sorted((out / POINTS_FOLDER).glob("p*.json")):
+        try:
+            record = json.loads(path.read_text())
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            log.warning("%s cannot be read (%s): it is computed again", path, exc)
+            continue
+        if not isinstance(record, dict) or record.get(CHECKSUM) != _checksum(record):
+            log.warning("%s was changed or damaged since it was saved (its checksum does not match): it is computed "
+                        "again", path)
+            continue
+        points[path.stem] = {key: value for key, value in record.items() if key != CHECKSUM}
+    return points
 
 
 def write_sweep(result: SweepResult, out: Path) -> None:

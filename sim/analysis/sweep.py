@@ -316,6 +316,10 @@ def run_sweep(scenario: Scenario, sweep: Sweep, store: PointStore, workers: int 
     points = sweep.points(scenario)
     ids = [point_id(i) for i in range(len(points))]
     finished = store.done()
+    for i, pid in enumerate(ids):
+        if pid in finished and finished[pid].get("values") != plain_values(points[i]):
+            log.warning("point %s was saved at other parameter values than the design's: it is computed again", pid)
+            del finished[pid]
     todo = [i for i, pid in enumerate(ids) if pid not in finished]
     variants = [variant(scenario, points[i]).model_copy(update={"name": ids[i]}) for i in todo]
     for job, result in run_many(variants, sweep.replications, sweep.seed, workers, progress, scheduler,

@@ -10,6 +10,7 @@ import calendar
 import functools
 import gc
 import hashlib
+import importlib.metadata
 import multiprocessing
 import os
 import signal
@@ -262,17 +263,38 @@ class SeriesFile:
         return np.frombuffer(data, dtype=np.float32).reshape(stop - first, *self.shape)
 
 
+PRESENTATION = ("cli.py", "__main__.py", "io.py", "report")
+"""What of the package cannot change a number: the command line, reading and writing files, the report."""
+DEPENDENCIES = ("numpy", "scipy", "simpy", "pandas", "pydantic", "SALib", "scikit-learn")
+"""The libraries whose versions can change a number (draws, parsing, designs, emulators)."""
+
+
 @functools.cache
 def model_version() -> str:
-    """A digest of the code that turns a scenario and a seed into per-replication values (the model, the random
-    streams, the metrics), so that saved sweep points or calibration evaluations of other code are not reused."""
-    package = Path(__file__).resolve().parent.parent
-    files = sorted((package / "model").glob("*.py")) + [package / "runs" / "streams.py",
-                                                       package / "runs" / "metrics.py", package / "catalogue.py"]
+    """A digest of everything that can change a number of a saved sweep point or calibration evaluation: every
+    module of the package but its presentation (``PRESENTATION``), and the versions of ``DEPENDENCIES``; so that
+    points of other code are never reused."""
+    return code_digest(Path(__file__).resolve().parent.parent)
+
+
+def code_digest(package: Path) -> str:
+    """``model_version`` of the package at ``package``: its number-making modules, by path and content, and the
+    dependencies' versions."""
     digest = hashlib.sha256()
-    for path in files:
-        digest.update(path.read_bytes())
+    for path in sorted(package.rglob("*.py")):
+        relative = path.relative_to(package)
+        if relative.parts[0] not in PRESENTATION:
+            digest.update(str(relative).encode() + b"\0" + path.read_bytes() + b"\0")
+    for name in DEPENDENCIES:
+        digest.update(f"{name}=={_version(name)}\n".encode())
     return digest.hexdigest()[:16]
+
+
+def _version(name: str) -> str:
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return "absent"
 
 
 def _days_in(month: str) -> int:
