@@ -93,7 +93,9 @@ def leaves(data: Any, prefix: str = "") -> dict[str, Any]:
 
 
 class _SafeLineLoader(yaml.SafeLoader):
-    """SafeLoader that refuses aliases: they could expand into an exponential amount of data."""
+    """SafeLoader that refuses aliases (they could expand into an exponential amount of data) and reads scalars as
+    people write them (YAML 1.2): ``1e3`` is a number, only ``true`` and ``false`` are booleans (``NO``, ``on``,
+    ``yes`` are words)."""
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
@@ -104,19 +106,35 @@ class _SafeLineLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
+_SafeLineLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+_SafeLineLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                                      list("tTfF"))
+_SafeLineLoader.add_implicit_resolver("tag:yaml.org,2002:float",
+                                      re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+                                      list("-+0123456789"))
+
+
 def _read_yaml(path: Path) -> _Document:
     name = str(path)
+    if path.exists() and not path.is_file():
+        raise ScenarioError([Problem(name, None, "", "not a regular file (a folder, a device or a pipe): give a "
+                                                     "scenario's .yaml file")])
     try:
-        size = path.stat().st_size
+        with path.open("rb") as file:
+            raw = file.read(MAX_FILE_BYTES + 1)  # whatever the file system says of its size
     except OSError as exc:
         raise ScenarioError([Problem(name, None, "", f"cannot read the file: {exc.strerror}")]) from None
-    if size > MAX_FILE_BYTES:
-        message = f"file is {size} bytes; scenarios are limited to {MAX_FILE_BYTES}"
-        raise ScenarioError([Problem(name, None, "", message)])
+    if len(raw) > MAX_FILE_BYTES:
+        raise ScenarioError([Problem(name, None, "", f"the file is over {MAX_FILE_BYTES} bytes, the most a "
+                                                     "scenario may be")])
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([Problem(name, None, "", f"cannot read the file as UTF-8 text: {exc}")]) from None
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ScenarioError([Problem(name, None, "", "cannot read the file as UTF-8 text")]) from None
+    if "\x00" in text:
+        raise ScenarioError([Problem(name, None, "", "the file holds a NUL byte: it is not a scenario's text")])
     loader = _SafeLineLoader(text)
     try:
         node = loader.get_single_node()
@@ -132,7 +150,9 @@ def _read_yaml(path: Path) -> _Document:
         message = " ".join(str(part) for part in (exc.context, exc.problem) if part)
         raise ScenarioError([Problem(name, line, "", f"not valid YAML: {message}")]) from None
     except yaml.YAMLError as exc:
-        raise ScenarioError([Problem(name, None, "", f"not valid YAML: {exc}")]) from None
+        raise ScenarioError([Problem(name, None, "", f"not valid YAML: {type(exc).__name__}")]) from None
+    except RecursionError:
+        raise ScenarioError([Problem(name, None, "", f"nesting deeper than {MAX_DEPTH} levels")]) from None
     finally:
         loader.dispose()
     if not isinstance(data, dict):
@@ -151,10 +171,9 @@ def _construct(loader: yaml.SafeLoader, node: yaml.Node, path: KeyPath, lines: d
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = _scalar(loader, key_node, path, name)
-            if not isinstance(key, (str, int, float, bool)) and key is not None:
+            if not isinstance(key_node, yaml.ScalarNode):
                 raise yaml.MarkedYAMLError(None, None, "keys must be plain scalars", key_node.start_mark)
-            key = str(key) if not isinstance(key, str) else key
+            key = str(key_node.value)  # as written: a material NO is 'NO', a buyer group 2025 is '2025'
             if key in result:
                 raise yaml.MarkedYAMLError(None, None, f"duplicate key {key!r}", key_node.start_mark)
             lines[path + (key,)] = (name, key_node.start_mark.line + 1)
@@ -200,6 +219,9 @@ def _read_with_extends(path: Path, stack: tuple[Path, ...]) -> _Document:
     if not isinstance(parent_ref, str):
         raise ScenarioError([Problem(name, line, "extends", "must be the path of another scenario file")])
     parent_path = (path.parent / parent_ref).resolve()
+    if parent_path.suffix.lower() not in (".yaml", ".yml"):
+        raise ScenarioError([Problem(name, line, "extends", "must be the path of another scenario file, ending in "
+                                                            ".yaml or .yml")])
     chain = stack + (path.resolve(),)
     if parent_path in chain:
         cycle = " -> ".join(str(p) for p in chain + (parent_path,))
@@ -335,6 +357,8 @@ def _problem(error: Any, document: _Document) -> Problem:
         message += f" Allowed here: {', '.join(allowed)}"
     elif error["type"] == "missing":
         message = "required key is missing"
+    elif error["type"] == "int_type":
+        message = f"{error['input']!r} is not a whole number"
     elif error["type"] == "union_tag_not_found":
         tag = error.get("ctx", {}).get("discriminator", "").strip("'")
         message = f"it has no {tag!r}, which says what kind of entry it is"

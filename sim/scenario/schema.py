@@ -13,7 +13,7 @@ import difflib
 from typing import Annotated, Any, Literal, Union
 
 import holidays
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, StrictInt, Tag, field_validator, model_validator
 
 from sim.scenario.distributions import Distribution
 
@@ -42,8 +42,8 @@ class Calendar(_Strict):
     """When the simulated period starts and how long it runs."""
 
     start: dt.date = Field(description="First simulated day.")
-    horizon_days: int = Field(gt=0, le=36_500, description="Length of the simulated period, warm-up included.")
-    warmup_days: int = Field(
+    horizon_days: StrictInt = Field(gt=0, le=36_500, description="Length of the simulated period, warm-up included.")
+    warmup_days: StrictInt = Field(
         default=0, ge=0, description="Days at the start excluded from every metric, so that stocks settle."
     )
 
@@ -218,7 +218,7 @@ class LicenceType(_Strict):
     renewal_lead_days: float = Field(
         default=30, ge=0, description="Days before expiry a holder applies for renewal (multi-shipment kinds)."
     )
-    track_record: int = Field(
+    track_record: StrictInt = Field(
         default=0, ge=0,
         description="Approved licences that build a track record (per-shipment ones) of the same material, within "
         "track_record_days, a firm needs before it may apply for this kind (the general kind).",
@@ -267,7 +267,7 @@ LicenceKind = Literal[LICENCE_KINDS]  # type: ignore[valid-type]
 class BuyerGroup(_Strict):
     """Firms that share a sector, destination, end use and buying behaviour."""
 
-    count: int = Field(ge=1, le=100_000, description="Number of firms in the group.")
+    count: StrictInt = Field(ge=1, le=100_000, description="Number of firms in the group.")
     sector: Name = Field(description="Industry, e.g. automotive, electronics, defence, energy.")
     destination: Name = Field(description="Country or bloc the goods are exported to, e.g. US, EU, JP.")
     military: bool = Field(default=False, description="Military end use or defence affiliation.")
@@ -361,7 +361,7 @@ class Treatment(_Strict):
 class Pool(_Strict):
     """Reviewers set aside for some materials or licence kinds, with a queue of their own."""
 
-    reviewers: int = Field(ge=1, le=100_000, description="Applications this pool reviews in parallel.")
+    reviewers: StrictInt = Field(ge=1, le=100_000, description="Applications this pool reviews in parallel.")
     materials: list[Name] | None = Field(default=None, description="Materials it reviews; every one if absent.")
     licences: list[LicenceKind] = Field(
         default_factory=lambda: list(LICENCE_KINDS), description="Licence kinds it reviews."
@@ -371,7 +371,7 @@ class Pool(_Strict):
 class Authority(_Strict):
     """The licensing authority's review capacity and queue."""
 
-    reviewers: int = Field(default=10, ge=1, le=100_000, description="Applications reviewed in parallel.")
+    reviewers: StrictInt = Field(default=10, ge=1, le=100_000, description="Applications reviewed in parallel.")
     calendar: str | None = Field(
         default="CN",
         description="Country whose public holidays, and weekend days declared working days, the working-day clock "
@@ -458,7 +458,7 @@ class AuthorityEvent(Treatment):
 
     date: dt.date = Field(description="Day the event takes effect.")
     event: Literal["authority"]
-    reviewers: int | None = Field(default=None, ge=1, le=100_000, description="New number of reviewers.")
+    reviewers: StrictInt | None = Field(default=None, ge=1, le=100_000, description="New number of reviewers.")
     pool: Name | None = Field(default=None, description="The pool whose reviewers change; the main ones if absent.")
     green_channel: bool | None = Field(default=None, description="Open or close the priority channel.")
 
@@ -482,7 +482,7 @@ class BacklogEvent(_Event):
     take reviewers' time, nothing else."""
 
     event: Literal["backlog"]
-    applications: int = Field(ge=1, le=1_000_000, description="Applications that join the queue.")
+    applications: StrictInt = Field(ge=1, le=1_000_000, description="Applications that join the queue.")
     pool: Name | None = Field(default=None, description="The pool whose queue they join; the main one if absent.")
     review_days: Distribution | None = Field(
         default=None, description="Review time of each, in the per-shipment kind's units; its review time if absent."
@@ -552,7 +552,7 @@ class ListingEvent(_Event):
     event: Literal["listing"]
     buyers: BuyerFilter = Field(default_factory=BuyerFilter, description="Firms that may be listed.")
     share: Probability | None = Field(default=None, description="Share of them listed (rounded to the nearest firm).")
-    count: int | None = Field(default=None, ge=1, le=100_000, description="Number of them listed (at most all).")
+    count: StrictInt | None = Field(default=None, ge=1, le=100_000, description="Number of them listed (at most all).")
     materials: list[Name] | None = Field(
         default=None, description="Materials no longer exported to them; every one they buy if absent."
     )
@@ -607,8 +607,8 @@ class Supply(_Strict):
 class MonteCarlo(_Strict):
     """How many replications and from which seed."""
 
-    replications: int = Field(default=100, ge=1, le=1_000_000, description="Independent replications.")
-    seed: int = Field(default=2025, ge=0, lt=2**63, description="Root seed of every random stream.")
+    replications: StrictInt = Field(default=100, ge=1, le=1_000_000, description="Independent replications.")
+    seed: StrictInt = Field(default=2025, ge=0, lt=2**63, description="Root seed of every random stream.")
 
 
 class SweepDefinition(_Strict):
@@ -620,12 +620,12 @@ class SweepDefinition(_Strict):
         min_length=1,
         description="Parameters by dotted path: 'LOW:HIGH' or 'LOW:HIGH:STEPS', or a list of values.",
     )
-    samples: int = Field(default=8, ge=1, le=100_000,
+    samples: StrictInt = Field(default=8, ge=1, le=100_000,
                          description="Morris trajectories, Sobol base sample or Latin hypercube points.")
-    replications: int = Field(default=20, ge=2, le=100_000, description="Replications per point.")
+    replications: StrictInt = Field(default=20, ge=2, le=100_000, description="Replications per point.")
     emulator: Literal["gp"] | None = Field(
         default=None, description="Sobol on an emulator (a Gaussian process) trained on a Latin hypercube.")
-    design_points: int | None = Field(
+    design_points: StrictInt | None = Field(
         default=None, ge=1, le=100_000, description="Points of the emulator's Latin hypercube (10 per parameter).")
     metric: str = Field(default="shortfall_fraction", description="Metric for indices, plots and tipping points.")
     threshold: float | None = Field(default=None, description="Report where the metric crosses this value.")
