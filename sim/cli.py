@@ -24,7 +24,7 @@ from sim.analysis.sweep import default_folder, plan, sweep_folder
 from sim.analysis.verify import QUICK_REPLICATIONS, CaseError, cases, verify_folder
 from sim.analysis.warmup import warmup
 from sim.catalogue import METRICS, unknown_metric
-from sim.io import ResultsError
+from sim.io import ResultsError, write_manifest
 from sim.report import plot_run, report_run, summarise_run, text
 from sim.runs.metrics import UnknownGroup, resolve_groups
 from sim.runs.precision import CAP, Precision
@@ -87,7 +87,7 @@ def _run(args: argparse.Namespace) -> int:
     precision = _precision(args)
     result, stopping, report = run_folder(out, scenario, str(args.scenario), args.replications, args.seed,
                                           args.workers, sys.stderr.isatty(), not args.no_report,
-                                          args.overrides or (), groups, precision=precision)
+                                          args.overrides or (), groups, precision=precision, force=args.force)
     if stopping:
         print(f"{stopping}\n")
     print(text.run_summary(result, groups))
@@ -125,7 +125,8 @@ def _compare(args: argparse.Namespace) -> int:
               resolve_groups(baseline, differing_groups(scenarios), known_only=True))
     out = args.out or Path("results") / ("compare-" + "-".join(s.name for s in scenarios))[:120]
     comparison, report = compare_folder(out, scenarios, files, args.baseline, args.replications, args.seed,
-                                        args.workers, sys.stderr.isatty(), not args.independent_streams, groups)
+                                        args.workers, sys.stderr.isatty(), not args.independent_streams, groups,
+                                        force=args.force)
     print(text.comparison_summary(comparison, groups))
     print(f"\ncomparison written to {out}/ (comparison.csv, summary.md, one folder per variant); report: {report}")
     return 0
@@ -192,8 +193,10 @@ def _warmup(args: argparse.Namespace) -> int:
 def _plot(args: argparse.Namespace) -> int:
     drawn = plot_run(args.folder)  # refuses a folder that is not a run's
     summarise_run(args.folder)
+    report_run(args.folder)
+    write_manifest(args.folder)
     print(f"plots written to {args.folder}/: {', '.join(f'{stem}.png/.svg' for stem in drawn)}")
-    print(f"report: {report_run(args.folder)}")
+    print(f"report: {args.folder / 'report.html'}")
     return 0
 
 
@@ -288,6 +291,8 @@ SCENARIO = _arg("scenario", type=Path, help="scenario YAML file")
 SET = _arg("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
            help="override a parameter, e.g. --set authority.reviewers=4 (repeatable)")
 SEED = _arg("--seed", type=_non_negative, help="root seed (default: the scenario's)")
+FORCE = _arg("--force", action="store_true",
+             help="replace an --out folder that holds files this tool did not make (never a system folder)")
 GROUP = _arg("--group", dest="groups", action="append", default=[], metavar="GROUP",
              help="a group of buyers to headline beside all buyers: buyer:eu_auto, sector:automotive, "
              "destination:US, material:Dy, or the name alone (repeatable; default: the groups the file changes)")
@@ -299,7 +304,7 @@ HISTORY = [_arg("scenario", type=Path, nargs="?", default=BASELINE, help=f"scena
 _COMMANDS = {
     "run": (_run, "run the Monte Carlo of a scenario and write its results", [
         SCENARIO, _replications("replications (default: the scenario's)"), SEED, WORKERS,
-        _out("results/<scenario name>"), SET, GROUP,
+        _out("results/<scenario name>"), SET, GROUP, FORCE,
         _arg("--no-report", action="store_true", help="skip the plots and report.html"),
         _arg("--precision", type=_positive_number, metavar="HALF_WIDTH",
              help="choose the replications: run in stages until the 95 %% interval of --precision-metric is at "
@@ -313,7 +318,7 @@ _COMMANDS = {
         _replications("replications of every variant"),
         _arg("--seed", type=_non_negative, help="root seed, shared by every variant"),
         _arg("--baseline", help="the variant others are compared with: its file or name (default: the first)"),
-        WORKERS, _out("results/compare-<names>"), GROUP,
+        WORKERS, _out("results/compare-<names>"), GROUP, FORCE,
         _arg("--independent-streams", action="store_true",
              help="give each variant its own random numbers (only to see what common ones buy)")]),
     "sweep": (_sweep, "sensitivity sweep over scenario parameters (resumable)", [

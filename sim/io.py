@@ -8,8 +8,10 @@ import json
 import logging
 import os
 import platform
+import shutil
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -20,6 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
+from sim.catalogue import METRICS
 from sim.scenario.load import resolved_dict
 from sim.scenario.schema import Scenario
 
@@ -60,13 +63,84 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
         raise
 
 
+MANIFEST = "manifest.json"
+"""What a run or comparison made in its folder: every file, its size and SHA-256. A folder with one was made
+whole by this tool; one without it holding files is not the tool's to replace."""
+SYSTEM_FOLDERS = tuple(Path(p) for p in ("/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/proc",
+                                         "/sbin", "/sys", "/usr"))
+
+
 def check_writable(out: Path) -> None:
-    """Refuse, before any work, an output folder that cannot be written (nothing is created here)."""
+    """Refuse, before any work, an output folder that cannot be written, or the root, a home or a system folder
+    (nothing is created here)."""
+    resolved = out.resolve()
+    if resolved == Path("/") or resolved == Path.home().resolve() or any(
+            resolved == system or system in resolved.parents for system in SYSTEM_FOLDERS):
+        raise ResultsError(f"--out {out} is the root, a home or a system folder: give a folder of its own")
     if out.exists() and not out.is_dir():
         raise ResultsError(f"--out {out} is a file, not a folder")
     existing = next(p for p in (out, *out.parents) if p.exists())
     if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
         raise ResultsError(f"cannot write results to {out}: {existing} is not a writable folder")
+
+
+def check_output(out: Path, force: bool = False) -> None:
+    """Refuse, before any work, a folder results cannot go to: not writable, the root, a home or a system folder,
+    or one holding files this tool did not make there (unless ``force``)."""
+    check_writable(out)
+    if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).is_file() and not force:
+        raise ResultsError(f"--out {out} holds files this tool did not make there (it has no {MANIFEST}); "
+                           "give another folder, or --force to replace it whole")
+
+
+@contextmanager
+def replacing(out: Path) -> Iterator[Path]:
+    """A temporary sibling of ``out`` to write results into; on success, its manifest is written and it takes
+    ``out``'s place (the earlier folder, if any, moved aside then removed), so that ``out`` holds the previous
+    results whole or the new ones whole, never a mix. On failure nothing of it is left."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    _remove_strays(out)
+    staging = out.parent / f".{out.name}.new-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    try:
+        yield staging
+        write_manifest(staging)
+        old = out.parent / f".{out.name}.old-{os.getpid()}"
+        if out.exists():
+            os.replace(out, old)
+        os.replace(staging, out)
+        shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def write_manifest(folder: Path) -> None:
+    """``MANIFEST`` of what ``folder`` holds now (after ``sim plot`` adds to it, too)."""
+    files = {str(p.relative_to(folder)): {"bytes": p.stat().st_size,
+                                          "sha256": hashlib.sha256(p.read_bytes()).hexdigest()}
+             for p in sorted(folder.rglob("*")) if p.is_file() and p.name != MANIFEST}
+    record = {"made_by": f"licence-sim {package_version()}", "files": files}
+    atomic_write(folder / MANIFEST, lambda p: p.write_text(json.dumps(record, indent=1) + "\n"))
+
+
+def _remove_strays(out: Path) -> None:
+    """Staging folders of runs into ``out`` that were killed (their process is gone)."""
+    for stray in out.parent.glob(f".{out.name}.*-*"):
+        pid = stray.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(stray, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _umask() -> int:
@@ -287,20 +361,58 @@ def read_sweep(folder: Path) -> SweepTables:
 
 
 def read_run(folder: Path) -> RunTables:
-    """Read a run folder written by ``sim run`` (or one variant of ``sim compare``)."""
+    """Read a run folder written by ``sim run`` (or one variant of ``sim compare``): tables that are missing,
+    differ from what the run made (``MANIFEST``: truncated, edited) or cannot be read are refused, named."""
     missing = [name for name in (SUMMARY, TIMESERIES, DELAYS, PROVENANCE) if not (folder / name).is_file()]
     if missing:
         raise ResultsError(f"{folder} is not a complete run folder: missing {', '.join(missing)}")
-    provenance = json.loads((folder / PROVENANCE).read_text())
-    weights = Scenario.model_validate(provenance["scenario"]).value_weights()
-    return RunTables(
-        folder=folder,
-        summary=pd.read_csv(folder / SUMMARY),
-        monthly=monthly_totals(folder / TIMESERIES, weights),
-        delays=pd.read_csv(folder / DELAYS),
-        provenance=provenance,
-        exporters=pd.read_csv(folder / EXPORTERS) if (folder / EXPORTERS).is_file() else None,
-    )
+    _check_against_manifest(folder, (SUMMARY, TIMESERIES, DELAYS, PROVENANCE, EXPORTERS))
+    try:
+        provenance = json.loads((folder / PROVENANCE).read_text())
+        weights = Scenario.model_validate(provenance["scenario"]).value_weights()
+        return RunTables(
+            folder=folder,
+            summary=_summary(folder / SUMMARY),
+            monthly=monthly_totals(folder / TIMESERIES, weights),
+            delays=_table(folder / DELAYS),
+            provenance=provenance,
+            exporters=_table(folder / EXPORTERS) if (folder / EXPORTERS).is_file() else None,
+        )
+    except (OSError, ValueError, KeyError, TypeError, pa.ArrowException) as exc:
+        raise ResultsError(f"{folder} cannot be read back ({type(exc).__name__}: {str(exc)[:200]}); run it "
+                           "again") from None
+
+
+def _summary(path: Path) -> pd.DataFrame:
+    """A run's summary, refused if it lacks a metric of all buyers (a table cut short)."""
+    frame = _table(path)
+    measured = set(frame.loc[frame["group"] == "all", "metric"]) if {"metric", "group"} <= set(frame) else set()
+    if lacking := [metric for metric in METRICS if metric not in measured]:
+        raise ValueError(f"{path.name} lacks {len(lacking)} metric(s) of all buyers, {lacking[0]} first: cut short")
+    return frame
+
+
+def _table(path: Path) -> pd.DataFrame:
+    frame = pd.read_csv(path)
+    if frame.empty:
+        raise ValueError(f"{path.name} has no rows")
+    return frame
+
+
+def _check_against_manifest(folder: Path, names: Sequence[str]) -> None:
+    """Refuse tables that differ from what the run made, when it left a ``MANIFEST`` (older runs did not)."""
+    if not (folder / MANIFEST).is_file():
+        return
+    try:
+        made = json.loads((folder / MANIFEST).read_text())["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise ResultsError(f"{folder / MANIFEST} cannot be read: run it again") from None
+    for name in names:
+        path = folder / name
+        if name in made and (not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest()
+                             != made[name]["sha256"]):
+            raise ResultsError(f"{path} is not the file the run made (truncated, edited or replaced since): run "
+                               "it again")
 
 
 class PointFiles:

@@ -109,7 +109,7 @@ def loaded_after(statement: str) -> list[str]:
 
 @pytest.mark.parametrize(
     ("package", "may_load"),
-    [("sim.scenario", {"scenario"}), ("sim.io", {"io", "scenario"}),
+    [("sim.scenario", {"scenario"}), ("sim.io", {"io", "scenario", "catalogue"}),
      ("sim.report", {"report", "io", "scenario", "catalogue"}), ("sim", set())],
 )
 def test_importing_a_layer_loads_nothing_above_or_beside_it(package, may_load):

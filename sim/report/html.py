@@ -80,8 +80,8 @@ def write_report(out: Path, title: str, runs: dict[str, RunTables], pngs: dict[s
                      _table(_compared(comparison[comparison["group"] == "all"], baseline))]
     for name, run in runs.items():
         sections += [f"<h2>Summary: {html.escape(name)}</h2>", _table(_summarised(run.summary)),
-                     "<p>Every group (sector, destination, material, buyer group) is in "
-                     f"<code>{html.escape(str(run.folder / 'summary.csv'))}</code>.</p>"]
+                     "<p>Every group (sector, destination, material, buyer group) is in <code>"
+                     + (f"{html.escape(name)}/" if comparison is not None else "") + "summary.csv</code>.</p>"]
     sections += ["<h2>Parameters</h2>", _parameters(runs), "<h2>Provenance</h2>", _provenance(runs)]
     return _write_page(out, title, sections)
 

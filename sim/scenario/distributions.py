@@ -11,6 +11,13 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+LARGEST = 1e6
+"""The largest value a distribution's parameter may take (a million of its unit: days, or kg): beyond it a draw
+means nothing physical and arithmetic on it can overflow."""
+LARGEST_CV = 1000.0
+"""The largest coefficient of variation (sd over mean) of a lognormal: beyond it the log-scale parameters
+overflow."""
+
 
 class _Dist(BaseModel):
     """Base of every distribution; each subclass defines ``expected_value()``."""
@@ -22,7 +29,7 @@ class Fixed(_Dist):
     """Always the same value."""
 
     dist: Literal["fixed"] = "fixed"
-    value: float = Field(ge=0, description="The value drawn every time.")
+    value: float = Field(ge=0, le=LARGEST, description="The value drawn every time.")
 
     def expected_value(self) -> float:
         return self.value
@@ -32,7 +39,7 @@ class Exponential(_Dist):
     """Memoryless times (Poisson arrivals, M/M/c service)."""
 
     dist: Literal["exponential"]
-    mean: float = Field(gt=0, description="Mean of the distribution.")
+    mean: float = Field(gt=0, le=LARGEST, description="Mean of the distribution.")
 
     def expected_value(self) -> float:
         return self.mean
@@ -42,11 +49,18 @@ class Lognormal(_Dist):
     """Right-skewed times stated by their mean and standard deviation (not log-scale)."""
 
     dist: Literal["lognormal"]
-    mean: float = Field(gt=0, description="Mean of the distribution.")
-    sd: float = Field(gt=0, description="Standard deviation of the distribution.")
+    mean: float = Field(gt=0, le=LARGEST, description="Mean of the distribution.")
+    sd: float = Field(gt=0, le=LARGEST, description="Standard deviation of the distribution.")
 
     def expected_value(self) -> float:
         return self.mean
+
+    @model_validator(mode="after")
+    def _spread_finite(self) -> Lognormal:
+        if self.sd > LARGEST_CV * self.mean:
+            raise ValueError(f"sd {self.sd:g} is over {LARGEST_CV:g} times the mean {self.mean:g}: no lognormal "
+                             "that wide can be drawn from")
+        return self
 
     def log_params(self) -> tuple[float, float]:
         """(mu, sigma) of the underlying normal distribution."""
@@ -58,8 +72,8 @@ class Gamma(_Dist):
     """Gamma distribution by shape and scale."""
 
     dist: Literal["gamma"]
-    shape: float = Field(gt=0, description="Shape parameter k.")
-    scale: float = Field(gt=0, description="Scale parameter theta; the mean is shape * scale.")
+    shape: float = Field(gt=0, le=LARGEST, description="Shape parameter k.")
+    scale: float = Field(gt=0, le=LARGEST, description="Scale parameter theta; the mean is shape * scale.")
 
     def expected_value(self) -> float:
         return self.shape * self.scale
@@ -69,9 +83,9 @@ class Triangular(_Dist):
     """Expert-judgement range: lowest, most likely and highest value."""
 
     dist: Literal["triangular"]
-    low: float = Field(ge=0, description="Lowest value.")
-    mode: float = Field(ge=0, description="Most likely value.")
-    high: float = Field(ge=0, description="Highest value.")
+    low: float = Field(ge=0, le=LARGEST, description="Lowest value.")
+    mode: float = Field(ge=0, le=LARGEST, description="Most likely value.")
+    high: float = Field(ge=0, le=LARGEST, description="Highest value.")
 
     @model_validator(mode="after")
     def _ordered(self) -> Triangular:
@@ -87,8 +101,8 @@ class Uniform(_Dist):
     """Any value between low and high, equally likely."""
 
     dist: Literal["uniform"]
-    low: float = Field(ge=0, description="Lowest value.")
-    high: float = Field(ge=0, description="Highest value.")
+    low: float = Field(ge=0, le=LARGEST, description="Lowest value.")
+    high: float = Field(ge=0, le=LARGEST, description="Highest value.")
 
     @model_validator(mode="after")
     def _ordered(self) -> Uniform:

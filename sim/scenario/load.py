@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from sim.scenario.distributions import LARGEST
 from sim.scenario.schema import FLOORS, Scenario
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -284,7 +285,21 @@ def _apply_override(document: _Document, override: str) -> None:
             raise ScenarioError([Problem("--set", None, key, f"{where} is a single value, not a mapping of keys")])
         node = child
     node[parts[-1]] = value
-    document.lines[tuple(parts)] = ("--set", None)
+    here = tuple(parts)
+    for stale in [k for k in document.lines if k[: len(here)] == here]:  # what the value replaced was not --set
+        del document.lines[stale]
+    document.lines.update({here + key: ("--set", None) for key in _key_paths(value)})
+
+
+def _key_paths(value: Any, path: KeyPath = ()) -> Iterator[KeyPath]:
+    """The path of every key and item within a value, itself first."""
+    yield path
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _key_paths(item, path + (key,))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _key_paths(item, path + (index,))
 
 
 def _read_yaml_value(raw: str) -> Any:
@@ -378,6 +393,8 @@ def _problem(error: Any, document: _Document) -> Problem:
         message = (f"{given!r} is below {FLOORS[floor]}: a replication would make events without end; give at "
                    "least that" if isinstance(given, (int, float)) and given > 0 else
                    f"{given!r} must be at least {FLOORS[floor]}")
+    elif error["type"] == "less_than_equal" and error.get("ctx", {}).get("le") == LARGEST:
+        message = f"{error['input']!r} is over a million, the most a distribution's parameter may be"
     elif error["type"] == "less_than_equal" and error.get("ctx", {}).get("le") == 1:
         given = error["input"]
         message = f"must be a share from 0 to 1, got {given!r}" + (

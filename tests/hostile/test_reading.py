@@ -60,3 +60,13 @@ def test_numbers_booleans_and_names_are_read_as_written(tmp_path):
     path = tmp_path / "no.yaml"
     path.write_text(f"extends: {BASELINE}\nname: no\nmaterials:\n  NO: {{china_share: 0.5, price_usd_per_kg: 10}}\n")
     assert "NO" in load_scenario(path).materials and "False" not in load_scenario(path).materials
+
+
+@pytest.mark.parametrize(("override", "said"), [
+    ("supply.transit_days={dist: lognormal, mean: 30, sd: 1e300}",
+     "--set: supply.transit_days.sd: 1e+300 is over a million, the most a distribution's parameter may be"),
+    ("supply.transit_days={dist: lognormal, mean: 0.001, sd: 100}",
+     "--set: supply.transit_days: sd 100 is over 1000 times the mean 0.001"),
+])
+def test_a_distribution_that_would_overflow_is_refused_at_the_key_set(override, said):
+    assert said in refused(BASELINE, [override])  # sim validate said ok and sim run raised OverflowError before

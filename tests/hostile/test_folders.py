@@ -1,0 +1,106 @@
+"""A result folder is whole or absent: never a user's files replaced, never a mix of two runs."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from sim.analysis import run as run_module
+from sim.analysis.run import run_folder
+from tests.conftest import SMALL, small
+
+
+def sim(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+@pytest.fixture
+def small_file(tmp_path):
+    path = tmp_path / "small.yaml"
+    path.write_text(yaml.safe_dump(SMALL, sort_keys=False))
+    return path
+
+
+def test_a_folder_of_the_users_files_is_refused_and_kept_unless_forced(tmp_path, small_file):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "summary.csv").write_text("my own table\n")
+    (mine / "report.html").write_text("my own report\n")
+    twin = tmp_path / "twin.yaml"
+    twin.write_text("extends: small.yaml\nname: twin\n")
+    for command in (["run", str(small_file), "-n", "2"], ["compare", str(small_file), str(twin), "-n", "2"]):
+        done = sim(*command, "--out", str(mine))
+        assert done.returncode == 2 and "holds files this tool did not make" in done.stderr
+        assert (mine / "summary.csv").read_text() == "my own table\n"
+    forced = sim("run", str(small_file), "-n", "2", "--out", str(mine), "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert (mine / "summary.csv").read_text() != "my own table\n" and (mine / "manifest.json").is_file()
+
+
+@pytest.mark.parametrize("out", ["/", "/etc/x", "/usr/local/results"])
+@pytest.mark.parametrize("command", ["run", "sweep"])
+def test_the_root_or_a_system_folder_is_always_refused(small_file, out, command):
+    extra = ["--param", "authority.reviewers=2,3"] if command == "sweep" else ["--force"]  # not even forced
+    done = sim(command, str(small_file), "-n", "2", *extra, "--out", out)
+    assert done.returncode == 2 and "the root, a home or a system folder" in done.stderr
+
+
+def test_a_run_without_its_report_leaves_no_report_of_an_earlier_run(tmp_path, small_file):
+    out = tmp_path / "run"
+    assert sim("run", str(small_file), "-n", "2", "--out", str(out)).returncode == 0
+    assert (out / "report.html").is_file()
+    assert sim("run", str(small_file), "-n", "3", "--out", str(out), "--no-report").returncode == 0
+    assert not (out / "report.html").exists() and not list(out.glob("*.png"))
+    manifest = json.loads((out / "manifest.json").read_text())["files"]
+    assert set(manifest) == {p.name for p in out.iterdir()} - {"manifest.json"}
+    for name, entry in manifest.items():
+        assert hashlib.sha256((out / name).read_bytes()).hexdigest() == entry["sha256"]
+
+
+def test_a_run_that_fails_while_writing_leaves_the_earlier_results_whole(tmp_path, monkeypatch):
+    out = tmp_path / "run"
+    run_folder(out, small(), "small.yaml", replications=2, workers=1, report=False)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def disk_full(folder):
+        (folder / "summary.md").write_text("half")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(run_module, "summarise_run", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        run_folder(out, small(), "small.yaml", replications=3, workers=1, report=False)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert [p.name for p in tmp_path.iterdir()] == ["run"]  # no staging folder left beside it
+
+
+def test_the_staging_folder_of_a_killed_run_is_cleared_by_the_next(tmp_path):
+    stray = tmp_path / ".run.new-999999999"  # a process id no process has
+    stray.mkdir()
+    (stray / "summary.csv").write_text("half\n")
+    run_folder(tmp_path / "run", small(), "small.yaml", replications=2, workers=1, report=False)
+    assert not stray.exists()
+
+
+@pytest.mark.parametrize(("name", "damage"), [
+    ("summary.csv", lambda p: p.write_bytes(p.read_bytes()[:100])),
+    ("timeseries.parquet", lambda p: p.write_bytes(p.read_bytes()[:500])),
+    ("run.json", lambda p: p.write_text('{"scen')),
+    ("summary.csv", lambda p: p.write_text("")),
+])
+@pytest.mark.parametrize("manifest", [True, False])
+def test_sim_plot_on_a_truncated_or_emptied_table_says_so_and_draws_nothing(tmp_path, small_file, name, damage,
+                                                                            manifest):
+    out = tmp_path / "run"
+    assert sim("run", str(small_file), "-n", "2", "--out", str(out), "--no-report").returncode == 0
+    if not manifest:  # a folder of an earlier version, or one whose manifest was lost
+        (out / "manifest.json").unlink()
+    damage(out / name)
+    done = sim("plot", str(out))
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert ("is not the file the run made" if manifest else "cannot be read back") in done.stderr
+    assert not (out / "report.html").exists()
