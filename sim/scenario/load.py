@@ -243,12 +243,23 @@ def _merge(base: _Document, top: _Document) -> _Document:
     return _Document(data, lines)
 
 
+_TAG_DEFAULTS = {"policy": "reorder_point"}
+"""The member of a tagged union chosen when the tag is left out."""
+
+
+def _chooses_another(top: dict, base: dict) -> bool:
+    """Whether a mapping picks another member of a tagged union than the one it lands on (another distribution
+    family, inventory policy or kind of event): it then replaces that mapping whole, its keys checked against
+    its own member."""
+    return any(tag in top and top[tag] != base.get(tag, _TAG_DEFAULTS.get(tag)) for tag in _DISCRIMINATORS)
+
+
 def _merge_into(base: dict, top: dict, path: KeyPath, lines: dict, top_lines: dict) -> None:
     for key, value in top.items():
         here = path + (key,)
         if value is None:
             base.pop(key, None)
-        elif isinstance(value, dict) and isinstance(base.get(key), dict):
+        elif isinstance(value, dict) and isinstance(base.get(key), dict) and not _chooses_another(value, base[key]):
             lines[here] = top_lines[here]
             _merge_into(base[key], value, here, lines, top_lines)
         else:
@@ -262,10 +273,15 @@ def _merge_into(base: dict, top: dict, path: KeyPath, lines: dict, top_lines: di
 
 
 def _apply_override(document: _Document, override: str) -> None:
-    """Apply ``dotted.key=value``; the value is read as a YAML scalar or flow collection."""
+    """Apply ``dotted.key=value``, the value read as a YAML scalar or flow collection, as ``extends`` would: a
+    mapping merges key by key into the mapping there, ``~`` takes the key back to its default, anything else
+    replaces."""
     key, sep, raw = override.partition("=")
     if not sep or not key.strip():
         raise ScenarioError([Problem("--set", None, override, "expected KEY=VALUE, e.g. authority.reviewers=4")])
+    if not raw.strip():
+        raise ScenarioError([Problem("--set", None, key.strip(), f"{override!r} has no value: give one, or ~ to take "
+                                                                 "the key back to its default")])
     parts = key.strip().split(".")
     try:
         value = _read_yaml_value(raw)
@@ -284,11 +300,10 @@ def _apply_override(document: _Document, override: str) -> None:
             where = ".".join(parts[: depth + 1])
             raise ScenarioError([Problem("--set", None, key, f"{where} is a single value, not a mapping of keys")])
         node = child
-    node[parts[-1]] = value
     here = tuple(parts)
-    for stale in [k for k in document.lines if k[: len(here)] == here]:  # what the value replaced was not --set
-        del document.lines[stale]
-    document.lines.update({here + key: ("--set", None) for key in _key_paths(value)})
+    made = {here + path: ("--set", None) for path in _key_paths(value)}
+    document.lines.setdefault(here, ("--set", None))
+    _merge_into(node, {parts[-1]: value}, here[:-1], document.lines, made)
 
 
 def _key_paths(value: Any, path: KeyPath = ()) -> Iterator[KeyPath]:
@@ -542,6 +557,7 @@ def _resolve(annotation: Any, node: Any) -> Any:
 
 
 def _member_for(members: list, node: Any) -> Any:
+    members = [typing.get_args(m)[0] if typing.get_origin(m) is typing.Annotated else m for m in members]
     if len(members) == 1 or not isinstance(node, dict):
         return members[0]
     for member in members:

@@ -70,3 +70,25 @@ def test_numbers_booleans_and_names_are_read_as_written(tmp_path):
 ])
 def test_a_distribution_that_would_overflow_is_refused_at_the_key_set(override, said):
     assert said in refused(BASELINE, [override])  # sim validate said ok and sim run raised OverflowError before
+
+
+def test_set_merges_a_mapping_as_extends_does_and_says_what_it_cannot_use(tmp_path):
+    base = load_scenario(BASELINE)
+    merged = load_scenario(BASELINE, ["authority={reviewers: 5}"])
+    assert merged.authority.reviewers == 5
+    assert merged.authority.pools == base.authority.pools and merged.authority.tension == base.authority.tension
+    assert load_scenario(BASELINE, ["veu.date=~"]).veu.date is None  # ~ takes a key back to its default
+    assert "has no value: give one, or ~ to take the key back to its default" in refused(BASELINE, ["veu.date="])
+
+
+def test_a_child_or_a_set_may_choose_another_distribution_family_or_inventory_policy(tmp_path):
+    assert load_scenario(BASELINE, ["supply.transit_days={dist: exponential, mean: 20}"]).supply.transit_days.mean == 20
+    assert load_scenario(BASELINE, ["supply.transit_days={mean: 20}"]).supply.transit_days.sd > 0  # same family: merged
+    child = tmp_path / "child.yaml"
+    child.write_text(f"extends: {BASELINE}\nname: child\nbuyers:\n  eu_auto:\n    inventory: {{policy: fixed_interval, "
+                     "initial_days: 60, interval_days: 30, order_days: 30}\n")
+    assert load_scenario(child).buyers["eu_auto"].inventory.policy == "fixed_interval"
+    child.write_text(f"extends: {BASELINE}\nname: child\nbuyers:\n  eu_auto:\n    inventory: {{policy: fixed_interval, "
+                     "initial_days: 60, interval_days: 30, order_days: 30, reorder_point_days: 5}\n")
+    said = refused(child)  # the keys are checked against the policy chosen
+    assert "unknown key 'reorder_point_days'" in said and "did you mean 'reorder_point_days'" not in said
