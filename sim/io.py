@@ -86,9 +86,11 @@ def check_writable(out: Path) -> None:
 
 def check_output(out: Path, force: bool = False) -> None:
     """Refuse, before any work, a folder results cannot go to: not writable, the root, a home or a system folder,
-    or one holding files this tool did not make there (unless ``force``)."""
+    or one holding files this tool did not make there (no ``MANIFEST``, nor an earlier version's ``run.json`` or
+    ``compare.json``), unless ``force``."""
     check_writable(out)
-    if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).is_file() and not force:
+    made_here = any((out / name).is_file() for name in (MANIFEST, PROVENANCE, COMPARISON_PROVENANCE))
+    if out.is_dir() and any(out.iterdir()) and not made_here and not force:  # run.json: made by an earlier version
         raise ResultsError(f"--out {out} holds files this tool did not make there (it has no {MANIFEST}); "
                            "give another folder, or --force to replace it whole")
 

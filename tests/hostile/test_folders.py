@@ -104,3 +104,12 @@ def test_sim_plot_on_a_truncated_or_emptied_table_says_so_and_draws_nothing(tmp_
     assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
     assert ("is not the file the run made" if manifest else "cannot be read back") in done.stderr
     assert not (out / "report.html").exists()
+
+
+def test_the_folder_of_a_run_by_an_earlier_version_is_replaced_without_force(tmp_path):
+    earlier = tmp_path / "run"
+    earlier.mkdir()
+    (earlier / "run.json").write_text("{}")  # what every earlier version wrote, before manifest.json
+    (earlier / "report.html").write_text("an earlier report")
+    run_folder(earlier, small(), "small.yaml", replications=2, workers=1, report=False)
+    assert (earlier / "manifest.json").is_file() and not (earlier / "report.html").exists()
