@@ -440,13 +440,19 @@ class PointFiles:
         self.folder.mkdir(parents=True, exist_ok=True)
         for stray in self.folder.glob(".*.tmp"):  # left by a kill -9 in the middle of a write
             stray.unlink()
+        self._done: dict[str, dict[str, Any]] | None = None
+        """The points on disk, read (and checked) once; only ``save`` adds to them while this object works."""
 
     def done(self) -> dict[str, dict[str, Any]]:
-        return read_points(self.folder.parent)
+        if self._done is None:
+            self._done = read_points(self.folder.parent)
+        return dict(sorted(self._done.items()))
 
     def save(self, point: str, record: dict[str, Any]) -> None:
         sealed = {**record, CHECKSUM: _checksum(record)}
         atomic_write(self.folder / f"{point}.json", lambda p: p.write_text(json.dumps(sealed, sort_keys=True)))
+        if self._done is not None:
+            self._done[point] = record
 
 
 CHECKSUM = "checksum"
