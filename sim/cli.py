@@ -16,7 +16,7 @@ from sim.analysis.calibrate import CalibrationError, calibrate_folder, origins_f
 from sim.analysis.compare import NotComparable, compare_folder, differing_groups
 from sim.analysis.designs import DESIGNS
 from sim.analysis.discover import DiscoveryError, discover_folder
-from sim.analysis.parameters import SweepError
+from sim.analysis.parameters import SweepError, variant
 from sim.analysis.replay import TOLERANCE, ReplayError, read_observed, replay_folder, scores
 from sim.analysis.run import run_folder
 from sim.analysis.shadows import UnknownKey
@@ -25,7 +25,10 @@ from sim.analysis.verify import QUICK_REPLICATIONS, CaseError, cases, verify_fol
 from sim.analysis.warmup import warmup
 from sim.catalogue import METRICS, unknown_metric
 from sim.io import ResultsError, write_manifest
+from sim.model.cost import RunawayError
 from sim.report import plot_run, report_run, summarise_run, text
+from sim.runs.execute import default_workers
+from sim.runs.limits import CostError, check_cost
 from sim.runs.metrics import UnknownGroup, resolve_groups
 from sim.runs.precision import CAP, Precision
 from sim.scenario.load import ScenarioError, load_scenario, load_with_origins
@@ -37,7 +40,7 @@ class PrecisionError(ValueError):
 
 
 BAD_INPUT = (PrecisionError, NotComparable, ResultsError, SweepError, ReplayError, CaseError, DiscoveryError,
-             UnknownKey, UnknownGroup)
+             UnknownKey, UnknownGroup, RunawayError)
 BASELINE = Path("scenarios") / "baseline_2025.yaml"
 OBSERVED = Path("data") / "observed_2025.csv"
 
@@ -56,6 +59,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except BAD_INPUT as exc:
         print(f"error: {exc}; nothing was written", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except CostError as exc:
+        print(f"error: {exc}; nothing was run. To run it anyway, add --allow-large", file=sys.stderr)
         return EXIT_BAD_INPUT
     except OSError as exc:
         print(f"error: cannot write results: {exc}", file=sys.stderr)
@@ -79,12 +85,20 @@ def _loaded(args: argparse.Namespace) -> tuple[Scenario, dict[str, tuple[str, in
     return scenario, origins
 
 
+def _affordable(args: argparse.Namespace, scenarios: list[Scenario], replications: int) -> None:
+    """Refuse a run estimated past the machine's limits (``sim.runs.limits``), unless --allow-large."""
+    if not args.allow_large:
+        check_cost(scenarios, replications, args.workers or default_workers(replications * len(scenarios)))
+
+
 def _run(args: argparse.Namespace) -> int:
     scenario, origins = _loaded(args)
     groups = resolve_groups(scenario, args.groups or shadows.changed_groups(scenario, origins,
                                                                             {str(args.scenario), "--set"}))
     out = args.out or Path("results") / scenario.name
     precision = _precision(args)
+    _affordable(args, [scenario], precision.cap if precision else args.replications or
+                scenario.monte_carlo.replications)
     result, stopping, report = run_folder(out, scenario, str(args.scenario), args.replications, args.seed,
                                           args.workers, sys.stderr.isatty(), not args.no_report,
                                           args.overrides or (), groups, precision=precision, force=args.force)
@@ -124,6 +138,7 @@ def _compare(args: argparse.Namespace) -> int:
     groups = (resolve_groups(baseline, args.groups) if args.groups else  # a comparison has the baseline's groups
               resolve_groups(baseline, differing_groups(scenarios), known_only=True))
     out = args.out or Path("results") / ("compare-" + "-".join(s.name for s in scenarios))[:120]
+    _affordable(args, scenarios, args.replications or baseline.monte_carlo.replications)
     comparison, report = compare_folder(out, scenarios, files, args.baseline, args.replications, args.seed,
                                         args.workers, sys.stderr.isatty(), not args.independent_streams, groups,
                                         force=args.force)
@@ -138,6 +153,7 @@ def _sweep(args: argparse.Namespace) -> int:
                          args.replications, args.seed, args.metric, args.threshold, args.executor, args.scheduler,
                          args.emulator, args.design_points), overrides=tuple(args.overrides))
     out = args.out or default_folder(scenario, asked)
+    _affordable(args, [variant(scenario, point) for point in asked.sweep.points(scenario)], asked.sweep.replications)
     result, report = sweep_folder(out, scenario, asked, args.workers, sys.stderr.isatty())
     print(text.sweep_summary(result, out) + f"\n\nreport: {report}")
     return EXIT_FAILED if result.emulated is not None and not result.emulated.validation.passed else 0
@@ -158,6 +174,7 @@ def _verify(args: argparse.Namespace) -> int:
 def _replay(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     seed = scenario.monte_carlo.seed if args.seed is None else args.seed
+    _affordable(args, [scenario], args.replications)
     table = replay_folder(args.out, scenario, str(args.scenario), read_observed(args.target), args.replications,
                           seed, args.workers)
     print(text.replay_summary(table, scores(table), scenario.name, args.replications, seed, args.out, TOLERANCE))
@@ -171,6 +188,7 @@ def _calibrate(args: argparse.Namespace) -> int:
     out = args.out or Path("results") / f"{scenario.name}-calibration"
     if args.origins and args.fit_until:
         raise CalibrationError("--origins fits up to each of its dates: give it or --fit-until, not both")
+    _affordable(args, [scenario], args.replications)
     if args.origins:
         table = origins_folder(out, scenario, str(args.scenario), observed, str(args.target), args.params,
                                args.figures, args.origins, args.replications, seed, args.workers, args.max_steps)
@@ -185,6 +203,7 @@ def _calibrate(args: argparse.Namespace) -> int:
 
 def _warmup(args: argparse.Namespace) -> int:
     scenario, _ = _loaded(args)
+    _affordable(args, [scenario], args.replications)
     print(text.warmup_summary(warmup(scenario, args.replications, args.seed, args.workers, sys.stderr.isatty()),
                               scenario))
     return 0
@@ -291,6 +310,8 @@ SCENARIO = _arg("scenario", type=Path, help="scenario YAML file")
 SET = _arg("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
            help="override a parameter, e.g. --set authority.reviewers=4 (repeatable)")
 SEED = _arg("--seed", type=_non_negative, help="root seed (default: the scenario's)")
+LARGE = _arg("--allow-large", action="store_true",
+             help="run even if the run is estimated past this machine's limits (events, memory)")
 FORCE = _arg("--force", action="store_true",
              help="replace an --out folder that holds files this tool did not make (never a system folder)")
 GROUP = _arg("--group", dest="groups", action="append", default=[], metavar="GROUP",
@@ -299,12 +320,12 @@ GROUP = _arg("--group", dest="groups", action="append", default=[], metavar="GRO
 WORKERS = _arg("--workers", type=_positive, help="worker processes (default: one per core)")
 HISTORY = [_arg("scenario", type=Path, nargs="?", default=BASELINE, help=f"scenario (default: {BASELINE})"),
            _arg("--target", type=Path, default=OBSERVED, help=f"published figures (default: {OBSERVED})"),
-           SEED, WORKERS]
+           SEED, WORKERS, LARGE]
 
 _COMMANDS = {
     "run": (_run, "run the Monte Carlo of a scenario and write its results", [
         SCENARIO, _replications("replications (default: the scenario's)"), SEED, WORKERS,
-        _out("results/<scenario name>"), SET, GROUP, FORCE,
+        _out("results/<scenario name>"), SET, GROUP, FORCE, LARGE,
         _arg("--no-report", action="store_true", help="skip the plots and report.html"),
         _arg("--precision", type=_positive_number, metavar="HALF_WIDTH",
              help="choose the replications: run in stages until the 95 %% interval of --precision-metric is at "
@@ -318,7 +339,7 @@ _COMMANDS = {
         _replications("replications of every variant"),
         _arg("--seed", type=_non_negative, help="root seed, shared by every variant"),
         _arg("--baseline", help="the variant others are compared with: its file or name (default: the first)"),
-        WORKERS, _out("results/compare-<names>"), GROUP, FORCE,
+        WORKERS, _out("results/compare-<names>"), GROUP, FORCE, LARGE,
         _arg("--independent-streams", action="store_true",
              help="give each variant its own random numbers (only to see what common ones buy)")]),
     "sweep": (_sweep, "sensitivity sweep over scenario parameters (resumable)", [
@@ -341,7 +362,7 @@ _COMMANDS = {
         _arg("--executor", choices=("local", "dask"), default="local",
              help="local process pool, or an existing Dask distributed cluster (--scheduler)"),
         _arg("--scheduler", metavar="ADDRESS", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786"),
-        _out("results/<scenario>-sweep-<method>-<its fingerprint>"), SET]),
+        _out("results/<scenario>-sweep-<method>-<its fingerprint>"), SET, LARGE]),
     "verify": (_verify, "check the model against queueing and inventory theory", [
         _arg("cases", nargs="*", metavar="CASE", help="case names (default: every case)"),
         _arg("--quick", action="store_true", help=f"at most {QUICK_REPLICATIONS} replications a case"),
@@ -376,7 +397,7 @@ _COMMANDS = {
         _arg("--max-steps", type=_positive, default=20, help="least-squares steps, each one to a few evaluations (20)"),
         _out("results/<scenario>-calibration"), SET]),
     "warmup": (_warmup, "suggest a warm-up: MSER on the monthly shortfall of the scenario without its dated events", [
-        SCENARIO, _replications("replications (40)", 40), SEED, WORKERS, SET]),
+        SCENARIO, _replications("replications (40)", 40), SEED, WORKERS, SET, LARGE]),
     "plot": (_plot, "draw the plots and report.html of a sim run output folder", [
         _arg("folder", type=Path, help="a folder written by sim run")]),
     "validate": (_validate, "check a scenario file and say what it holds, warning of values set in it that dated "

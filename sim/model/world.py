@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
+from itertools import repeat
 
 import numpy as np
 import simpy
 
+from sim.model import cost
 from sim.model.alternative import AlternativeSupply
 from sim.model.authority import Authority
 from sim.model.buyers import Consumption, Firm, Stock, fixed_interval_orders, interval_totals
@@ -53,6 +56,22 @@ class CountingEnvironment(simpy.Environment):
         """SimPy numbers every event it schedules (``_eid``, an ``itertools.count``, whose repr is the next
         number); those still in the queue have not been processed."""
         return int(repr(self._eid).removeprefix("count(").removesuffix(")")) - len(self._queue)
+
+    def run_within(self, until: float, budget: int) -> bool:
+        """``run(until)``, but stop after ``budget`` events: whether ``until`` was reached. The stop at ``until`` is
+        scheduled as SimPy's ``run`` schedules it (urgent, so that nothing due at that moment is processed), and
+        events are stepped as it steps them: the same events, in the same order."""
+        stop = simpy.Event(self)
+        stop._ok, stop._value = True, None
+        self.schedule(stop, simpy.events.URGENT, until - self.now)
+        stop.callbacks.append(simpy.core.StopSimulation.callback)
+        step = self.step
+        try:
+            for _ in repeat(None, budget):
+                step()
+        except simpy.core.StopSimulation:
+            return True
+        return False
 
     def drop_scheduled(self) -> None:
         """Forget every event still scheduled: the run is over."""
@@ -158,7 +177,13 @@ class World:
                 self.env.process(fixed_interval_orders(stock, interval_days, policy.order_days * stock.mean_rate))
             else:
                 stock.review()
-        self.env.run(until=self.scenario.calendar.horizon_days)
+        estimate = cost.estimate(self.scenario)
+        if not self.env.run_within(self.scenario.calendar.horizon_days, estimate.budget_events):
+            needs, attempts = Counter(), Counter()
+            for need in self.exports.needs:
+                needs[need.stock.firm.group_name] += 1
+                attempts[need.stock.firm.group_name] += need.attempts
+            raise cost.RunawayError(cost.runaway(estimate, self.env.now, self.env.events_processed, needs, attempts))
         for stock in self.stocks:
             stock.advance()
         return self._records()

@@ -5,11 +5,14 @@ from __future__ import annotations
 import signal
 
 import pytest
+import yaml
 
+from sim.model.cost import BUDGET_FLOOR, RunawayError
 from sim.runs.execute import replicate
 from sim.scenario.load import ScenarioError, load_scenario
 from sim.scenario.schema import A_GRAM_A_YEAR_KG_PER_DAY
-from tests.conftest import ROOT, small
+from tests.conftest import ROOT, SMALL, merged, small
+from tests.test_cli import sim
 
 
 @pytest.fixture
@@ -46,3 +49,41 @@ def test_values_below_a_physical_floor_are_refused_naming_it(override, floor):
     with pytest.raises(ScenarioError, match="a replication would make events without end") as caught:
         load_scenario(ROOT / "scenarios" / "baseline_2025.yaml", [override])
     assert floor in str(caught.value)
+
+
+RUNAWAY = {"buyers": {"auto": {"retry_days": 0.0007}, "defence": None},
+           "licence_types": {kind: {"review_days": 0.0007} for kind in ("per_shipment", "six_month", "general")},
+           "policy": {"shut": {"event": "authority", "date": "2025-03-01", "approval_probability": 0}}}
+"""Approvals shut from March, refusals retried every minute, reviews of a minute: far more attempts than the
+estimate (made from the approvals at the start) expects."""
+
+
+def test_a_replication_past_its_budget_is_stopped_naming_the_group_and_key(seconds):
+    made = r"buyer group auto made [\d,]+ attempts to order \([\d,]+ needs\)"
+    with pytest.raises(RunawayError, match=made) as caught:
+        replicate(small(**RUNAWAY), 1, 0)
+    assert "buyers.auto.retry_days = 0.0007, as its orders are refused again and again" in str(caught.value)
+    assert f"at least {BUDGET_FLOOR:,}" in str(caught.value)
+
+
+def test_a_runaway_on_the_workers_is_a_message(tmp_path):
+    path = tmp_path / "runaway.yaml"
+    path.write_text(yaml.safe_dump(merged(SMALL, RUNAWAY), sort_keys=False))
+    done = sim("run", str(path), "-n", "2", "--workers", "2", "--out", str(tmp_path / "out"))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "error: a replication made 100,000 events by day" in done.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_run_estimated_past_the_limits_is_refused_before_it_starts(tmp_path):
+    """The schema's largest group (count: 100000) made 4.6 GB and no replication in a minute: refused up front,
+    with the estimate, the group that makes it and the flag that allows it; nothing written."""
+    out = tmp_path / "big"
+    for command in (["run", str(ROOT / "scenarios" / "baseline_2025.yaml"), "-n", "2"],
+                    ["sweep", str(ROOT / "scenarios" / "baseline_2025.yaml"), "-n", "2",
+                     "--param", "buyers.us_auto.count=10,100000"]):
+        done = sim(*command, "--set", "buyers.us_auto.count=100000", "--out", str(out))
+        assert done.returncode == 2, done.stderr
+        assert "buyer group us_auto: 100,000 firm(s) buying NdFeB" in done.stderr
+        assert "To run it anyway, add --allow-large" in done.stderr and "Traceback" not in done.stderr
+        assert not out.exists()
