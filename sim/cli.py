@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 import json
 import logging
+import signal
 import sys
 from collections.abc import Callable
 from dataclasses import replace
@@ -34,7 +35,15 @@ from sim.runs.precision import CAP, Precision
 from sim.scenario.load import ScenarioError, load_scenario, load_with_origins
 from sim.scenario.schema import Scenario
 
-EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 1, 2, 130
+EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_TERMINATED = 1, 2, 130, 143
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a job scheduler's, a ``kill``), met as Ctrl-C is: workers stopped, nothing half-written."""
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise Terminated
 class PrecisionError(ValueError):
     """--precision asked with flags it cannot go with."""
 
@@ -51,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     notices, handler = logging.getLogger("sim"), logging.StreamHandler(sys.stdout)
     notices.setLevel(logging.INFO)  # what the library says as it works: resuming, each evaluation
     notices.addHandler(handler)
+    previous = signal.signal(signal.SIGTERM, _terminated)
     try:
         return args.command(args)
     except ScenarioError as exc:
@@ -66,11 +76,12 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(f"error: cannot write results: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         print("\ninterrupted; no result tables were written (finished sweep points and calibration "
               "evaluations are kept: the same command resumes)", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED
     finally:
+        signal.signal(signal.SIGTERM, previous)
         notices.removeHandler(handler)
 
 

@@ -7,6 +7,7 @@ where it runs, so results are identical whatever the number of workers.
 from __future__ import annotations
 
 import calendar
+import ctypes
 import functools
 import gc
 import hashlib
@@ -387,7 +388,7 @@ def _pool(processes: int, initializer: Callable[..., None] | None = None, initar
     pool = None
     try:
         with _ctrl_c_held():
-            pool = _CONTEXT.Pool(processes, _leave_ctrl_c_to_parent, (initializer, initargs))
+            pool = _CONTEXT.Pool(processes, _start_worker, (os.getpid(), initializer, initargs))
         yield pool
     finally:
         if pool is not None:
@@ -419,13 +420,32 @@ def _ctrl_c_held() -> Iterator[None]:
             signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
-def _leave_ctrl_c_to_parent(initializer: Callable[..., None] | None, initargs: tuple) -> None:
-    """Pool initializer: ignore Ctrl-C (the parent stops the pool), then run the pool's own initializer."""
+def _start_worker(parent: int, initializer: Callable[..., None] | None, initargs: tuple) -> None:
+    """Pool initializer: die with the parent, ignore Ctrl-C (the parent stops the pool), end at SIGTERM (how the
+    pool stops its workers, whatever the parent does with it), then run the pool's own initializer."""
+    _die_with(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     if initializer is not None:
         initializer(*initargs)
+
+
+PR_SET_PDEATHSIG = 1
+"""Linux's prctl option: the signal a process receives when its parent dies."""
+
+
+def _die_with(parent: int) -> None:
+    """Have the kernel kill this worker when its parent dies (Linux), so that a killed run leaves no worker behind,
+    computing on, then printing a broken pipe's traceback when it sends its result. Elsewhere a worker ends then."""
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return
+    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the request
+        os._exit(1)
 
 
 def _set_worker_scenarios(scenarios: list[Scenario], seed: int) -> None:
