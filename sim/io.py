@@ -84,15 +84,36 @@ def check_writable(out: Path) -> None:
         raise ResultsError(f"cannot write results to {out}: {existing} is not a writable folder")
 
 
-def check_output(out: Path, force: bool = False) -> None:
+VALIDATION_MARKS = ("replay.csv", "verify.csv", "replay.md", "verify.md")
+"""Files that say a folder holds this tool's replay or verification (``sim replay``, ``sim verify``; both go to
+the validation page's folder)."""
+
+
+def check_output(out: Path, force: bool = False, marks: tuple[str, ...] = ()) -> None:
     """Refuse, before any work, a folder results cannot go to: not writable, the root, a home or a system folder,
-    or one holding files this tool did not make there (no ``MANIFEST``, nor an earlier version's ``run.json`` or
-    ``compare.json``), unless ``force``."""
+    or one holding files this tool did not make there, unless ``force``. A folder it made holds ``MANIFEST`` (or,
+    made by an earlier version, ``run.json`` or ``compare.json``), or one of ``marks``: the files a command of its
+    own writes there (a sweep's ``sweep.json``, a replay's ``replay.csv``)."""
     check_writable(out)
-    made_here = any((out / name).is_file() for name in (MANIFEST, PROVENANCE, COMPARISON_PROVENANCE))
-    if out.is_dir() and any(out.iterdir()) and not made_here and not force:  # run.json: made by an earlier version
-        raise ResultsError(f"--out {out} holds files this tool did not make there (it has no {MANIFEST}); "
-                           "give another folder, or --force to replace it whole")
+    made_here = any((out / name).is_file() for name in (MANIFEST, PROVENANCE, COMPARISON_PROVENANCE, *marks))
+    if out.is_dir() and any(out.iterdir()) and not made_here and not force:
+        made = f"{MANIFEST} nor {marks[0]}" if marks else MANIFEST
+        raise ResultsError(f"--out {out} holds files this tool did not make there (it has no {made}); give "
+                           "another folder" + ("" if marks else ", or --force to replace it whole"))
+
+
+def read_record(path: Path, keys: tuple[str, ...] = (), *,
+                advice: str = "delete the folder to start again, or give another --out") -> dict[str, Any]:
+    """A JSON record this tool wrote (a manifest, a run's or sweep's description) holding ``keys``, or
+    ``ResultsError`` naming it, with ``advice``, if it cannot be read, is cut short or is not one."""
+    try:
+        record = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ResultsError(f"{path} cannot be read ({exc}): {advice}") from None
+    missing = [key for key in keys if key not in record] if isinstance(record, dict) else list(keys)
+    if not isinstance(record, dict) or missing:
+        raise ResultsError(f"{path} is not a record this tool wrote (no {', '.join(missing) or 'mapping'}): {advice}")
+    return record
 
 
 @contextmanager
@@ -343,7 +364,7 @@ def open_results(folder: str | Path) -> RunTables | ComparisonTables | SweepTabl
 
 def read_comparison(folder: Path) -> ComparisonTables:
     """Read a folder written by ``sim compare``."""
-    record = json.loads((folder / COMPARISON_PROVENANCE).read_text())
+    record = read_record(folder / COMPARISON_PROVENANCE, ("baseline", "variants"), advice="run sim compare again")
     return ComparisonTables(folder, record["baseline"], {name: read_run(folder / name) for name in record["variants"]},
                             pd.read_csv(folder / COMPARISON), record)
 
@@ -353,8 +374,8 @@ def read_sweep(folder: Path) -> SweepTables:
     its report was made for."""
     if not (folder / POINTS).is_file():
         raise ResultsError(f"{folder} is not a finished sweep: missing {POINTS}")
-    description = json.loads((folder / SWEEP_MANIFEST).read_text())
-    asked = json.loads((folder / SWEEP_REPORT).read_text()) if (folder / SWEEP_REPORT).is_file() else {}
+    description = read_record(folder / SWEEP_MANIFEST, ("params",))
+    asked = read_record(folder / SWEEP_REPORT) if (folder / SWEEP_REPORT).is_file() else {}
     optional = {name: pd.read_csv(folder / name) if (folder / name).is_file() else None
                 for name in (INDICES, EMULATOR_VALIDATION)}
     return SweepTables(pd.read_csv(folder / POINTS), optional[INDICES],
@@ -405,10 +426,7 @@ def _check_against_manifest(folder: Path, names: Sequence[str]) -> None:
     """Refuse tables that differ from what the run made, when it left a ``MANIFEST`` (older runs did not)."""
     if not (folder / MANIFEST).is_file():
         return
-    try:
-        made = json.loads((folder / MANIFEST).read_text())["files"]
-    except (OSError, ValueError, KeyError, TypeError):
-        raise ResultsError(f"{folder / MANIFEST} cannot be read: run it again") from None
+    made = read_record(folder / MANIFEST, ("files",), advice="run it again")["files"]
     for name in names:
         path = folder / name
         if name in made and (not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest()
@@ -429,9 +447,9 @@ class PointFiles:
                  manifest_name: str = SWEEP_MANIFEST) -> None:
         self.folder = out / POINTS_FOLDER
         manifest = out / manifest_name
+        check_output(out, marks=(manifest_name,))
         if manifest.is_file():
-            recorded = json.loads(manifest.read_text()).get("fingerprint")
-            if recorded != fingerprint:
+            if read_record(manifest, ("fingerprint",))["fingerprint"] != fingerprint:
                 raise ResultsError(f"{out} holds points of a different {manifest.stem} or scenario; "
                                    "use another --out, or delete the folder to start again")
         else:

@@ -8,7 +8,6 @@ on the sweep's saved points; any design will do, a space-filling one (``--method
 
 from __future__ import annotations
 
-import json
 import math
 import warnings
 from collections.abc import Callable, Sequence
@@ -21,7 +20,16 @@ import pandas as pd
 
 from sim.analysis.parameters import Parameter, plain_values
 from sim.analysis.sweep import sweep_plots
-from sim.io import DISCOVERY_FOLDER, INDICES, POINTS, SWEEP_MANIFEST, SWEEP_REPORT, read_points, write_discovery
+from sim.io import (
+    DISCOVERY_FOLDER,
+    INDICES,
+    POINTS,
+    SWEEP_MANIFEST,
+    SWEEP_REPORT,
+    read_points,
+    read_record,
+    write_discovery,
+)
 from sim.report import report_sweep
 
 SIGNIFICANT = 0.05
@@ -73,7 +81,7 @@ def discover_folder(folder: Path, metric: str, threshold: float, below: bool = F
     write_discovery(result, folder / DISCOVERY_FOLDER)
     drawn = sweep_plots(description["method"], description["params"], description.get("emulator"),
                         (folder / INDICES).is_file())
-    swept = json.loads((folder / SWEEP_REPORT).read_text()) if (folder / SWEEP_REPORT).is_file() else {}
+    swept = read_record(folder / SWEEP_REPORT) if (folder / SWEEP_REPORT).is_file() else {}
     return result, report_sweep(folder, [p["path"] for p in description["params"]], drawn,
                                 swept.get("metric", metric), swept.get("threshold"))
 
@@ -86,7 +94,7 @@ def read_sweep(folder: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     records = list(read_points(folder).values())
     if not records:
         raise DiscoveryError(f"{folder} holds no finished sweep points (points/ is empty)")
-    return json.loads(manifest.read_text()), records
+    return read_record(manifest, ("params",)), records
 
 
 def discover(description: dict[str, Any], records: Sequence[dict[str, Any]], metric: str, threshold: float,

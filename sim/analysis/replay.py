@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.io import check_writable, write_table
+from sim.io import VALIDATION_MARKS, check_output, write_table
 from sim.model.records import KIND_CODE, REASONS, Records
 from sim.model.world import simulate
 from sim.report.pages import replay_page
@@ -149,8 +149,10 @@ def replay(scenario: Scenario, observed: pd.DataFrame, replications: int, seed: 
 
 def replay_folder(out: Path, scenario: Scenario, source: str, observed: pd.DataFrame, replications: int, seed: int,
                   workers: int | None = None) -> pd.DataFrame:
-    """Replay a scenario (see ``replay``) into ``out``: ``replay.csv``, ``scores.csv``, the page and its plot."""
-    check_writable(out)
+    """Replay a scenario (see ``replay``) into ``out``: ``replay.csv``, ``scores.csv``, the page and its plot, each
+    file written whole (beside what else the folder holds of this tool's: the validation page's folder holds the
+    verification too)."""
+    check_output(out, marks=VALIDATION_MARKS)
     table, per_rep = replay(scenario, observed, replications, seed, workers)
     write_table(table, out / "replay.csv")
     write_table(scores(table), out / "scores.csv")

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.io import check_writable, write_table
+from sim.io import VALIDATION_MARKS, check_output, write_table
 from sim.model.records import DELIVERED, KIND_CODE, REASONS, Records
 from sim.model.world import simulate
 from sim.report.pages import verification_page
@@ -82,8 +82,9 @@ def verify(selected: Sequence[Case], quick: bool = False, workers: int | None = 
 
 
 def verify_folder(out: Path, selected: Sequence[Case], quick: bool = False, workers: int | None = None) -> pd.DataFrame:
-    """Verify the cases (see ``verify``) into ``out``: ``verify.csv``, its page and plots."""
-    check_writable(out)
+    """Verify the cases (see ``verify``) into ``out``: ``verify.csv``, its page and plots, each file written whole
+    (beside the replay's, in the validation page's folder)."""
+    check_output(out, marks=VALIDATION_MARKS)
     table = verify(selected, quick, workers)
     write_table(table, out / "verify.csv")
     verification_page(out, table, QUICK_REPLICATIONS if quick else None)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -27,6 +26,7 @@ from sim.io import (
     RunTables,
     SweepTables,
     atomic_write,
+    read_record,
     read_run,
     read_sweep,
 )
@@ -59,13 +59,13 @@ def report_comparison(out: Path, variants: list[str], baseline: str) -> Path:
     comparison = pd.read_csv(out / COMPARISON)
     pngs = save(figures(runs, comparison, baseline), out)
     title = f"Comparison: {', '.join(variants)} (baseline {baseline})"
-    groups = json.loads((out / COMPARISON_PROVENANCE).read_text()).get("groups", [])
+    groups = read_record(out / COMPARISON_PROVENANCE).get("groups", [])
     return write_report(out, title, runs, pngs, comparison, baseline, groups)
 
 
 def summarise_run(folder: Path) -> Path:
     """``summary.md`` beside a run's ``summary.csv``: its headline figures, memo-ready."""
-    provenance = json.loads((folder / PROVENANCE).read_text())
+    provenance = read_record(folder / PROVENANCE, ("replications", "seed", "scenario_file"), advice="run it again")
     n = provenance["replications"]
     context = (f"{n} replication{'s' if n > 1 else ''}, seed {provenance['seed']}, scenario file "
                f"`{provenance['scenario_file']}`; means across replications with their 95 % confidence interval"
@@ -79,7 +79,7 @@ def summarise_run(folder: Path) -> Path:
 
 def summarise_comparison(out: Path) -> Path:
     """``summary.md`` beside a comparison's ``comparison.csv`` (and one beside each variant's ``summary.csv``)."""
-    record = json.loads((out / COMPARISON_PROVENANCE).read_text())
+    record = read_record(out / COMPARISON_PROVENANCE, ("variants", "baseline"))
     for variant in record["variants"]:
         summarise_run(out / variant)
     streams = "common random numbers" if record["common_random_numbers"] else "independent random numbers"
@@ -133,7 +133,7 @@ def report_sweep(out: Path, params: list[str], drawn: tuple[str, ...], metric: s
              f"{memo.UNMOVED_HINT}."] if memo.flat(tables.points, metric) else []
     columns = ["id", *params] + [f"{metric}:{k}" for k in ("mean", "ci_low", "ci_high")]
     shown[f"Every point ({metric}, all buyers; every metric in points.csv)"] = tables.points[columns]
-    description = json.loads((out / SWEEP_MANIFEST).read_text())
+    description = read_record(out / SWEEP_MANIFEST, ("params", "method"))
     description["params"] = "; ".join(_swept(param) for param in description["params"])
     return write_sweep_report(out, f"Sweep: {description['method']}, {metric}", pngs, shown, description, notes)
 
@@ -148,7 +148,7 @@ def _swept(param: dict) -> str:
 
 def _discovery(folder: Path) -> tuple[dict[str, bytes], dict[str, pd.DataFrame]]:
     """The plots (drawn into ``folder``) and tables of a sweep's scenario discovery (``sim discover``)."""
-    asked = json.loads((folder / DISCOVERY).read_text())
+    asked = read_record(folder / DISCOVERY, ("bad",), advice="run sim discover again")
     tradeoff, box = pd.read_csv(folder / TRADEOFF), pd.read_csv(folder / BOXES)
     chosen = tradeoff[tradeoff["chosen"]].iloc[0]
     drawn = {"discovery_tradeoff": plots.discovery_tradeoff(tradeoff, asked["bad"]),

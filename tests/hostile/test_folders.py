@@ -12,7 +12,7 @@ import yaml
 
 from sim.analysis import run as run_module
 from sim.analysis.run import run_folder
-from tests.conftest import SMALL, small
+from tests.conftest import ROOT, SMALL, small
 
 
 def sim(*args: str, cwd=None) -> subprocess.CompletedProcess:
@@ -113,3 +113,23 @@ def test_the_folder_of_a_run_by_an_earlier_version_is_replaced_without_force(tmp
     (earlier / "report.html").write_text("an earlier report")
     run_folder(earlier, small(), "small.yaml", replications=2, workers=1, report=False)
     assert (earlier / "manifest.json").is_file() and not (earlier / "report.html").exists()
+
+
+def test_sweeps_calibrations_replays_and_verifications_refuse_a_folder_of_the_users_files(tmp_path):
+    """They write into their folder as they go (points, to resume; the validation page's folder holds the replay
+    and the verification): one holding files the tool did not make is refused before any work, and kept."""
+    from sim.analysis.calibrate import calibration_store
+    from sim.analysis.sweep import plan, sweep_folder
+    from sim.io import ResultsError
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "report.html").write_text("my own report\n")
+    with pytest.raises(ResultsError, match="holds files this tool did not make there .it has no manifest.json nor "
+                       "sweep.json.; give another folder$"):
+        sweep_folder(mine, small(), plan(small(), "", ["authority.reviewers=2,4"], replications=2), workers=1)
+    with pytest.raises(ResultsError, match="nor calibration.json"):
+        calibration_store(mine, small(), "small.yaml", 2, 1)
+    for command in (["replay", "-n", "2"], ["verify", "--quick", "mmc_c1_rho050"]):
+        done = sim(*command, "--out", str(mine), cwd=ROOT)
+        assert done.returncode == 2 and "holds files this tool did not make there" in done.stderr, done.stderr
+    assert [p.name for p in mine.iterdir()] == ["report.html"] and "my own" in (mine / "report.html").read_text()

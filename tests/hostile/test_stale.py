@@ -71,3 +71,29 @@ def test_a_point_saved_at_other_parameter_values_is_computed_again(swept, caplog
     record["values"]["authority.reviewers"] = 99999
     path.write_text(json.dumps({**record, "checksum": _checksum(record)}))  # a consistent file of another point
     assert "point p00000 was saved at other parameter values than the design's" in _again(swept, caplog)
+
+
+@pytest.mark.parametrize("text", ["", '{"fingerprint": "abc', "[1, 2]", '{"method": "grid"}', "\x00"])
+def test_a_damaged_sweep_manifest_is_named_wherever_it_is_read(swept, text):
+    """sweep.json cut short, empty or garbage: resuming, discovering and opening name it (no JSONDecodeError or
+    KeyError) and say what to do."""
+    from sim.analysis.discover import discover_folder
+    from sim.io import ResultsError, open_results
+    scenario, asked, out, _ = swept
+    (out / "sweep.json").write_text(text)
+    for reading in (lambda: sweep_folder(out, scenario, asked, workers=1),
+                    lambda: discover_folder(out, "shortfall_fraction", 0.1),
+                    lambda: open_results(out)):
+        with pytest.raises(ResultsError, match=f"{out / 'sweep.json'} (cannot be read|is not a record this tool "
+                           "wrote).*delete the folder to start again, or give another --out"):
+            reading()
+
+
+def test_a_damaged_calibration_manifest_is_named(tmp_path):
+    from sim.analysis.calibrate import calibration_store
+    from sim.io import ResultsError
+    out = tmp_path / "calibration"
+    calibration_store(out, small(), "small.yaml", 2, 1)
+    (out / "calibration.json").write_text('{"seed": 1}')
+    with pytest.raises(ResultsError, match="calibration.json is not a record this tool wrote .no fingerprint."):
+        calibration_store(out, small(), "small.yaml", 2, 1)
