@@ -26,10 +26,9 @@ from sim.analysis.verify import QUICK_REPLICATIONS, CaseError, cases, verify_fol
 from sim.analysis.warmup import warmup
 from sim.catalogue import METRICS, unknown_metric
 from sim.io import ResultsError, write_manifest
-from sim.model.cost import RunawayError
 from sim.report import plot_run, report_run, summarise_run, text
 from sim.runs.execute import default_workers
-from sim.runs.limits import CostError, check_cost
+from sim.runs.limits import CostError, RunawayError, check_cost
 from sim.runs.metrics import UnknownGroup, resolve_groups
 from sim.runs.precision import CAP, Precision
 from sim.scenario.load import ScenarioError, load_scenario, load_with_origins

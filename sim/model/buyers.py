@@ -312,7 +312,7 @@ class Stock:
         if now < self.hold_until:
             return self.hold_until - now
         excess = self.level + self.on_order - self.reorder_point
-        tolerance = 1e-9 * self.order_up_to  # of the stock's own scale, however small
+        tolerance = 1e-9 * (self.order_up_to - self.reorder_point)  # of an order's size, however small
         if excess <= tolerance:
             return 0.0
         if excess > self.level + tolerance:

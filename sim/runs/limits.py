@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from sim.model.cost import estimate
+from sim.model.cost import RunawayError, estimate
 from sim.runs.metrics import EXPORTER_COLUMNS, layout
 from sim.scenario.schema import Scenario
 
@@ -24,6 +24,8 @@ EVENTS_PER_SECOND = 60_000
 class CostError(ValueError):
     """A run estimated past a limit: refused before it starts."""
 
+
+__all__ = ["CostError", "RunawayError", "check_cost"]  # RunawayError: what a run that went past its budget raises
 
 def check_cost(scenarios: Sequence[Scenario], replications: int, workers: int) -> None:
     """Raise ``CostError``, with the estimate, if running ``replications`` of each scenario on ``workers`` processes

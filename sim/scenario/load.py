@@ -409,11 +409,15 @@ def _problem(error: Any, document: _Document) -> Problem:
                    "least that" if isinstance(given, (int, float)) and given > 0 else
                    f"{given!r} must be at least {FLOORS[floor]}")
     elif error["type"] == "less_than_equal" and error.get("ctx", {}).get("le") == LARGEST:
-        message = f"{error['input']!r} is over a million, the most a distribution's parameter may be"
+        unit = " days" if any(str(part).endswith("_days") for part in path) else ""
+        message = f"{error['input']!r} is over a million{unit}, the most it may be"
     elif error["type"] == "less_than_equal" and error.get("ctx", {}).get("le") == 1:
         given = error["input"]
         message = f"must be a share from 0 to 1, got {given!r}" + (
             f": write {given / 100:g} for {given:g} %" if isinstance(given, (int, float)) and 1 < given <= 100 else "")
+    elif error["type"] == "less_than_equal":
+        most = error["ctx"]["le"]
+        message = f"{error['input']!r} is over {f'{int(most):,}' if most == int(most) else most}, the most it may be"
     elif not path:
         path, message = _path_in_message(message)
     file, line = _line_of(path, document)

@@ -27,6 +27,8 @@ KgPerDay = Annotated[float, Field(ge=A_GRAM_A_YEAR_KG_PER_DAY, le=1e9)]
 """A firm's consumption: at least a gram a year, at most a million tonnes a day."""
 Days = Annotated[float, Field(ge=A_MINUTE_DAYS, le=1e6)]
 """A span of days at least a minute long (and under three thousand years)."""
+CoverDays = Annotated[float, Field(ge=0, le=1e6)]
+"""Stock, or cover, in days of mean demand: none to a million days (beyond, sums of stock lose orders in rounding)."""
 Name = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$", max_length=64)]
 
 
@@ -122,9 +124,9 @@ class ReorderPoint(_Strict):
     """Continuous-review (s, S) policy in days of mean demand: order up to S when the position falls to s."""
 
     policy: Literal["reorder_point"] = "reorder_point"
-    initial_days: float = Field(ge=0, description="Stock on hand at the start, in days of mean demand.")
-    reorder_point_days: float = Field(
-        ge=0, description="Inventory position (stock plus on order) that triggers an order."
+    initial_days: CoverDays = Field(description="Stock on hand at the start, in days of mean demand.")
+    reorder_point_days: CoverDays = Field(
+        description="Inventory position (stock plus on order) that triggers an order."
     )
     order_up_to_days: Days = Field(description="Inventory position an order restores.")
 
@@ -135,9 +137,17 @@ class FixedInterval(_Strict):
     """Orders of a fixed size at (possibly random) intervals, whatever the stock: standing contracts."""
 
     policy: Literal["fixed_interval"]
-    initial_days: float = Field(ge=0, description="Stock on hand at the start, in days of mean demand.")
-    interval_days: Distribution = Field(description="Days between successive orders.")
+    initial_days: CoverDays = Field(description="Stock on hand at the start, in days of mean demand.")
+    interval_days: Distribution = Field(description="Days between successive orders, at least a minute on average.")
     order_days: Days = Field(description="Size of each order, in days of mean demand.")
+
+    @field_validator("interval_days")
+    @classmethod
+    def _interval_moves_the_clock(cls, interval: Any) -> Any:
+        if interval.expected_value() < A_MINUTE_DAYS:
+            raise ValueError(f"{interval.expected_value():g} days on average is below {FLOORS[A_MINUTE_DAYS]}: a "
+                             "replication would make events without end (orders at one instant); give at least that")
+        return interval
 
 
 class Adaptive(_Strict):
@@ -145,15 +155,15 @@ class Adaptive(_Strict):
     exponentially smoothed estimate of its needs' delays, from first request to delivery) plus a safety margin."""
 
     policy: Literal["adaptive"]
-    initial_days: float = Field(ge=0, description="Stock on hand at the start, in days of mean demand.")
+    initial_days: CoverDays = Field(description="Stock on hand at the start, in days of mean demand.")
     lead_time_days: Days = Field(
         description="The firm's estimate of its lead time at the start: what it has lived through before the run."
     )
     smoothing: float = Field(
         gt=0, le=1, description="Weight of each delivered need's delay in the new estimate (exponential smoothing)."
     )
-    safety_days: float = Field(
-        default=0, ge=0, description="Cover beyond the estimated lead time at the reorder point, days of mean demand."
+    safety_days: CoverDays = Field(
+        default=0, description="Cover beyond the estimated lead time at the reorder point, days of mean demand."
     )
     order_days: Days = Field(
         description="An order restores the position to the reorder point plus this many days of mean demand."
@@ -577,7 +587,7 @@ class InventoryEvent(_Event):
 
     event: Literal["inventory"]
     buyers: BuyerFilter = Field(default_factory=BuyerFilter, description="Firms concerned.")
-    reorder_point_days: float = Field(ge=0, description="New reorder point, in days of mean demand.")
+    reorder_point_days: CoverDays = Field(description="New reorder point, in days of mean demand.")
     order_up_to_days: Days = Field(description="New order-up-to level, in days of mean demand.")
 
     _levels = model_validator(mode="after")(_levels_ordered)
