@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 import json
 import logging
+import os
 import signal
 import sys
 from collections.abc import Callable
@@ -79,6 +80,17 @@ def main(argv: list[str] | None = None) -> int:
         print("\ninterrupted; no result tables were written (finished sweep points and calibration "
               "evaluations are kept: the same command resumes)", file=sys.stderr)
         return EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED
+    except MemoryError:
+        print("error: out of memory; no result tables were written. Run fewer --workers, or fewer replications at "
+              "a time", file=sys.stderr)
+        return EXIT_FAILED
+    except Exception as exc:
+        if os.environ.get("SIM_TRACEBACK"):
+            raise
+        print(f"error: {type(exc).__name__}: {exc}; no result tables were written. This is a fault of the tool, not "
+              "of your input: please report it with the command and the scenario (SIM_TRACEBACK=1 shows where it "
+              "happened)", file=sys.stderr)
+        return EXIT_FAILED
     finally:
         signal.signal(signal.SIGTERM, previous)
         notices.removeHandler(handler)

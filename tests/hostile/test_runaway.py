@@ -40,15 +40,40 @@ def test_demand_at_the_floor_runs_to_the_end(seconds):
     assert replicate(scenario, 1, 0).events < 10_000
 
 
+def test_a_gram_a_day_runs_to_the_end(seconds):
+    """The case that once spun for ever in alternative supply (``mean_kg_per_day: 0.001``)."""
+    scenario = small(buyers={"auto": {"demand": {"Dy": {"mean_kg_per_day": 0.001}}}},
+                     materials={"Dy": {"china_share": 0.5, "alternative": {"capacity_kg_per_month": 5}}})
+    assert replicate(scenario, 1, 0).events < 10_000
+
+
 @pytest.mark.parametrize(("override", "floor"), [
     ("buyers.eu_auto.demand.Dy.mean_kg_per_day=0.00000000001", "below a gram a year (2.74e-06 kg a day)"),
     ("buyers.eu_auto.retry_days=0.000000001", "below a minute (0.000694 days)"),
     ("buyers.eu_auto.inventory.order_up_to_days=0.000000000001", "below a minute (0.000694 days)"),
+    ("buyers.us_electronics.demand.Ga.inventory.order_days=1e-300", "below a minute (0.000694 days)"),
+    ("buyers.us_electronics.demand.Ga.inventory.lead_time_days=1e-300", "below a minute (0.000694 days)"),
+    ("buyers.eu_auto.inventory={policy: fixed_interval, initial_days: 9, order_days: 5, interval_days: 0}",
+     "below a minute (0.000694 days)"),
 ])
 def test_values_below_a_physical_floor_are_refused_naming_it(override, floor):
     with pytest.raises(ScenarioError, match="a replication would make events without end") as caught:
         load_scenario(ROOT / "scenarios" / "baseline_2025.yaml", [override])
     assert floor in str(caught.value)
+
+
+@pytest.mark.parametrize(("override", "said"), [
+    ("buyers.eu_auto.demand.Dy.mean_kg_per_day=1e300", "is over 1,000,000,000, the most it may be"),
+    ("buyers.eu_auto.inventory.order_up_to_days=1e300", "is over a million days, the most it may be"),
+    ("buyers.eu_auto.inventory.initial_days=1e300", "is over a million days, the most it may be"),
+    ("buyers.us_electronics.demand.Ga.inventory.safety_days=1e300", "is over a million days, the most it may be"),
+    ("exporters.jl_mag.capacity_kg_per_month=1e300", "is over 1,000,000,000,000, the most it may be"),
+    ("buyers.eu_auto.count=100001", "is over 100,000, the most it may be"),
+])
+def test_values_past_a_physical_ceiling_are_refused_naming_it(override, said):
+    """1e300 kg a day once ran to exit 0 with infinite demand and inf in the tables."""
+    with pytest.raises(ScenarioError, match=said):
+        load_scenario(ROOT / "scenarios" / "baseline_2025.yaml", [override])
 
 
 RUNAWAY = {"buyers": {"auto": {"retry_days": 0.0007}, "defence": None},

@@ -76,3 +76,22 @@ def test_a_run_terminated_stops_its_workers_and_says_so(tmp_path):
     assert "interrupted; no result tables were written" in stderr and "Traceback" not in stderr
     assert _gone(workers)
     assert not (tmp_path / "out").exists()
+
+
+def test_a_fault_of_the_tool_is_a_message_and_exit_1(monkeypatch, capsys, tmp_path):
+    """An error no one foresaw (here: one planted in the run) is said in a sentence, not a traceback; with
+    SIM_TRACEBACK=1 it is raised, for whoever mends it."""
+    from sim import cli
+    from tests.conftest import ROOT as root
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a planted fault")
+
+    monkeypatch.setattr(cli, "run_folder", broken)
+    command = ["run", str(root / "scenarios" / "baseline_2025.yaml"), "--out", str(tmp_path / "out")]
+    assert cli.main(command) == 1
+    said = capsys.readouterr().err
+    assert "error: RuntimeError: a planted fault" in said and "fault of the tool" in said and "Traceback" not in said
+    monkeypatch.setenv("SIM_TRACEBACK", "1")
+    with pytest.raises(RuntimeError, match="a planted fault"):
+        cli.main(command)
