@@ -29,7 +29,7 @@ VALUES = """
 import sys
 import numpy as np
 sys.path.insert(0, sys.argv[1])
-from sim.report.text import HEADLINE
+from sim.commands.text import HEADLINE
 from sim.runs.execute import run
 from sim.scenario.load import load_scenario
 result = run(load_scenario(sys.argv[2]), int(sys.argv[3]), seed=int(sys.argv[4]))

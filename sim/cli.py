@@ -14,20 +14,27 @@ from dataclasses import replace
 from pathlib import Path
 
 from sim.analysis import shadows
-from sim.analysis.calibrate import CalibrationError, calibrate_folder, origins_folder, problem
-from sim.analysis.compare import NotComparable, compare_folder, differing_groups
+from sim.analysis.calibrate import CalibrationError, problem
+from sim.analysis.compare import NotComparable, differing_groups
 from sim.analysis.designs import DESIGNS
-from sim.analysis.discover import DiscoveryError, discover_folder
+from sim.analysis.discover import DiscoveryError
 from sim.analysis.parameters import SweepError, variant
-from sim.analysis.replay import TOLERANCE, ReplayError, read_observed, replay_folder, scores
-from sim.analysis.run import run_folder
+from sim.analysis.replay import TOLERANCE, ReplayError, read_observed, scores
 from sim.analysis.shadows import UnknownKey
-from sim.analysis.sweep import default_folder, plan, sweep_folder
-from sim.analysis.verify import QUICK_REPLICATIONS, CaseError, cases, verify_folder
+from sim.analysis.sweep import plan
+from sim.analysis.verify import QUICK_REPLICATIONS, CaseError, cases
 from sim.analysis.warmup import warmup
 from sim.catalogue import METRICS, unknown_metric
+from sim.commands import text
+from sim.commands.calibrate import calibrate_folder, origins_folder
+from sim.commands.compare import compare_folder
+from sim.commands.discover import discover_folder
+from sim.commands.replay import replay_folder
+from sim.commands.run import run_folder
+from sim.commands.sweep import default_folder, sweep_folder
+from sim.commands.verify import verify_folder
 from sim.io import ResultsError, write_manifest
-from sim.report import plot_run, report_run, summarise_run, text
+from sim.report import plot_run, report_run, summarise_run
 from sim.runs.execute import default_workers
 from sim.runs.limits import CostError, RunawayError, check_cost
 from sim.runs.metrics import UnknownGroup, resolve_groups
@@ -121,9 +128,10 @@ def _run(args: argparse.Namespace) -> int:
     precision = _precision(args)
     _affordable(args, [scenario], precision.cap if precision else args.replications or
                 scenario.monte_carlo.replications)
-    result, stopping, report = run_folder(out, scenario, str(args.scenario), args.replications, args.seed,
-                                          args.workers, sys.stderr.isatty(), not args.no_report,
-                                          args.overrides or (), groups, precision=precision, force=args.force)
+    result, stopping, report = run_folder(out, scenario, source=str(args.scenario), replications=args.replications,
+                                          seed=args.seed, workers=args.workers, progress=sys.stderr.isatty(),
+                                          report=not args.no_report, overrides=args.overrides or (), groups=groups,
+                                          precision=precision, force=args.force)
     if stopping:
         print(f"{stopping}\n")
     print(text.run_summary(result, groups))
@@ -161,8 +169,10 @@ def _compare(args: argparse.Namespace) -> int:
               resolve_groups(baseline, differing_groups(scenarios), known_only=True))
     out = args.out or Path("results") / ("compare-" + "-".join(s.name for s in scenarios))[:120]
     _affordable(args, scenarios, args.replications or baseline.monte_carlo.replications)
-    comparison, report = compare_folder(out, scenarios, files, args.baseline, args.replications, args.seed,
-                                        args.workers, sys.stderr.isatty(), not args.independent_streams, groups,
+    comparison, report = compare_folder(out, scenarios, sources=files, baseline=args.baseline,
+                                        replications=args.replications, seed=args.seed, workers=args.workers,
+                                        progress=sys.stderr.isatty(),
+                                        common_random_numbers=not args.independent_streams, groups=groups,
                                         force=args.force)
     print(text.comparison_summary(comparison, groups))
     print(f"\ncomparison written to {out}/ (comparison.csv, summary.md, one folder per variant); report: {report}")
@@ -176,19 +186,20 @@ def _sweep(args: argparse.Namespace) -> int:
                          args.emulator, args.design_points), overrides=tuple(args.overrides))
     out = args.out or default_folder(scenario, asked)
     _affordable(args, [variant(scenario, point) for point in asked.sweep.points(scenario)], asked.sweep.replications)
-    result, report = sweep_folder(out, scenario, asked, args.workers, sys.stderr.isatty())
+    result, report = sweep_folder(out, scenario, asked, workers=args.workers, progress=sys.stderr.isatty())
     print(text.sweep_summary(result, out) + f"\n\nreport: {report}")
     return EXIT_FAILED if result.emulated is not None and not result.emulated.validation.passed else 0
 
 
 def _discover(args: argparse.Namespace) -> int:
-    result, report = discover_folder(args.folder, args.metric, args.threshold, args.below, args.share, args.box)
+    result, report = discover_folder(args.folder, args.metric, args.threshold, below=args.below, share=args.share,
+                                     box=args.box)
     print(text.discovery_summary(result, args.folder) + f"\n\nreport: {report}")
     return 0
 
 
 def _verify(args: argparse.Namespace) -> int:
-    table = verify_folder(args.out, cases(args.folder, args.cases), args.quick, args.workers)
+    table = verify_folder(args.out, cases(args.folder, args.cases), quick=args.quick, workers=args.workers)
     print(text.verification_summary(table, args.out))
     return 0 if table["passed"].all() else EXIT_FAILED
 
@@ -197,8 +208,8 @@ def _replay(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     seed = scenario.monte_carlo.seed if args.seed is None else args.seed
     _affordable(args, [scenario], args.replications)
-    table = replay_folder(args.out, scenario, str(args.scenario), read_observed(args.target), args.replications,
-                          seed, args.workers)
+    table = replay_folder(args.out, scenario, source=str(args.scenario), observed=read_observed(args.target),
+                          replications=args.replications, seed=seed, workers=args.workers)
     print(text.replay_summary(table, scores(table), scenario.name, args.replications, seed, args.out, TOLERANCE))
     return 0
 
@@ -212,13 +223,16 @@ def _calibrate(args: argparse.Namespace) -> int:
         raise CalibrationError("--origins fits up to each of its dates: give it or --fit-until, not both")
     _affordable(args, [scenario], args.replications)
     if args.origins:
-        table = origins_folder(out, scenario, str(args.scenario), observed, str(args.target), args.params,
-                               args.figures, args.origins, args.replications, seed, args.workers, args.max_steps)
+        table = origins_folder(out, scenario, source=str(args.scenario), observed=observed, target=str(args.target),
+                               params=args.params, chosen=args.figures, origins=args.origins,
+                               replications=args.replications, seed=seed, workers=args.workers,
+                               max_steps=args.max_steps)
         print(text.origins_summary(table, out))
         return 0
     params, targets, held_out = problem(scenario, observed, args.params, args.figures, args.fit_until)
-    result = calibrate_folder(out, scenario, str(args.scenario), observed, str(args.target), params, targets,
-                              held_out, args.replications, seed, args.workers, args.max_steps)
+    result = calibrate_folder(out, scenario, source=str(args.scenario), observed=observed, target=str(args.target),
+                              params=params, targets=targets, held_out=held_out, replications=args.replications,
+                              seed=seed, workers=args.workers, max_steps=args.max_steps)
     print(text.calibration_summary(result, out))
     return 0 if result.fit.converged else EXIT_FAILED
 

@@ -1,13 +1,13 @@
-"""Writing results: every file written whole or not at all (temporary file, then rename)."""
+"""Writing and reading results: every file written whole or not at all (temporary file, then rename), every
+table and record read back checked. Tables, JSON records and folders only: which result goes in which file is
+the commands' business (``sim.commands``)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import logging
 import os
-import platform
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -25,13 +25,6 @@ import yaml
 from sim.catalogue import METRICS
 from sim.scenario.load import resolved_dict
 from sim.scenario.schema import Scenario
-
-if TYPE_CHECKING:  # the writers take these results; io never runs the model
-    from sim.analysis.calibrate import Calibration
-    from sim.analysis.compare import Comparison
-    from sim.analysis.discover import Discovery
-    from sim.analysis.sweep import SweepResult
-    from sim.runs.execute import RunResult
 
 log = logging.getLogger(__name__)
 SUMMARY = "summary.csv"
@@ -185,88 +178,26 @@ def package_version() -> str:
         return "unknown"
 
 
-def provenance(result: RunResult, source: str | None, workers: int, overrides: Sequence[str] = (),
-               groups: Sequence[str] = (), stopping: str | None = None) -> dict[str, Any]:
-    """What produced a set of results, to reproduce or audit them, the groups its summaries show, and how its
-    replications were chosen (``--precision``; None: as asked)."""
-    return {
-        "scenario_name": result.scenario.name,
-        "scenario_file": source,
-        "overrides": list(overrides),
-        "groups": list(groups),
-        "replications_chosen": stopping,
-        "scenario_sha256": scenario_hash(result.scenario),
-        "seed": result.seed,
-        "replications": result.replications,
-        "workers": workers,
-        "package_version": package_version(),
-        "python": platform.python_version(),
-        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "wall_seconds": round(result.wall_seconds, 3),
-        "events_simulated": result.events,
-        "events_per_second": round(result.events / result.wall_seconds) if result.wall_seconds > 0 else None,
-        "scenario": resolved_dict(result.scenario),
-    }
+def write_parquet(path: Path, replications: int, rows: Callable[[int, int], pd.DataFrame]) -> None:
+    """A long table written a block of replications at a time (``rows(first, stop)``, one row group each), so that
+    a run of many replications never holds the whole table in memory; atomically."""
+    def write(tmp: Path) -> None:
+        writer = None
+        try:
+            for first in range(0, replications, PARQUET_CHUNK):
+                table = pa.Table.from_pandas(rows(first, min(first + PARQUET_CHUNK, replications)),
+                                             preserve_index=False)
+                writer = writer or pq.ParquetWriter(tmp, table.schema)
+                writer.write_table(table)
+        finally:
+            if writer is not None:
+                writer.close()
+    atomic_write(path, write)
 
 
-def write_run(result: RunResult, out: Path, source: str | None, workers: int, overrides: Sequence[str] = (),
-              groups: Sequence[str] = (), stopping: str | None = None) -> list[Path]:
-    """Write the tables and provenance of a run into ``out`` (``overrides``: the ``--set`` it was run with;
-    ``groups``: those its summaries show beside all buyers; ``stopping``: how ``--precision`` chose its
-    replications); returns the paths written."""
-    files = {
-        SUMMARY: lambda p: _csv(result.summary, p),
-        REPLICATIONS: lambda p: _parquet_in_chunks(p, result.replications, result.per_replication_rows),
-        TIMESERIES: lambda p: _parquet_in_chunks(p, result.replications, result.timeseries_rows),
-        DELAYS: lambda p: result.delays.to_csv(p, index=False),
-        PROVENANCE: lambda p: p.write_text(
-            json.dumps(provenance(result, source, workers, overrides, groups, stopping), indent=2) + "\n"),
-    }
-    if result.scenario.exporters:
-        files[EXPORTERS] = lambda p: _csv(result.exporters, p)
-    else:  # an earlier run's in the folder is not this one's
-        (out / EXPORTERS).unlink(missing_ok=True)
-    written = []
-    for name, write in files.items():
-        atomic_write(out / name, write)
-        written.append(out / name)
-    return written
-
-
-def _parquet_in_chunks(path: Path, replications: int, rows: Callable[[int, int], pd.DataFrame]) -> None:
-    """A long table written a block of replications at a time (one row group each), so that a run
-    of many replications never holds the whole table in memory."""
-    writer = None
-    try:
-        for first in range(0, replications, PARQUET_CHUNK):
-            table = pa.Table.from_pandas(rows(first, min(first + PARQUET_CHUNK, replications)), preserve_index=False)
-            writer = writer or pq.ParquetWriter(path, table.schema)
-            writer.write_table(table)
-    finally:
-        if writer is not None:
-            writer.close()
-
-
-def write_comparison(comparison: Comparison, out: Path, sources: dict[str, str], workers: int,
-                     groups: Sequence[str] = ()) -> list[Path]:
-    """Write each variant's run into ``out/<variant>/``, then ``comparison.csv`` and ``compare.json`` (``groups``:
-    those its summaries show beside all buyers)."""
-    written = []
-    for name, result in comparison.results.items():
-        written += write_run(result, out / name, sources.get(name), workers, groups=groups)
-    write_table(comparison.table, out / COMPARISON)
-    record = {
-        "baseline": comparison.baseline,
-        "variants": list(comparison.results),
-        "common_random_numbers": comparison.common_random_numbers,
-        "groups": list(groups),
-        "replications": next(iter(comparison.results.values())).replications,
-        "seeds": {name: result.seed for name, result in comparison.results.items()},
-        "package_version": package_version(),
-        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-    }
-    atomic_write(out / COMPARISON_PROVENANCE, lambda p: p.write_text(json.dumps(record, indent=2) + "\n"))
-    return written + [out / COMPARISON, out / COMPARISON_PROVENANCE]
+def write_json(record: dict[str, Any], path: Path, *, indent: int | None = 2) -> None:
+    """A JSON record, written atomically."""
+    atomic_write(path, lambda p: p.write_text(json.dumps(record, indent=indent, default=str) + "\n"))
 
 
 SWEEP_MANIFEST = "sweep.json"
@@ -500,53 +431,9 @@ def read_points(out: Path) -> dict[str, dict[str, Any]]:
     return points
 
 
-def write_sweep(result: SweepResult, out: Path) -> None:
-    """A sweep's tables: every point, the method's indices (if any), the tipping points (if asked for)."""
-    write_table(result.table, out / POINTS)
-    if result.indices is not None:
-        write_table(result.indices, out / INDICES)
-    else:  # none this time (an emulator that failed validation): an earlier analysis's must not be shown as this one
-        (out / INDICES).unlink(missing_ok=True)
-    asked = {"metric": result.plan.metric, "threshold": result.plan.threshold}
-    atomic_write(out / SWEEP_REPORT, lambda p: p.write_text(json.dumps(asked) + "\n"))
-    if result.emulated is not None:
-        validation = result.emulated.validation
-        used, direct = result.replications_saved
-        write_table(pd.DataFrame([{"q2": validation.q2, "coverage_95": validation.coverage, "folds": validation.folds,
-                                   "design_points": validation.points, "passed": validation.passed,
-                                   "replications_run": used, "replications_direct": direct,
-                                   "kernel": result.emulated.kernel}]), out / EMULATOR)
-        write_table(validation.predictions, out / EMULATOR_VALIDATION)
-    if result.tipping is not None:
-        write_table(result.tipping, out / CROSSINGS)
-
-
-def write_discovery(result: Discovery, folder: Path) -> None:
-    """Scenario discovery's tables in ``folder`` (a sweep's ``discovery/``): the chosen box, every box of the
-    trajectory, the trade-off, CART's leaves, the points as classified, and what was asked."""
-    folder.mkdir(exist_ok=True)
-    write_table(result.box, folder / BOXES)
-    write_table(result.boxes, folder / "trajectory_boxes.csv")
-    write_table(result.tradeoff, folder / TRADEOFF)
-    write_table(result.tree, folder / CART)
-    write_table(result.points, folder / CLASSIFIED)
-    record = {"metric": result.metric, "threshold": result.threshold, "below": result.below, "share": result.share,
-              "bad": result.bad, "chosen_box": result.chosen}
-    atomic_write(folder / DISCOVERY, lambda p: p.write_text(json.dumps(record, indent=2) + "\n"))
-
-
-def write_calibration(result: Calibration, out: Path, comment: str) -> None:
-    """A calibration's tables and the fitted scenario (``calibrated.yaml``, headed by ``comment``)."""
-    write_table(result.fit.parameters, out / "calibration.csv")
-    write_table(result.gaps, out / "fit.csv")
-    write_table(result.scores, out / "scores.csv")
-    write_table(result.fit.evaluations, out / "evaluations.csv")
-    write_yaml(resolved_dict(result.scenario), out / "calibrated.yaml", comment)
-
-
-def write_table(frame: pd.DataFrame, path: Path) -> None:
-    """A CSV table, written atomically."""
-    atomic_write(path, lambda p: _csv(frame, p))
+def write_table(frame: pd.DataFrame, path: Path, *, exact: bool = False) -> None:
+    """A CSV table, written atomically: numbers to six significant digits, or every digit (``exact``)."""
+    atomic_write(path, lambda p: frame.to_csv(p, index=False) if exact else _csv(frame, p))
 
 
 def _csv(frame: pd.DataFrame, path: Path) -> None:

@@ -8,6 +8,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from sim import io
+from sim.commands.run import write_run
 from sim.runs.execute import run
 from tests.conftest import small
 
@@ -19,7 +20,7 @@ def result():
 
 def test_long_tables_written_in_chunks_equal_the_whole_tables(tmp_path, monkeypatch, result):
     monkeypatch.setattr(io, "PARQUET_CHUNK", 2)
-    io.write_run(result, tmp_path, None, workers=1)
+    write_run(result, tmp_path, source=None, workers=1)
     timeseries = pq.ParquetFile(tmp_path / io.TIMESERIES)
     assert timeseries.num_row_groups == 3  # replications 0-1, 2-3, 4
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / io.TIMESERIES), result.timeseries)
@@ -27,7 +28,7 @@ def test_long_tables_written_in_chunks_equal_the_whole_tables(tmp_path, monkeypa
 
 
 def test_monthly_totals_sum_every_material_and_destination_at_their_weights(tmp_path, result):
-    io.write_run(result, tmp_path, None, workers=1)
+    write_run(result, tmp_path, source=None, workers=1)
     monthly = io.read_run(tmp_path).monthly  # the small scenario has no prices: kilograms as they are
     expected = result.timeseries.groupby(["replication", "month"], as_index=False)[["demand_kg", "shortfall_kg"]].sum()
     np.testing.assert_allclose(monthly[["demand", "shortfall"]], expected[["demand_kg", "shortfall_kg"]])
@@ -60,11 +61,11 @@ def test_an_output_folder_that_cannot_be_written_is_refused_before_any_work(tmp_
 def test_a_run_with_exporters_writes_their_months_and_one_without_leaves_no_stale_table(tmp_path):
     makers = small(exporters={"big": {"material": "Dy", "capacity_kg_per_month": 300}})
     with_makers = run(makers, replications=3, workers=1)
-    io.write_run(with_makers, tmp_path, None, 1)
+    write_run(with_makers, tmp_path, source=None, workers=1)
     table = pd.read_csv(tmp_path / io.EXPORTERS)
     assert set(table["exporter"]) == {"big"} and len(table) == len(with_makers.shape.months)
     assert (table["utilisation"] <= 1).all() and (table["made_kg"] <= table["capacity_kg"] * (1 + 1e-6)).all()
     assert (table["utilisation_ci_low"] <= table["utilisation"]).all()
     assert io.read_run(tmp_path).exporters is not None
-    io.write_run(run(small(), replications=2, workers=1), tmp_path, None, 1)
+    write_run(run(small(), replications=2, workers=1), tmp_path, source=None, workers=1)
     assert not (tmp_path / io.EXPORTERS).exists() and io.read_run(tmp_path).exporters is None

@@ -24,7 +24,6 @@ import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -34,9 +33,6 @@ from scipy.optimize import least_squares
 from sim.analysis.parameters import Parameter, SweepError, base_value, parse_param, plain_values, variant
 from sim.analysis.replay import FITTED, HELD_OUT, Figure, compared, figures, measure, scores
 from sim.analysis.sweep import PointStore
-from sim.io import CALIBRATION_MANIFEST, PointFiles, check_writable, scenario_hash, write_calibration, write_table
-from sim.report.pages import calibration_page, origins_page
-from sim.runs.execute import model_version
 from sim.runs.summarise import Z95
 from sim.scenario.schema import FittedTo, Scenario
 
@@ -150,34 +146,6 @@ def check_parameters(params: Sequence[Parameter], targets: Sequence[Target]) -> 
                                "choose at least as many --fit figures as parameters")
 
 
-def calibration_store(out: Path, scenario: Scenario, source: str, replications: int, seed: int) -> PointFiles:
-    """Where a calibration's evaluations are kept in ``out``: resumed by a rerun, shared by the fits of a rolling
-    origin (an evaluation is the replay at some parameter values, whatever the figures fitted)."""
-    check_writable(out)
-    return PointFiles(out, f"{scenario_hash(scenario)}:{replications}:{seed}:{model_version()}",
-                      {"scenario_file": source, "replications": replications, "seed": seed}, CALIBRATION_MANIFEST)
-
-
-def calibrate_folder(out: Path, scenario: Scenario, source: str, observed: pd.DataFrame, target: str,
-                     params: Sequence[Parameter], targets: Sequence[Target], held_out: Sequence[Target],
-                     replications: int, seed: int, workers: int | None = None, max_steps: int = 20,
-                     store: PointStore | None = None) -> Calibration:
-    """Calibrate (see ``calibrate``) into ``out``, resuming from the evaluations saved there (or in ``store``): the
-    tables, ``calibrated.yaml``, the page and its plot."""
-    store = store or calibration_store(out, scenario, source, replications, seed)
-    out.mkdir(parents=True, exist_ok=True)
-    log.info("fitting %s to %d figure(s), %d held out, %d replications an evaluation, seed %d",
-             ", ".join(p.path for p in params), len(targets), len(held_out), replications, seed)
-    result = calibrate(scenario, observed, params, targets, held_out, replications, seed, store, workers, max_steps)
-    dropped = [row.parameter for row in result.fit.parameters.itertuples() if not row.kept]
-    write_calibration(result, out, f"{source} calibrated by sim calibrate to {target}: "
-                      + ", ".join(f"{k} = {v}" for k, v in result.fit.values.items())
-                      + (f"; by the parsimony rule, put back to their judged values: {', '.join(dropped)}"
-                         if dropped else ""))
-    calibration_page(out, result, source, target, replications, seed)
-    return result
-
-
 def calibrate(scenario: Scenario, observed: pd.DataFrame, params: Sequence[Parameter], targets: Sequence[Target],
               held_out: Sequence[Target], replications: int, seed: int, store: PointStore,
               workers: int | None = None, max_steps: int = 20) -> Calibration:
@@ -277,26 +245,6 @@ def score_table(gaps: pd.DataFrame) -> pd.DataFrame:
         table = gaps.rename(columns={f"relative_gap_{when}": "relative_gap", f"within_{when}": "within"})
         return scores(table).set_index("split").add_suffix(f"_{when}")
     return pd.concat([at("start"), at("fitted")], axis=1).reset_index()
-
-
-def origins_folder(out: Path, scenario: Scenario, source: str, observed: pd.DataFrame, target: str,
-                   params: Sequence[str], chosen: Sequence[str], origins: Sequence[dt.date], replications: int,
-                   seed: int, workers: int | None = None, max_steps: int = 20) -> pd.DataFrame:
-    """A rolling origin: one calibration for each origin, fitted to the chosen figures dated up to it and judged on
-    every figure dated after it, in ``out/origin-DATE/`` (evaluations shared in ``out``); ``origins.csv`` and its
-    page say how the out-of-sample error moves as the origin moves."""
-    fits = [(origin, problem(scenario, observed, params, chosen, origin)) for origin in origins]  # checked first
-    store = calibration_store(out, scenario, source, replications, seed)
-    rows = []
-    for origin, (parameters, targets, _) in fits:
-        later = [t for t in choose_targets(observed, scenario=scenario)[0] if t.figure.dated > origin]
-        result = calibrate_folder(out / f"origin-{origin.isoformat()}", scenario, source, observed, target,
-                                  parameters, targets, later, replications, seed, workers, max_steps, store)
-        rows.append(origin_row(origin, result))
-    table = pd.DataFrame(rows)
-    write_table(table, out / "origins.csv")
-    origins_page(out, table, source, replications, seed)
-    return table
 
 
 def origin_row(origin: dt.date, result: Calibration) -> dict[str, Any]:

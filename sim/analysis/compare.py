@@ -10,16 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from sim.analysis.shadows import groups_of
 from sim.catalogue import METRICS
-from sim.io import check_output, replacing, write_comparison
-from sim.report import report_comparison, summarise_comparison
-from sim.runs.execute import RunResult, default_workers, run, run_many
+from sim.runs.execute import RunResult, run, run_many
 from sim.runs.summarise import mean_interval
 from sim.scenario.load import leaves, resolved_dict
 from sim.scenario.schema import Scenario
@@ -91,27 +88,6 @@ def compare(
     else:
         results = {s.name: run(s, n, independent_seed(seed, k), workers, progress) for k, s in enumerate(scenarios)}
     return Comparison(baseline, results, comparison_table(results, baseline), common_random_numbers)
-
-
-def compare_folder(out: Path, scenarios: Sequence[Scenario], sources: dict[str, str], baseline: str | None = None,
-                   replications: int | None = None, seed: int | None = None, workers: int | None = None,
-                   progress: bool = False, common_random_numbers: bool = True, groups: Sequence[str] = (), *,
-                   force: bool = False) -> tuple[Comparison, Path]:
-    """Compare variants (see ``compare``) into ``out``: one run folder each, the comparison table, its
-    ``summary.md`` (all buyers and ``groups``) and its report. The baseline is named by its scenario's name or file
-    (``sources``: the file of each variant). ``out`` is replaced whole once everything is written; a folder of
-    files this tool did not make is refused unless ``force``."""
-    by_file = {path: name for name, path in sources.items()}
-    baseline = by_file.get(baseline, baseline) if baseline else scenarios[0].name
-    check_comparable(scenarios, baseline)
-    check_output(out, force)
-    workers = workers or default_workers(replications or scenarios[0].monte_carlo.replications)
-    comparison = compare(scenarios, baseline, replications, seed, workers, progress, common_random_numbers)
-    with replacing(out) as staging:
-        write_comparison(comparison, staging, sources, workers, groups)
-        summarise_comparison(staging)
-        report_comparison(staging, list(comparison.results), baseline)
-    return comparison, out / "report.html"
 
 
 def differing_groups(scenarios: Sequence[Scenario]) -> list[str]:

@@ -12,25 +12,12 @@ import math
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from sim.analysis.parameters import Parameter, plain_values
-from sim.analysis.sweep import sweep_plots
-from sim.io import (
-    DISCOVERY_FOLDER,
-    INDICES,
-    POINTS,
-    SWEEP_MANIFEST,
-    SWEEP_REPORT,
-    read_points,
-    read_record,
-    write_discovery,
-)
-from sim.report import report_sweep
 
 SIGNIFICANT = 0.05
 """Largest quasi-p-value of a restriction for the box to be chosen by default (Bryant and Lempert, 2010)."""
@@ -68,33 +55,6 @@ class Discovery:
     def bad(self) -> str:
         """What makes a point bad, in words."""
         return _bad_words(self.metric, self.threshold, self.below, self.share)
-
-
-def discover_folder(folder: Path, metric: str, threshold: float, below: bool = False, share: float | None = None,
-                    box: int | None = None) -> tuple[Discovery, Path]:
-    """Discovery (see ``discover``) on the points of the sweep in ``folder``, written to its ``discovery/`` and
-    to its ``report.html``; nothing is written if the sweep, metric or threshold cannot serve."""
-    description, records = read_sweep(folder)
-    if not (folder / POINTS).is_file():
-        raise DiscoveryError(f"the sweep in {folder} has not finished: rerun its sim sweep command to complete it")
-    result = discover(description, records, metric, threshold, below, share, box)
-    write_discovery(result, folder / DISCOVERY_FOLDER)
-    drawn = sweep_plots(description["method"], description["params"], description.get("emulator"),
-                        (folder / INDICES).is_file())
-    swept = read_record(folder / SWEEP_REPORT) if (folder / SWEEP_REPORT).is_file() else {}
-    return result, report_sweep(folder, [p["path"] for p in description["params"]], drawn,
-                                swept.get("metric", metric), swept.get("threshold"))
-
-
-def read_sweep(folder: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """A sweep folder's manifest and its saved points, checked."""
-    manifest = folder / SWEEP_MANIFEST
-    if not manifest.is_file():
-        raise DiscoveryError(f"{folder} is not a sweep folder (no sweep.json): run sim sweep first")
-    records = list(read_points(folder).values())
-    if not records:
-        raise DiscoveryError(f"{folder} holds no finished sweep points (points/ is empty)")
-    return read_record(manifest, ("params",)), records
 
 
 def discover(description: dict[str, Any], records: Sequence[dict[str, Any]], metric: str, threshold: float,

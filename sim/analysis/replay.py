@@ -21,14 +21,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.io import VALIDATION_MARKS, check_output, write_table
 from sim.model.records import KIND_CODE, REASONS, Records
 from sim.model.world import simulate
-from sim.report.pages import replay_page
 from sim.runs.execute import parallel_map
 from sim.runs.streams import streams
 from sim.runs.summarise import mean_interval
-from sim.scenario.load import resolved_dict
 from sim.scenario.schema import BuyerGroup, ControlsEvent, Scenario
 
 MAGNETS = "NdFeB"
@@ -145,20 +142,6 @@ def replay(scenario: Scenario, observed: pd.DataFrame, replications: int, seed: 
     held out), and the per-replication model quantities behind them."""
     per_rep = measure(scenario, replications, seed, workers)
     return figures(observed, per_rep, fitted_figures(scenario)), per_rep
-
-
-def replay_folder(out: Path, scenario: Scenario, source: str, observed: pd.DataFrame, replications: int, seed: int,
-                  workers: int | None = None) -> pd.DataFrame:
-    """Replay a scenario (see ``replay``) into ``out``: ``replay.csv``, ``scores.csv``, the page and its plot, each
-    file written whole (beside what else the folder holds of this tool's: the validation page's folder holds the
-    verification too)."""
-    check_output(out, marks=VALIDATION_MARKS)
-    table, per_rep = replay(scenario, observed, replications, seed, workers)
-    write_table(table, out / "replay.csv")
-    write_table(scores(table), out / "scores.csv")
-    series = {name: (BASE_MONTHS[name], monthly_index(per_rep, name)) for name in ("total", "us")}
-    replay_page(out, table, scores(table), series, resolved_dict(scenario), source, replications, seed)
-    return table
 
 
 def fitted_figures(scenario: Scenario) -> set[str]:

@@ -13,7 +13,6 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -23,8 +22,6 @@ from sim.analysis.designs import DESIGNS, Design
 from sim.analysis.emulator import MAX_EMULATED_POINTS, POINTS_PER_PARAMETER, Emulated, emulate
 from sim.analysis.parameters import Parameter, SweepError, parse_param, plain_values, variant
 from sim.catalogue import METRICS, unknown_metric
-from sim.io import PointFiles, check_writable, write_sweep
-from sim.report import memo, report_sweep
 from sim.runs.execute import check_scheduler, model_version, run_many
 from sim.scenario.load import resolved_dict
 from sim.scenario.schema import Scenario, SweepDefinition
@@ -182,12 +179,6 @@ class SweepResult:
         return sweep_plots(sweep.method, sweep.params, sweep.emulator, self.indices is not None)
 
     @property
-    def unmoved(self) -> bool:
-        """Whether the metric does not move across the points: every point's 95 % interval overlaps every
-        other's (the highest lower bound under the lowest upper bound)."""
-        return memo.flat(self.table, self.plan.metric)
-
-    @property
     def replications_saved(self) -> tuple[int, int]:
         """Simulator replications an emulated analysis ran, and those the method would have run directly."""
         replications = self.plan.sweep.replications
@@ -256,27 +247,6 @@ def _standard_errors(records: Sequence[dict[str, Any]], metric: str) -> np.ndarr
     """Each point's Monte Carlo standard error of the metric's mean, from its replications."""
     values = [np.array(r["replications"][metric], dtype=float) for r in records]
     return np.array([v.std(ddof=1) / np.sqrt(len(v)) for v in values])
-
-
-def default_folder(scenario: Scenario, plan: Plan) -> Path:
-    """``results/<scenario>-sweep-<method>[-emulator]-<8 digits of its fingerprint>``: a sweep's own folder, found
-    again by the same sweep to resume, never one another sweep of the same method holds."""
-    sweep = plan.sweep
-    emulated = f"-{sweep.emulator}" if sweep.emulator else ""
-    return Path("results") / f"{scenario.name}-sweep-{sweep.method}{emulated}-{sweep.fingerprint(scenario)[:8]}"
-
-
-def sweep_folder(out: Path, scenario: Scenario, plan: Plan, workers: int | None = None,
-                 progress: bool = False) -> tuple[SweepResult, Path]:
-    """Run a planned sweep into ``out``, resuming from the points saved there: its tables, plots and report."""
-    check_writable(out)
-    store = PointFiles(out, plan.sweep.fingerprint(scenario), plan.description())
-    if resumed := len(store.done()):
-        log.info("resuming: %d of %d points already done in %s", resumed, plan.points, out)
-    result = study(scenario, plan, store, workers, progress)
-    write_sweep(result, out)
-    params = [p.path for p in plan.sweep.params]
-    return result, report_sweep(out, params, result.plots, plan.metric, plan.threshold)
 
 
 def crossings(points: pd.DataFrame, sweep: Sweep, metric: str, threshold: float) -> pd.DataFrame:

@@ -19,10 +19,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.io import VALIDATION_MARKS, check_output, write_table
 from sim.model.records import DELIVERED, KIND_CODE, REASONS, Records
 from sim.model.world import simulate
-from sim.report.pages import verification_page
 from sim.runs.execute import parallel_map
 from sim.runs.streams import streams
 from sim.runs.summarise import mean_interval
@@ -79,16 +77,6 @@ def verify(selected: Sequence[Case], quick: bool = False, workers: int | None = 
         rows += [{"family": case.family, "case": case.path.stem, "replications": len(per_case[i]), **row}
                  for row in judge(case.scenario, pd.DataFrame(per_case[i]))]
     return pd.DataFrame(rows, columns=list(COLUMNS))
-
-
-def verify_folder(out: Path, selected: Sequence[Case], quick: bool = False, workers: int | None = None) -> pd.DataFrame:
-    """Verify the cases (see ``verify``) into ``out``: ``verify.csv``, its page and plots, each file written whole
-    (beside the replay's, in the validation page's folder)."""
-    check_output(out, marks=VALIDATION_MARKS)
-    table = verify(selected, quick, workers)
-    write_table(table, out / "verify.csv")
-    verification_page(out, table, QUICK_REPLICATIONS if quick else None)
-    return table
 
 
 def _replications(case: Case, quick: bool) -> int:

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
 from sim.io import markdown_table, write_markdown
 from sim.report import plots
 from sim.report.draw import policy_events, save
-
-if TYPE_CHECKING:
-    from sim.analysis.calibrate import Calibration
 
 
 def verification_page(out: Path, table: pd.DataFrame, quick_replications: int | None) -> None:
@@ -44,22 +41,21 @@ def replay_page(out: Path, table: pd.DataFrame, scored: pd.DataFrame, series: di
                    table.drop(columns=["source"]), ["replay_index.png"])
 
 
-def calibration_page(out: Path, result: Calibration, source: str, target: str, replications: int,
-                     seed: int) -> None:
+def calibration_page(out: Path, *, parameters: pd.DataFrame, gaps: pd.DataFrame, scores: pd.DataFrame,
+                     evaluations: int, status: str, source: str, target: str, replications: int, seed: int) -> None:
     """``calibration.md`` and the gap plot: fitted values with their standard errors and the parsimony rule, both
     scores before and after, every figure's gap."""
-    fit = result.fit
-    save({"calibration_gaps": plots.calibration_gaps(result.gaps)}, out)
+    save({"calibration_gaps": plots.calibration_gaps(gaps)}, out)
     write_markdown(out / "calibration.md", "Calibration",
-                   f"`sim calibrate` of `{source}` to `{target}`: {len(fit.evaluations)} evaluations of "
-                   f"{replications} replications (seed {seed}), {fit.status} ({fit.message}). Fitted values "
+                   f"`sim calibrate` of `{source}` to `{target}`: {evaluations} evaluations of "
+                   f"{replications} replications (seed {seed}), {status}. Fitted values "
                    "with standard errors and 95 % intervals; `kept` when the figures identify the parameter (its "
                    "interval narrower than half its range) and it lowers the held-out figures' error (against the "
-                   "same fit with that parameter at its start value):\n\n" + markdown_table(fit.parameters)
+                   "same fit with that parameter at its start value):\n\n" + markdown_table(parameters)
                    + "\nScores of the fitted and the held-out figures, at the start and at the fit:\n\n"
-                   + markdown_table(result.scores)
+                   + markdown_table(scores)
                    + "\nGaps before and after (relative gaps in the plot); `split` says which figures were fitted:",
-                   result.gaps, ["calibration_gaps.png"])
+                   gaps, ["calibration_gaps.png"])
 
 
 def origins_page(out: Path, table: pd.DataFrame, source: str, replications: int, seed: int) -> None:

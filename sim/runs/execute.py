@@ -264,8 +264,9 @@ class SeriesFile:
         return np.frombuffer(data, dtype=np.float32).reshape(stop - first, *self.shape)
 
 
-PRESENTATION = ("cli.py", "__main__.py", "io.py", "report")
-"""What of the package cannot change a number: the command line, reading and writing files, the report."""
+PRESENTATION = ("cli.py", "__main__.py", "commands", "io.py", "report")
+"""What of the package cannot change a number: the command line and its commands, reading and writing files, the
+report."""
 DEPENDENCIES = ("numpy", "scipy", "simpy", "pandas", "pydantic", "SALib", "scikit-learn")
 """The libraries whose versions can change a number (draws, parsing, designs, emulators)."""
 

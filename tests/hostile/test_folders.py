@@ -10,8 +10,8 @@ import sys
 import pytest
 import yaml
 
-from sim.analysis import run as run_module
-from sim.analysis.run import run_folder
+from sim.commands import run as run_module
+from sim.commands.run import run_folder
 from tests.conftest import ROOT, SMALL, small
 
 
@@ -64,7 +64,7 @@ def test_a_run_without_its_report_leaves_no_report_of_an_earlier_run(tmp_path, s
 
 def test_a_run_that_fails_while_writing_leaves_the_earlier_results_whole(tmp_path, monkeypatch):
     out = tmp_path / "run"
-    run_folder(out, small(), "small.yaml", replications=2, workers=1, report=False)
+    run_folder(out, small(), source="small.yaml", replications=2, workers=1, report=False)
     before = {p.name: p.read_bytes() for p in out.iterdir()}
 
     def disk_full(folder):
@@ -73,7 +73,7 @@ def test_a_run_that_fails_while_writing_leaves_the_earlier_results_whole(tmp_pat
 
     monkeypatch.setattr(run_module, "summarise_run", disk_full)
     with pytest.raises(OSError, match="No space left"):
-        run_folder(out, small(), "small.yaml", replications=3, workers=1, report=False)
+        run_folder(out, small(), source="small.yaml", replications=3, workers=1, report=False)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert [p.name for p in tmp_path.iterdir()] == ["run"]  # no staging folder left beside it
 
@@ -82,7 +82,7 @@ def test_the_staging_folder_of_a_killed_run_is_cleared_by_the_next(tmp_path):
     stray = tmp_path / ".run.new-999999999"  # a process id no process has
     stray.mkdir()
     (stray / "summary.csv").write_text("half\n")
-    run_folder(tmp_path / "run", small(), "small.yaml", replications=2, workers=1, report=False)
+    run_folder(tmp_path / "run", small(), source="small.yaml", replications=2, workers=1, report=False)
     assert not stray.exists()
 
 
@@ -111,15 +111,16 @@ def test_the_folder_of_a_run_by_an_earlier_version_is_replaced_without_force(tmp
     earlier.mkdir()
     (earlier / "run.json").write_text("{}")  # what every earlier version wrote, before manifest.json
     (earlier / "report.html").write_text("an earlier report")
-    run_folder(earlier, small(), "small.yaml", replications=2, workers=1, report=False)
+    run_folder(earlier, small(), source="small.yaml", replications=2, workers=1, report=False)
     assert (earlier / "manifest.json").is_file() and not (earlier / "report.html").exists()
 
 
 def test_sweeps_calibrations_replays_and_verifications_refuse_a_folder_of_the_users_files(tmp_path):
     """They write into their folder as they go (points, to resume; the validation page's folder holds the replay
     and the verification): one holding files the tool did not make is refused before any work, and kept."""
-    from sim.analysis.calibrate import calibration_store
-    from sim.analysis.sweep import plan, sweep_folder
+    from sim.analysis.sweep import plan
+    from sim.commands.calibrate import calibration_store
+    from sim.commands.sweep import sweep_folder
     from sim.io import ResultsError
     mine = tmp_path / "mine"
     mine.mkdir()
@@ -128,7 +129,7 @@ def test_sweeps_calibrations_replays_and_verifications_refuse_a_folder_of_the_us
                        "sweep.json.; give another folder$"):
         sweep_folder(mine, small(), plan(small(), "", ["authority.reviewers=2,4"], replications=2), workers=1)
     with pytest.raises(ResultsError, match="nor calibration.json"):
-        calibration_store(mine, small(), "small.yaml", 2, 1)
+        calibration_store(mine, small(), source="small.yaml", replications=2, seed=1)
     for command in (["replay", "-n", "2"], ["verify", "--quick", "mmc_c1_rho050"]):
         done = sim(*command, "--out", str(mine), cwd=ROOT)
         assert done.returncode == 2 and "holds files this tool did not make there" in done.stderr, done.stderr

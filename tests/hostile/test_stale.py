@@ -10,7 +10,8 @@ import shutil
 import pandas as pd
 import pytest
 
-from sim.analysis.sweep import plan, sweep_folder
+from sim.analysis.sweep import plan
+from sim.commands.sweep import sweep_folder
 from sim.runs.execute import PRESENTATION, code_digest
 from tests.conftest import ROOT, small
 
@@ -77,7 +78,7 @@ def test_a_point_saved_at_other_parameter_values_is_computed_again(swept, caplog
 def test_a_damaged_sweep_manifest_is_named_wherever_it_is_read(swept, text):
     """sweep.json cut short, empty or garbage: resuming, discovering and opening name it (no JSONDecodeError or
     KeyError) and say what to do."""
-    from sim.analysis.discover import discover_folder
+    from sim.commands.discover import discover_folder
     from sim.io import ResultsError, open_results
     scenario, asked, out, _ = swept
     (out / "sweep.json").write_text(text)
@@ -90,10 +91,10 @@ def test_a_damaged_sweep_manifest_is_named_wherever_it_is_read(swept, text):
 
 
 def test_a_damaged_calibration_manifest_is_named(tmp_path):
-    from sim.analysis.calibrate import calibration_store
+    from sim.commands.calibrate import calibration_store
     from sim.io import ResultsError
     out = tmp_path / "calibration"
-    calibration_store(out, small(), "small.yaml", 2, 1)
+    calibration_store(out, small(), source="small.yaml", replications=2, seed=1)
     (out / "calibration.json").write_text('{"seed": 1}')
     with pytest.raises(ResultsError, match="calibration.json is not a record this tool wrote .no fingerprint."):
-        calibration_store(out, small(), "small.yaml", 2, 1)
+        calibration_store(out, small(), source="small.yaml", replications=2, seed=1)

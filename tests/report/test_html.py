@@ -10,7 +10,8 @@ import subprocess
 import pytest
 
 from sim.analysis.compare import compare
-from sim.io import write_comparison, write_run
+from sim.commands.compare import write_comparison
+from sim.commands.run import write_run
 from sim.report import report_comparison, report_run
 from sim.runs.execute import run
 from tests.conftest import small
@@ -42,7 +43,7 @@ def comparison_report(tmp_path_factory):
     out = tmp_path_factory.mktemp("compare")
     variants = [small(), small(name="fast", supply={"production_days": 5})]
     comparison = compare(variants, replications=3, seed=1, workers=1)
-    write_comparison(comparison, out, {}, workers=1)
+    write_comparison(comparison, out, sources={}, workers=1)
     return report_comparison(out, list(comparison.results), "small")
 
 
@@ -65,7 +66,7 @@ def test_comparison_report_renders_every_plot_in_chromium(comparison_report, tmp
 @needs_chromium
 def test_run_report_renders_in_chromium(tmp_path):
     result = run(small(), replications=2, seed=1, workers=1)
-    write_run(result, tmp_path, None, 1)
+    write_run(result, tmp_path, source=None, workers=1)
     check = render(report_run(tmp_path), tmp_path)
     assert check["plots-expected"] == check["plots-shown"] == "4" and check["errors"] == "0"
     assert sorted(p.name for p in tmp_path.glob("*.svg")) == [

@@ -135,7 +135,7 @@ def sweep_summary(result: SweepResult, out: Path) -> str:
                   f"would run {direct:,} ({direct / used:.1f} times as many)" if v.passed else
                   "  the emulator failed validation: no indices reported; give it more --design-points or more "
                   "replications a point (-n)"]
-    if result.unmoved:
+    if memo.flat(result.table, result.plan.metric):
         lines += ["", f"{plan.metric} does not move across the sweep (every point's 95 % interval overlaps every "
                       f"other's): {memo.UNMOVED_HINT}"]
     if result.indices is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sim.report.text import _scores, run_summary
+from sim.commands.text import _scores, run_summary
 from sim.runs.execute import run
 from tests.conftest import small
 
