@@ -248,7 +248,7 @@ class Authority:
     def set_green_channel(self, open_: bool) -> None:
         """Open or close the green channel: applications waiting for a reviewer move into it (or out), each
         keeping its place among those filed before and after it."""
-        self.regime.green_channel = open_
+        self.regime.set_green_channel(open_)
         for desk in self.desks.values():
             for app in desk.queue:
                 app.priority = self._priority(app.firm)

@@ -2,13 +2,14 @@
 alternative supply.
 
 A handler receives the event and the ``Levers`` it may pull, never the whole world; adding an event
-means its schema class and one handler here.
+means its schema class (in ``POLICY_EVENTS``) and one handler here, registered with ``handles``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Generator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import simpy
 
@@ -38,7 +39,7 @@ from sim.scenario.schema import (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Levers:
     """What dated events can change: the regime, the authority's capacity, licences in force, firms' targets,
     alternative supply."""
@@ -80,7 +81,7 @@ def schedule(scenario: Scenario, levers: Levers) -> list[tuple[float, Change]]:
     dated = [(scenario.calendar.day(event.date), _bind(event, levers, name in off))
              for name, event in scenario.policy.items()]
     if scenario.veu.date is not None:
-        dated.append((scenario.calendar.day(scenario.veu.date), lambda: setattr(levers.regime, "veu_active", True)))
+        dated.append((scenario.calendar.day(scenario.veu.date), levers.regime.activate_veu))
     return sorted(dated, key=lambda item: item[0])
 
 
@@ -112,31 +113,41 @@ def _bind(event: PolicyEvent, levers: Levers, off: bool) -> Change:
     return lambda: None if off else handler(event, levers)
 
 
+Handler = Callable[[Any, "Levers"], None]
+HANDLERS: dict[type, Handler] = {}
+"""The handler of each kind of policy event (``sim.scenario.schema.POLICY_EVENTS``), registered by ``handles``."""
+
+
+def handles(*kinds: type) -> Callable[[Handler], Handler]:
+    """Register a function as what happens, on its date, when an event of these kinds comes."""
+    def register(handler: Handler) -> Handler:
+        HANDLERS.update(dict.fromkeys(kinds, handler))
+        return handler
+    return register
+
+
+@handles(ControlsEvent)
 def _controls(event: ControlsEvent, levers: Levers) -> None:
-    if event.active:
-        levers.regime.controlled.update(event.materials)
-    else:
-        levers.regime.controlled.difference_update(event.materials)
+    levers.regime.control(event.materials, event.active)
+    if not event.active:
         levers.lift_controls(event.materials)
 
 
+@handles(BanEvent)
 def _ban(event: BanEvent, levers: Levers) -> None:
-    pairs = {(event.destination, m) for m in event.materials}
+    levers.regime.ban(event.destination, event.materials, event.active)
     if event.active:
-        levers.regime.bans.update(pairs)
         levers.impose_ban(event.destination, event.materials)
     else:
-        levers.regime.bans.difference_update(pairs)
         levers.lift_ban(event.destination, event.materials)
 
 
+@handles(LicenceTypeEvent)
 def _licence_type(event: LicenceTypeEvent, levers: Levers) -> None:
-    if event.open:
-        levers.regime.open_kinds.add(event.licence)
-    else:
-        levers.regime.open_kinds.discard(event.licence)
+    levers.regime.open_kind(event.licence, event.open)
 
 
+@handles(AuthorityEvent)
 def _authority(event: AuthorityEvent, levers: Levers) -> None:
     regime = levers.regime
     if event.approval_probability is not None or event.review_scale is not None or event.granted_share is not None:
@@ -149,6 +160,7 @@ def _authority(event: AuthorityEvent, levers: Levers) -> None:
         levers.repace_reviews()
 
 
+@handles(RevokeEvent)
 def _revoke(event: RevokeEvent, levers: Levers) -> None:
     def concerned(licence: Licence) -> bool:
         holder = licence.exporter.name if licence.exporter is not None else None
@@ -158,6 +170,7 @@ def _revoke(event: RevokeEvent, levers: Levers) -> None:
     levers.revoke(set(event.licences), event.share, concerned)
 
 
+@handles(GrantEvent)
 def _grant(event: GrantEvent, levers: Levers) -> None:
     for name in event.exporters:
         exporter = levers.exporters[name]
@@ -167,37 +180,44 @@ def _grant(event: GrantEvent, levers: Levers) -> None:
         levers.grant(event.licence, exporter, customers, event.share, event.validity_days)
 
 
+@handles(ListingEvent)
 def _listing(event: ListingEvent, levers: Levers) -> None:
     candidates = [firm for firm in levers.firms if event.buyers.matches(firm.group_name, firm.group)]
     count = event.count if event.count is not None else round(event.share * len(candidates))
     levers.list_firms(candidates, count, event.materials)
 
 
+@handles(BacklogEvent)
 def _backlog(event: BacklogEvent, levers: Levers) -> None:
     levers.add_backlog(event.applications, event.pool, event.review_days)
 
 
+@handles(CancelEvent, CapacityEvent)
 def _known_from_start(event: CancelEvent | CapacityEvent, levers: Levers) -> None:
     """Nothing to do on the day: what the event does is known from the start (the events a cancel event calls
     off never act, ``called_off``; an exporter's line sets when each order it books will be made from its
     capacity events, ``sim.model.exporters.capacity_curve``)."""
 
 
+@handles(AlternativeEvent)
 def _alternative(event: AlternativeEvent, levers: Levers) -> None:
     for material in event.materials:
         levers.alternatives[material].change_capacity(event.capacity_kg_per_month, event.ramp_days)
 
 
+@handles(ExtraterritorialEvent)
 def _extraterritorial(event: ExtraterritorialEvent, levers: Levers) -> None:
     for material in event.materials:
         levers.alternatives[material].extraterritorial = event.active
 
 
+@handles(TensionEvent)
 def _tension(event: TensionEvent, levers: Levers) -> None:
-    levers.regime.tension = event.level
+    levers.regime.set_tension(event.level)
     levers.repace_reviews()
 
 
+@handles(InventoryEvent)
 def _inventory(event: InventoryEvent, levers: Levers) -> None:
     for firm in levers.firms:
         if event.buyers.matches(firm.group_name, firm.group):
@@ -205,20 +225,3 @@ def _inventory(event: InventoryEvent, levers: Levers) -> None:
                 stock.set_targets(event.reorder_point_days, event.order_up_to_days)
 
 
-HANDLERS: dict[type, Callable] = {
-    ControlsEvent: _controls,
-    BanEvent: _ban,
-    LicenceTypeEvent: _licence_type,
-    AuthorityEvent: _authority,
-    RevokeEvent: _revoke,
-    TensionEvent: _tension,
-    InventoryEvent: _inventory,
-    BacklogEvent: _backlog,
-    CancelEvent: _known_from_start,
-    AlternativeEvent: _alternative,
-    ExtraterritorialEvent: _extraterritorial,
-    CapacityEvent: _known_from_start,
-    GrantEvent: _grant,
-    ListingEvent: _listing,
-}
-"""The handler of each kind of policy event (``sim.scenario.schema.POLICY_EVENTS``)."""

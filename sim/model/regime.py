@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from sim.model.buyers import Firm
@@ -10,7 +11,8 @@ from sim.scenario.schema import LICENCE_KINDS, Scenario, Treatment
 
 
 class Regime:
-    """Controlled materials, bans, open licence kinds, how the authority treats applications, tension, VEU."""
+    """Controlled materials, bans, open licence kinds, how the authority treats applications, tension, VEU: read by
+    the model everywhere, changed only through its methods (by dated events, ``sim.model.policy``)."""
 
     def __init__(self, scenario: Scenario) -> None:
         kinds = scenario.licence_types
@@ -30,6 +32,42 @@ class Regime:
         self.tension = scenario.authority.tension.initial
         self.green_channel = scenario.authority.green_channel
         self.veu_active = False
+
+    def control(self, materials: Collection[str], active: bool) -> None:
+        """Exports of these materials need a licence from now (``active``), or no longer."""
+        if active:
+            self.controlled.update(materials)
+        else:
+            self.controlled.difference_update(materials)
+
+    def ban(self, destination: str, materials: Collection[str], active: bool) -> None:
+        """Exports of these materials to the destination are banned from now (``active``), or no longer."""
+        pairs = {(destination, m) for m in materials}
+        if active:
+            self.bans.update(pairs)
+        else:
+            self.bans.difference_update(pairs)
+
+    def list_firms(self, listed: Collection[tuple[int, str]]) -> None:
+        """Put (firm index, material) pairs on China's control list."""
+        self.listed.update(listed)
+
+    def open_kind(self, kind: str, open_: bool) -> None:
+        """The authority accepts applications of a licence kind from now, or no longer."""
+        if open_:
+            self.open_kinds.add(kind)
+        else:
+            self.open_kinds.discard(kind)
+
+    def set_tension(self, level: float) -> None:
+        self.tension = level
+
+    def set_green_channel(self, open_: bool) -> None:
+        self.green_channel = open_
+
+    def activate_veu(self) -> None:
+        """The validated-end-user rule applies from now."""
+        self.veu_active = True
 
     def refuses(self, firm: Firm, material: str) -> str:
         """Why China exports none of the material to the firm whatever its licence ("ban" on its destination,

@@ -188,7 +188,7 @@ class Exports:
         picked = self.listing_rng.choice(len(candidates), size=min(count, len(candidates)), replace=False)
         firms = [candidates[i] for i in sorted(picked)]
         listed = {(firm.index, material) for firm in firms for material in (materials or firm.stocks)}
-        self.regime.listed.update(listed)
+        self.regime.list_firms(listed)
         for material in {material for _, material in listed}:
             for need in list(self._awaiting.get(material, {})):
                 if (need.stock.firm.index, material) in listed:

@@ -163,11 +163,13 @@ class World:
 
     def run(self) -> Records:
         """Simulate the whole horizon and collect the records."""
-        levers = Levers(self.regime, self.authority.set_reviewers, self.authority.set_green_channel,
-                        self.licensing.revoke, self.firms,
-                        self.exports.lift_controls, self.exports.impose_ban, self.exports.lift_ban,
-                        self.authority.add_backlog, self.exports.alternatives, self.authority.repace,
-                        {e.name: e for e in self.exporters}, self.exports.grant, self.exports.list_firms)
+        exports, authority = self.exports, self.authority
+        levers = Levers(regime=self.regime, set_reviewers=authority.set_reviewers,
+                        set_green_channel=authority.set_green_channel, revoke=self.licensing.revoke, firms=self.firms,
+                        lift_controls=exports.lift_controls, impose_ban=exports.impose_ban, lift_ban=exports.lift_ban,
+                        add_backlog=authority.add_backlog, alternatives=exports.alternatives,
+                        repace_reviews=authority.repace, exporters={e.name: e for e in self.exporters},
+                        grant=exports.grant, list_firms=exports.list_firms)
         self.env.process(timeline(self.env, schedule(self.scenario, levers)))
         for stock in self.stocks:
             policy = self._policy(stock)

@@ -14,9 +14,10 @@ def recorded(regime: Regime, pulls: list[tuple]) -> Levers:
     """Levers that note each pull, with its arguments, in ``pulls`` (the regime itself is the real one)."""
     def note(name: str):
         return lambda *args: pulls.append((name, *args)) or 0
-    return Levers(regime, note("set_reviewers"), note("set_green_channel"), note("revoke"), [],
-                  note("lift_controls"), note("impose_ban"), note("lift_ban"), note("add_backlog"), {},
-                  note("repace_reviews"), {}, note("grant"), note("list_firms"))
+    pulled = {name: note(name) for name in ("set_reviewers", "set_green_channel", "revoke", "lift_controls",
+                                             "impose_ban", "lift_ban", "add_backlog", "repace_reviews", "grant",
+                                             "list_firms")}
+    return Levers(regime=regime, firms=[], alternatives={}, exporters={}, **pulled)
 
 
 def test_every_kind_of_policy_event_has_a_handler():
