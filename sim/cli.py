@@ -383,8 +383,7 @@ _COMMANDS = {
         _arg("--param", dest="params", action="append", metavar="PATH=LOW:HIGH[:STEPS]",
              help="a parameter to sweep, by its --set path: a range, or listed values PATH=V1,V2,... "
              "(repeatable; default: the scenario's sweep section)"),
-        _arg("--method", choices=list(DESIGNS), help="grid (full factorial, the default), oat (one at a time around "
-             "the scenario), morris, sobol, lhs (Latin hypercube) or lhs_optimised (low centred discrepancy)"),
+        _arg("--method", choices=list(DESIGNS), help="; ".join(f"{name}: {d.summary}" for name, d in DESIGNS.items())),
         _arg("--samples", type=_positive,
              help="morris: trajectories; sobol: base sample, a power of 2; lhs: points (8)"),
         _replications("replications per point (20)"),

@@ -22,6 +22,8 @@ class Design(Protocol):
     """A sweep method."""
 
     name: str
+    summary: str
+    """What it is, in a few words (the command line's help)."""
     lines: bool
     """Whether the design holds lines along which one parameter varies, the others fixed (where ``sim sweep``
     looks for tipping points)."""
@@ -41,5 +43,6 @@ class Design(Protocol):
 
 
 DESIGNS: dict[str, Design] = {design.name: design for design in (
-    Grid(), OneAtATime(), Morris(), Sobol(), LatinHypercube("lhs"), LatinHypercube("lhs_optimised", "random-cd"))}
+    Grid(), OneAtATime(), Morris(), Sobol(), LatinHypercube("lhs", "Latin hypercube"),
+    LatinHypercube("lhs_optimised", "Latin hypercube of low centred discrepancy", "random-cd"))}
 """Every sweep method by name (the schema's ``SweepDefinition.method``)."""

@@ -16,6 +16,7 @@ class Grid:
     """Full factorial design; no indices, tipping points along every line of the grid."""
 
     name = "grid"
+    summary = "full factorial, the default"
     lines = True
 
     def check(self, params: Sequence[Parameter], samples: int) -> None:

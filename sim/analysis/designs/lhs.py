@@ -18,8 +18,8 @@ class LatinHypercube:
 
     lines = False
 
-    def __init__(self, name: str, optimization: str | None = None) -> None:
-        self.name = name
+    def __init__(self, name: str, summary: str, optimization: str | None = None) -> None:
+        self.name, self.summary = name, summary
         self.optimization = optimization
 
     def check(self, params: Sequence[Parameter], samples: int) -> None:

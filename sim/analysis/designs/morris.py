@@ -21,6 +21,7 @@ class Morris:
     """``samples`` trajectories; mu*, its 95 % interval and sigma per parameter."""
 
     name = "morris"
+    summary = "elementary effects along trajectories"
     lines = True
 
     def check(self, params: Sequence[Parameter], samples: int) -> None:

@@ -15,6 +15,7 @@ class OneAtATime:
     """The base point first, then each parameter's arm; a tornado of the extremes."""
 
     name = "oat"
+    summary = "one at a time around the scenario"
     lines = True
 
     def check(self, params: Sequence[Parameter], samples: int) -> None:

@@ -18,6 +18,7 @@ class Sobol:
     """``samples`` (a power of 2) base points; S1 and ST with their 95 % intervals per parameter."""
 
     name = "sobol"
+    summary = "variance-based indices on a Saltelli sample"
     lines = True
 
     def check(self, params: Sequence[Parameter], samples: int) -> None:
