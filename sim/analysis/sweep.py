@@ -65,7 +65,7 @@ class Sweep:
         """Identifies the sweep, its base scenario and the model's code, so that old points are never mixed with
         new ones."""
         sweep = {k: v for k, v in asdict(self).items() if v is not None or k not in ("emulator", "design_points")}
-        record = {"sweep": sweep, "scenario": resolved_dict(scenario), "model": model_version()}  # as before both
+        record = {"sweep": sweep, "scenario": resolved_dict(scenario), "model": model_version()}
         return hashlib.sha256(json.dumps(record, sort_keys=True, default=str).encode()).hexdigest()
 
 

@@ -336,7 +336,7 @@ class Authority:
             chance = self.regime.approval(app.firm, app.material, app.kind, app.priority == GREEN)
             approved = dice.approval[app.kind]() < chance * tension_factor
             self._decide(app, approved, "" if approved else "discretionary")
-        # If something else happens this instant (a dated event), it acts first, as it always has.
+        # A dated event due this very instant acts before the applicant hears of the decision.
         at_once = self.env.peek() > self.env.now
         if not at_once:
             self._notify_soon(app)

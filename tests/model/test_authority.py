@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sim.analysis.verify import erlang_c
 from sim.model.authority import WorkingClock, working_days
 from sim.model.records import REASONS
 from sim.model.regime import Regime
@@ -72,12 +73,6 @@ def test_the_working_day_clock_is_chinas(start, working, end):
     calendar = holidays.country_holidays("CN", years=2025)
     last = dt.date.fromisoformat(end) - dt.timedelta(days=1)
     assert calendar.is_working_day(last)  # work ends with a working day
-
-
-def erlang_c(servers: int, offered: float) -> float:
-    """Probability that an arrival waits in an M/M/c queue (offered load in erlangs)."""
-    top = offered**servers / math.factorial(servers) * servers / (servers - offered)
-    return top / (sum(offered**k / math.factorial(k) for k in range(servers)) + top)
 
 
 def mmc_scenario(servers: int, arrival_rate: float, service_mean: float, horizon: int, warmup: int) -> Scenario:
