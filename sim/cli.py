@@ -181,9 +181,10 @@ def _compare(args: argparse.Namespace) -> int:
 
 def _sweep(args: argparse.Namespace) -> int:
     scenario, _ = _loaded(args)
-    asked = replace(plan(scenario, str(args.scenario), args.params or (), args.method, args.samples,
-                         args.replications, args.seed, args.metric, args.threshold, args.executor, args.scheduler,
-                         args.emulator, args.design_points), overrides=tuple(args.overrides))
+    asked = replace(plan(scenario, str(args.scenario), args.params or (), method=args.method, samples=args.samples,
+                         replications=args.replications, seed=args.seed, metric=args.metric,
+                         threshold=args.threshold, executor=args.executor, scheduler=args.scheduler,
+                         emulator=args.emulator, design_points=args.design_points), overrides=tuple(args.overrides))
     out = args.out or default_folder(scenario, asked)
     _affordable(args, [variant(scenario, point) for point in asked.sweep.points(scenario)], asked.sweep.replications)
     result, report = sweep_folder(out, scenario, asked, workers=args.workers, progress=sys.stderr.isatty())

@@ -46,8 +46,9 @@ def test_every_readme_command_parses_and_names_scenarios_and_keys_that_exist(arg
         scenario = load_scenario(path, getattr(args, "overrides", None) or ())  # --set keys exist
         resolve_groups(scenario, getattr(args, "groups", None) or ())  # --group names exist
         if argv[0] == "sweep":
-            plan(scenario, str(path), args.params or (), args.method, args.samples, args.replications, args.seed,
-                 args.metric, args.threshold)  # --param paths and ranges are valid
+            plan(scenario, str(path), args.params or (), method=args.method, samples=args.samples,
+                 replications=args.replications, seed=args.seed, metric=args.metric,
+                 threshold=args.threshold)  # --param paths and ranges are valid
     if argv[0] == "verify":
         assert len(cases(args.folder, args.cases)) >= len(args.cases)  # the cases named exist
 

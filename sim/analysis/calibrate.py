@@ -146,18 +146,18 @@ def check_parameters(params: Sequence[Parameter], targets: Sequence[Target]) -> 
                                "choose at least as many --fit figures as parameters")
 
 
-def calibrate(scenario: Scenario, observed: pd.DataFrame, params: Sequence[Parameter], targets: Sequence[Target],
+def calibrate(scenario: Scenario, observed: pd.DataFrame, *, params: Sequence[Parameter], targets: Sequence[Target],
               held_out: Sequence[Target], replications: int, seed: int, store: PointStore,
               workers: int | None = None, max_steps: int = 20) -> Calibration:
     """Fit ``params`` to ``targets`` by replaying ``scenario``, judged on ``held_out`` (see the module's docstring)."""
     result = fit(lambda values: measure(variant(scenario, values), replications, seed, workers),
-                 params, targets, _start(scenario, params), store, max_steps, held_out)
+                 params, targets, start=_start(scenario, params), store=store, max_steps=max_steps, held_out=held_out)
     gaps = gap_table(observed, result, targets)
     fitted = variant(scenario, result.values).model_copy(update={"calibration": _record(targets, params)})
     return Calibration(result, gaps, score_table(gaps), fitted)
 
 
-def fit(evaluate: Callable[[dict[str, Any]], pd.DataFrame], params: Sequence[Parameter], targets: Sequence[Target],
+def fit(evaluate: Callable[[dict[str, Any]], pd.DataFrame], params: Sequence[Parameter], targets: Sequence[Target], *,
         start: dict[str, Any], store: PointStore, max_steps: int = 20, held_out: Sequence[Target] = ()) -> Fit:
     """Least squares of the targets' relative gaps over ``params``; ``evaluate`` maps parameter values
     to per-replication model quantities, and every evaluation is kept in ``store`` (so a rerun resumes). Each

@@ -116,7 +116,7 @@ class Plan:
                 **({"emulator": sweep.emulator, "design_points": sweep.design_points} if sweep.emulator else {})}
 
 
-def plan(scenario: Scenario, source: str = "", params: Sequence[str] = (), method: str | None = None,
+def plan(scenario: Scenario, source: str = "", params: Sequence[str] = (), *, method: str | None = None,
          samples: int | None = None, replications: int | None = None, seed: int | None = None,
          metric: str | None = None, threshold: float | None = None, executor: str = "local",
          scheduler: str | None = None, emulator: str | None = None, design_points: int | None = None) -> Plan:
@@ -234,7 +234,8 @@ def sweep(scenario: Scenario, params: Sequence[str] = (), *, method: str | None 
           threshold: float | None = None, workers: int | None = None, progress: bool = False) -> SweepResult:
     """A sensitivity sweep in memory, for a notebook: the arguments of ``sim sweep`` (``params`` as ``--param``
     takes them; absent ones from the scenario's ``sweep:`` section), nothing written."""
-    asked = plan(scenario, "", params, method, samples, replications, seed, metric, threshold)
+    asked = plan(scenario, "", params, method=method, samples=samples, replications=replications, seed=seed,
+                 metric=metric, threshold=threshold)
     return study(scenario, asked, MemoryPoints(), workers, progress)
 
 

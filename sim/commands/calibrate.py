@@ -40,7 +40,8 @@ def calibrate_folder(out: Path, scenario: Scenario, *, source: str, observed: pd
     out.mkdir(parents=True, exist_ok=True)
     log.info("fitting %s to %d figure(s), %d held out, %d replications an evaluation, seed %d",
              ", ".join(p.path for p in params), len(targets), len(held_out), replications, seed)
-    result = calibrate(scenario, observed, params, targets, held_out, replications, seed, store, workers, max_steps)
+    result = calibrate(scenario, observed, params=params, targets=targets, held_out=held_out,
+                       replications=replications, seed=seed, store=store, workers=workers, max_steps=max_steps)
     dropped = [row.parameter for row in result.fit.parameters.itertuples() if not row.kept]
     write_calibration(result, out, f"{source} calibrated by sim calibrate to {target}: "
                       + ", ".join(f"{k} = {v}" for k, v in result.fit.values.items())

@@ -121,6 +121,7 @@ class Stock:
         self,
         env: simpy.Environment,
         index: int,
+        *,
         firm: Firm,
         material: str,
         consumption: Consumption,

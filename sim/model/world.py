@@ -148,8 +148,10 @@ class World:
                     index = len(stocks)
                     dice = Dice(self.scenario, streams, index, group.destination)
                     consumption = Consumption(month_starts, self.rates[index].tolist())
-                    stock = Stock(self.env, index, firm, material, consumption, demand.mean_kg_per_day * share,
-                                  demand.inventory or group.inventory, group.retry_days, self.exports, dice)
+                    stock = Stock(self.env, index, firm=firm, material=material, consumption=consumption,
+                                  mean_china_kg_per_day=demand.mean_kg_per_day * share,
+                                  policy=demand.inventory or group.inventory, retry_days=group.retry_days,
+                                  supplier=self.exports, dice=dice)
                     if material in suppliers:
                         stock.exporter = by_name[suppliers[material][k]]
                     firm.stocks[material] = stock

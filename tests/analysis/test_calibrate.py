@@ -42,7 +42,7 @@ Y = target("y", SLOPE * TRUTH + INTERCEPT)
 
 def test_one_figure_one_parameter_is_solved_exactly_with_the_monte_carlo_standard_error():
     noise = np.random.default_rng(1).normal(0, NOISE_SD, 30)
-    result = fit(linear_model(noise), [X], [Y], {"x": 5.0}, MemoryPoints())
+    result = fit(linear_model(noise), [X], [Y], start={"x": 5.0}, store=MemoryPoints())
     row = result.parameters.iloc[0]
     assert result.converged
     assert row["fitted"] == pytest.approx(TRUTH - noise.mean() / SLOPE, abs=1e-3 * 10)  # xtol of the range
@@ -54,8 +54,8 @@ def test_the_95_percent_interval_covers_the_truth_at_its_rate():
     rng = np.random.default_rng(7)
     covered = 0
     for _ in range(trials):
-        row = fit(linear_model(rng.normal(0, NOISE_SD, replications)), [X], [Y], {"x": 5.0},
-                  MemoryPoints()).parameters.iloc[0]
+        row = fit(linear_model(rng.normal(0, NOISE_SD, replications)), [X], [Y], start={"x": 5.0},
+                  store=MemoryPoints()).parameters.iloc[0]
         covered += row["ci_low"] <= TRUTH <= row["ci_high"]
     # +-1.96 estimated standard errors: the fitted x is linear in the noise mean, so it covers at the
     # Student-t rate with n - 1 degrees of freedom (a little under 95 % at n = 20)
@@ -67,7 +67,7 @@ def test_the_95_percent_interval_covers_the_truth_at_its_rate():
 def test_spare_figures_add_the_misfit_to_the_standard_error():
     noise = np.zeros(10)
     inconsistent = [Y, target("y_again", Y.observed + 2.0)]
-    result = fit(linear_model(noise), [X], inconsistent, {"x": 5.0}, MemoryPoints())
+    result = fit(linear_model(noise), [X], inconsistent, start={"x": 5.0}, store=MemoryPoints())
     row = result.parameters.iloc[0]
     # without Monte Carlo noise, the whole error is the misfit: s^2 (J'J)^-1 with one spare figure
     gaps = np.array([(SLOPE * row["fitted"] + INTERCEPT - t.observed) / t.scale for t in inconsistent])
@@ -78,23 +78,23 @@ def test_spare_figures_add_the_misfit_to_the_standard_error():
 def test_a_rerun_with_the_same_store_evaluates_nothing_again():
     store, calls = MemoryPoints(), []
     noise = np.random.default_rng(2).normal(0, NOISE_SD, 5)
-    first = fit(linear_model(noise, calls), [X], [Y], {"x": 5.0}, store)
+    first = fit(linear_model(noise, calls), [X], [Y], start={"x": 5.0}, store=store)
     made = len(calls)
-    second = fit(linear_model(noise, calls), [X], [Y], {"x": 5.0}, store)
+    second = fit(linear_model(noise, calls), [X], [Y], start={"x": 5.0}, store=store)
     assert made > 0 and len(calls) == made
     pd.testing.assert_frame_equal(first.parameters, second.parameters)
 
 
 def test_a_parameter_without_effect_is_reported_as_not_identified():
-    result = fit(lambda values: pd.DataFrame({"y": np.full(5, 4.0)}), [X], [Y], {"x": 5.0}, MemoryPoints())
+    result = fit(lambda values: pd.DataFrame({"y": np.full(5, 4.0)}), [X], [Y], start={"x": 5.0}, store=MemoryPoints())
     row = result.parameters.iloc[0]
     assert not row["identified"] and np.isnan(row["std_error"])
 
 
 def test_a_parameter_whose_interval_is_wider_than_its_range_is_not_identified():
     noise = np.random.default_rng(3).normal(0, NOISE_SD, 5)
-    result = fit(lambda values: pd.DataFrame({"y": 1e-3 * values["x"] + noise}), [X], [Y], {"x": 5.0},
-                 MemoryPoints())
+    result = fit(lambda values: pd.DataFrame({"y": 1e-3 * values["x"] + noise}), [X], [Y], start={"x": 5.0},
+                 store=MemoryPoints())
     row = result.parameters.iloc[0]
     assert row["std_error"] > X.high - X.low and not row["identified"]
 
@@ -152,7 +152,7 @@ def test_a_parameter_is_kept_only_if_it_lowers_the_held_out_error(held_out_value
     """Fitted to y, x lands at TRUTH: kept when the held-out z agrees (z = TRUTH), dropped when z says the start
     value (5) was better (a held-out figure as far on the other side of 5)."""
     noise = np.random.default_rng(4).normal(0, 0.05, 40)
-    result = fit(two_figure_model(noise), [X], [Y], {"x": 5.0}, MemoryPoints(),
+    result = fit(two_figure_model(noise), [X], [Y], start={"x": 5.0}, store=MemoryPoints(),
                  held_out=[target("z", held_out_value, "z")])
     row = result.parameters.iloc[0]
     assert row["identified"]
@@ -170,7 +170,7 @@ def test_identified_means_an_interval_narrower_than_half_the_range():
     noise_sd = se * SLOPE * np.sqrt(30)  # the fitted x's standard error is the noise mean's over the slope
     noise = np.random.default_rng(5).normal(0, 1, 30)
     noise = (noise - noise.mean()) / noise.std(ddof=1) * noise_sd
-    row = fit(linear_model(noise), [X], [Y], {"x": 5.0}, MemoryPoints()).parameters.iloc[0]
+    row = fit(linear_model(noise), [X], [Y], start={"x": 5.0}, store=MemoryPoints()).parameters.iloc[0]
     assert row["std_error"] == pytest.approx(se, rel=1e-3)
     assert row["ci_high"] - row["ci_low"] < X.high - X.low and not row["identified"]
 

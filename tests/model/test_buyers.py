@@ -33,8 +33,9 @@ class Shelf:
             "inventory": inventory or {"initial_days": 10, "reorder_point_days": 5, "order_up_to_days": 20},
             "retry_days": 3,
         })
-        self.stock = Stock(self.env, 0, Firm(0, "g", 0, group, flagged=False), "Dy",
-                           consumption or Consumption([0.0], [2.0]), 2.0, group.inventory, group.retry_days, self)
+        self.stock = Stock(self.env, 0, firm=Firm(0, "g", 0, group, flagged=False), material="Dy",
+                           consumption=consumption or Consumption([0.0], [2.0]), mean_china_kg_per_day=2.0,
+                           policy=group.inventory, retry_days=group.retry_days, supplier=self)
 
     def place(self, stock: Stock, quantity_kg: float) -> None:
         self.orders.append((self.env.now, quantity_kg))
