@@ -63,7 +63,7 @@ def test_a_run_with_exporters_writes_their_months_and_one_without_leaves_no_stal
     with_makers = run(makers, replications=3, workers=1)
     write_run(with_makers, tmp_path, source=None, workers=1)
     table = pd.read_csv(tmp_path / io.EXPORTERS)
-    assert set(table["exporter"]) == {"big"} and len(table) == len(with_makers.shape.months)
+    assert set(table["exporter"]) == {"big"} and len(table) == len(with_makers.layout.months)
     assert (table["utilisation"] <= 1).all() and (table["made_kg"] <= table["capacity_kg"] * (1 + 1e-6)).all()
     assert (table["utilisation_ci_low"] <= table["utilisation"]).all()
     assert io.read_run(tmp_path).exporters is not None

@@ -84,8 +84,8 @@ def warmup(scenario: Scenario, replications: int, seed: int | None = None, worke
     fraction = np.divide(shortfall, demand, out=np.zeros_like(demand), where=demand > 0)
     cut, low, high = truncation(fraction, seed=result.seed)
     calendar = scenario.calendar
-    first_days = [max(0, (pd.Timestamp(f"{month}-01").date() - calendar.start).days) for month in result.shape.months]
+    first_days = [max(0, (pd.Timestamp(f"{month}-01").date() - calendar.start).days) for month in result.layout.months]
     mean = fraction.mean(axis=0)
-    table = pd.DataFrame({"month": result.shape.months, "first_day": first_days, "shortfall_fraction": mean,
+    table = pd.DataFrame({"month": result.layout.months, "first_day": first_days, "shortfall_fraction": mean,
                           "mser": mser(mean)})
     return Warmup(table, cut, (low, high), first_days[cut], calendar.warmup_days, result.replications)

@@ -56,7 +56,7 @@ class RunResult:
     values: np.ndarray
     """(replications x keys) metric values."""
     summary: pd.DataFrame
-    shape: Layout
+    layout: Layout
     series_file: SeriesFile
     """Each replication's monthly series (months x materials x destinations x TIMESERIES_COLUMNS)."""
     delay_counts: np.ndarray
@@ -75,7 +75,7 @@ class RunResult:
     @property
     def keys(self) -> tuple[tuple[str, str], ...]:
         """(metric, group) of each column of ``values``."""
-        return self.shape.keys
+        return self.layout.keys
 
     @property
     def replications(self) -> int:
@@ -103,9 +103,9 @@ class RunResult:
 
     def timeseries_rows(self, first: int, stop: int) -> pd.DataFrame:
         """The rows of ``timeseries`` for replications ``first`` to ``stop - 1`` (to write in chunks)."""
-        shape = self.shape
+        layout = self.layout
         index = pd.MultiIndex.from_product(
-            [range(first, stop), shape.months, shape.materials, shape.destinations],
+            [range(first, stop), layout.months, layout.materials, layout.destinations],
             names=["replication", "month", "material", "destination"],
         )
         flat = self.series_file.read(first, stop).reshape(-1, len(TIMESERIES_COLUMNS))
@@ -118,7 +118,7 @@ class RunResult:
         with a 95 % interval."""
         series = self.exporter_series.astype(float)
         capacity, made, backlog = (series[..., i] for i in range(len(EXPORTER_COLUMNS)))
-        months = self.shape.months
+        months = self.layout.months
         per_day = capacity[0] / np.array([_days_in(month) for month in months])[:, None]
         measured = {"made_kg": (made, (0, np.inf)), "utilisation": (made / capacity, (0, 1)),
                     "backlog_kg": (backlog, (0, np.inf)), "backlog_days": (backlog / per_day, (0, np.inf))}
@@ -206,12 +206,12 @@ class _Accumulator:
 
     def __init__(self, job: int, scenario: Scenario, seed: int, n: int) -> None:
         self.job, self.scenario, self.seed, self.n = job, scenario, seed, n
-        self.shape = layout(scenario)
-        self.values = np.empty((n, len(self.shape.keys)))
-        self.series = SeriesFile((len(self.shape.months), len(self.shape.materials), len(self.shape.destinations),
+        self.layout = layout(scenario)
+        self.values = np.empty((n, len(self.layout.keys)))
+        self.series = SeriesFile((len(self.layout.months), len(self.layout.materials), len(self.layout.destinations),
                                   len(TIMESERIES_COLUMNS)))
         self.delay_counts = np.zeros((n, scenario.calendar.horizon_days + 1), dtype=np.int32)
-        self.exporters = np.zeros((n, len(self.shape.months), len(scenario.exporters), len(EXPORTER_COLUMNS)),
+        self.exporters = np.zeros((n, len(self.layout.months), len(scenario.exporters), len(EXPORTER_COLUMNS)),
                                   dtype=np.float32)
         self.events = 0
         self.received = 0
@@ -234,8 +234,8 @@ class _Accumulator:
             scenario=self.scenario,
             seed=self.seed,
             values=self.values,
-            summary=summarise(list(self.shape.keys), self.values),
-            shape=self.shape,
+            summary=summarise(list(self.layout.keys), self.values),
+            layout=self.layout,
             series_file=self.series,
             delay_counts=self.delay_counts,
             events=self.events,

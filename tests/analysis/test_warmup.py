@@ -42,7 +42,7 @@ def measured_months_trend(warmup_days: int, replications: int = 16) -> tuple[flo
     demand = np.einsum("rmkd,k->rm", result.series[..., 0].astype(float), weights)
     shortfall = np.einsum("rmkd,k->rm", result.series[..., 1].astype(float), weights)
     measured_from = baseline.calendar.start + dt.timedelta(days=warmup_days)
-    first = sum(1 for month in result.shape.months if dt.date.fromisoformat(f"{month}-01") < measured_from)
+    first = sum(1 for month in result.layout.months if dt.date.fromisoformat(f"{month}-01") < measured_from)
     measured_share = shortfall[:, first:] / demand[:, first:]
     difference = measured_share[:, :3].mean(axis=1) - measured_share[:, 3:].mean(axis=1)
     half = stats.t.ppf(0.995, replications - 1) * stats.sem(difference)
