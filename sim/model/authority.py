@@ -53,7 +53,7 @@ class Application:
         "approved",
         "reason",
         "withdrawn",
-        "desk",
+        "pool",
         "review_days",
         "pace",
         "review_ends",
@@ -62,7 +62,7 @@ class Application:
     )
 
     def __init__(self, env: simpy.Environment, firm: Firm | None, material: str, kind: str, priority: int,
-                 renewal: bool, desk: Desk, review_days: float = math.nan) -> None:
+                 renewal: bool, pool: ReviewPool, review_days: float = math.nan) -> None:
         self.firm = firm
         self.material = material
         self.kind = kind
@@ -74,7 +74,7 @@ class Application:
         self.approved = False
         self.reason = ""
         self.withdrawn = False
-        self.desk = desk
+        self.pool = pool
         self.review_days = review_days
         """The review's work, in its kind's units (working or calendar days), before its pace."""
         self.pace = math.nan
@@ -152,7 +152,7 @@ class AtRandom:
         self.channels = ([a for a in apps if a.priority == GREEN], [a for a in apps if a.priority != GREEN])
 
 
-class Desk:
+class ReviewPool:
     """Reviewers who share one queue of applications waiting for them (``FirstCome`` or ``AtRandom``)."""
 
     __slots__ = ("reviewers", "busy", "queue", "withdrawn_waiting", "materials", "kinds")
@@ -168,12 +168,12 @@ class Desk:
         self.kinds = kinds
 
     def takes(self, material: str, kind: str) -> bool:
-        """Whether the desk reviews applications for this material and kind."""
+        """Whether the pool reviews applications for this material and kind."""
         return kind in self.kinds and (self.materials is None or material in self.materials)
 
 
 class Authority:
-    """Review desks (the main one and any set aside for materials or licence kinds), and decisions."""
+    """Review pools (the main one and any set aside for materials or licence kinds), and decisions."""
 
     def __init__(self, env: simpy.Environment, scenario: Scenario, regime: Regime, warmup_days: float,
                  backlog_rng: np.random.Generator | None = None, queue_rng: np.random.Generator | None = None) -> None:
@@ -185,10 +185,11 @@ class Authority:
         def queue() -> FirstCome | AtRandom:
             return AtRandom(draw) if draw is not None else FirstCome()
 
-        self.desks: dict[str | None, Desk] = {
-            name: Desk(pool.reviewers, queue(), pool.materials, pool.licences) for name, pool in spec.pools.items()}
-        self.desks[None] = Desk(spec.reviewers, queue())  # the main desk, last: it takes what no other does
-        self._desk_for: dict[tuple[str, str], Desk] = {}
+        self.pools: dict[str | None, ReviewPool] = {
+            name: ReviewPool(given.reviewers, queue(), given.materials, given.licences)
+            for name, given in spec.pools.items()}
+        self.pools[None] = ReviewPool(spec.reviewers, queue())  # the main pool, last: it takes what no other does
+        self._pool_for: dict[tuple[str, str], ReviewPool] = {}
         self.applications: list[Application] = []
         self._in_review: dict[Application, None] = {}
         """Applications under review, in the order their reviews began."""
@@ -204,16 +205,16 @@ class Authority:
         self._area_since = warmup_days
         self.queue_area = 0.0
         self._waiting = 0
-        """Applications waiting for a reviewer, every desk together (not those withdrawn still in a heap)."""
+        """Applications waiting for a reviewer, every pool together (not those withdrawn still in a heap)."""
 
     def submit(self, firm: Firm, material: str, kind: str, renewal: bool = False) -> Application:
         """File an application; its ``waiters`` are called with it once it is decided: at the end of the review
         that decides it, or, decided at filing (the VEU rule) or withdrawn, once what is being done now is done
         (an event this instant)."""
-        desk = self._desk_for.get((material, kind))
-        if desk is None:  # the first desk that takes it: the main desk, last, takes the rest
-            desk = self._desk_for[material, kind] = next(d for d in self.desks.values() if d.takes(material, kind))
-        app = Application(self.env, firm, material, kind, self._priority(firm), renewal, desk)
+        pool = self._pool_for.get((material, kind))
+        if pool is None:  # the first pool that takes it: the main pool, last, takes the rest
+            pool = self._pool_for[material, kind] = next(d for d in self.pools.values() if d.takes(material, kind))
+        app = Application(self.env, firm, material, kind, self._priority(firm), renewal, pool)
         self.applications.append(app)
         if self._veu_refuses(app):
             self._notify_soon(app)
@@ -221,12 +222,12 @@ class Authority:
             self._queue_up(app)
         return app
 
-    def add_backlog(self, applications: int, pool: str | None, review_days: Distribution | None) -> None:
-        """Applications from outside the panel join a desk's queue: they take reviewers' time, nothing else."""
+    def add_backlog(self, applications: int, name: str | None, review_days: Distribution | None) -> None:
+        """Applications from outside the panel join a pool's queue: they take reviewers' time, nothing else."""
         draws = sampler(review_days or self._backlog_review, self._backlog_rng)
-        desk = self.desks[pool]
+        pool = self.pools[name]
         for _ in range(applications):
-            self._queue_up(Application(self.env, None, "", "per_shipment", STANDARD, False, desk, draws()))
+            self._queue_up(Application(self.env, None, "", "per_shipment", STANDARD, False, pool, draws()))
 
     def withdraw(self, app: Application) -> None:
         """The applicant no longer needs the licence: an application waiting leaves the queue, one in review
@@ -236,23 +237,23 @@ class Authority:
         app.withdrawn = True
         self._account_queue()
         if math.isnan(app.t_started):
-            app.desk.withdrawn_waiting += 1
+            app.pool.withdrawn_waiting += 1
             self._waiting -= 1
         else:
-            app.desk.busy -= 1
+            app.pool.busy -= 1
             del self._in_review[app]
         self._decide(app, approved=False, reason="withdrawn")
-        self._start_waiting(app.desk)
+        self._start_waiting(app.pool)
         self._notify_soon(app)
 
     def set_green_channel(self, open_: bool) -> None:
         """Open or close the green channel: applications waiting for a reviewer move into it (or out), each
         keeping its place among those filed before and after it."""
         self.regime.set_green_channel(open_)
-        for desk in self.desks.values():
-            for app in desk.queue:
+        for pool in self.pools.values():
+            for app in pool.queue:
                 app.priority = self._priority(app.firm)
-            desk.queue.reorder()
+            pool.queue.reorder()
         for app in self._in_review:  # what the channel's treatments do reaches their reviews (``repace``)
             app.priority = self._priority(app.firm)
 
@@ -260,13 +261,13 @@ class Authority:
         admitted = firm is not None and firm.group.green_channel
         return GREEN if admitted and self.regime.green_channel else STANDARD
 
-    def set_reviewers(self, reviewers: int, pool: str | None = None) -> None:
-        """Change the number of reviewers of a desk (the main one by default); reviews under way finish either way."""
-        self.desks[pool].reviewers = reviewers
-        self._start_waiting(self.desks[pool])
+    def set_reviewers(self, reviewers: int, name: str | None = None) -> None:
+        """Change the number of reviewers of a pool (the main one by default); reviews under way finish either way."""
+        self.pools[name].reviewers = reviewers
+        self._start_waiting(self.pools[name])
 
     def queue_length_mean(self, until: float) -> float:
-        """Time-average number of applications waiting (not in review) after the warm-up, every desk together."""
+        """Time-average number of applications waiting (not in review) after the warm-up, every pool together."""
         self._account_queue()
         span = until - self._warmup
         return self.queue_area / span if span > 0 else math.nan
@@ -278,16 +279,16 @@ class Authority:
         return False
 
     def _queue_up(self, app: Application) -> None:
-        desk = app.desk
-        if desk.busy < desk.reviewers:
+        pool = app.pool
+        if pool.busy < pool.reviewers:
             self._start(app)
         else:
             self._account_queue()
-            desk.queue.add(app)
+            pool.queue.add(app)
             self._waiting += 1
 
     def _start(self, app: Application) -> None:
-        app.desk.busy += 1
+        app.pool.busy += 1
         app.t_started = self.env.now
         if app.firm is not None:  # a backlog application's work was drawn when it joined the queue
             app.review_days = app.firm.stocks[app.material].dice.review[app.kind]()
@@ -326,9 +327,9 @@ class Authority:
         if app.withdrawn or epoch != app.review_epoch:  # withdrawn (its reviewer freed then), or its end moved
             return
         del self._in_review[app]
-        app.desk.busy -= 1
+        app.pool.busy -= 1
         if app.firm is None:  # a backlog application: it only took a reviewer's time
-            self._start_waiting(app.desk)
+            self._start_waiting(app.pool)
             return
         if not self._veu_refuses(app):
             tension_factor = max(0.0, 1 - self._tension.approval_sensitivity * self.regime.tension)
@@ -340,16 +341,16 @@ class Authority:
         at_once = self.env.peek() > self.env.now
         if not at_once:
             self._notify_soon(app)
-        self._start_waiting(app.desk)
+        self._start_waiting(app.pool)
         if at_once:
             self._notify(app)
 
-    def _start_waiting(self, desk: Desk) -> None:
-        while desk.queue and desk.busy < desk.reviewers:
+    def _start_waiting(self, pool: ReviewPool) -> None:
+        while pool.queue and pool.busy < pool.reviewers:
             self._account_queue()
-            app = desk.queue.take()
+            app = pool.queue.take()
             if app.withdrawn:
-                desk.withdrawn_waiting -= 1
+                pool.withdrawn_waiting -= 1
             else:
                 self._waiting -= 1
                 self._start(app)
