@@ -16,7 +16,7 @@ import numpy as np
 
 from sim.catalogue import METRICS
 from sim.model.exporters import capacity_curve
-from sim.model.records import DELIVERED, IN_TRANSIT, PENDING, REASONS, WITHDRAWN, Records
+from sim.model.records import DELIVERED, IN_TRANSIT, PENDING, REASON_CODE, WITHDRAWN, Records
 from sim.model.world import accounting_intervals
 from sim.scenario.schema import Scenario
 
@@ -177,10 +177,10 @@ class _Common:
         self.delivered_counted = (o["t_delivered"] >= r.warmup_days) & (o["status"] == DELIVERED)
         self.alternative_counted = r.alternative["t_delivered"] >= r.warmup_days
         self.applied = a["t_applied"] >= r.warmup_days
-        self.withdrawn = a["reason"] == REASONS.index("withdrawn")
+        self.withdrawn = a["reason"] == REASON_CODE["withdrawn"]
         self.decided = ~np.isnan(a["t_decided"])
         self.started = ~np.isnan(a["t_started"])
-        self.filed = ~((a["reason"] == REASONS.index("veu")) & ~self.started)  # not refused at filing
+        self.filed = ~((a["reason"] == REASON_CODE["veu"]) & ~self.started)  # not refused at filing
         self.to_decision = np.where(self.decided, a["t_decided"], r.horizon_days) - a["t_applied"]
         left_queue = np.fmin(a["t_started"], np.where(self.withdrawn, a["t_decided"], r.horizon_days))
         self.queue_wait = a["t_started"] - a["t_applied"]
@@ -234,10 +234,10 @@ def _group_metrics(r: Records, c: _Common, weight: np.ndarray, stocks: np.ndarra
         "censored_fraction": _ratio(censored.sum(), n_needs),
         "refused_attempts": float((~at_export).sum()),
         "cancelled_attempts": float(at_export.sum()),
-        "rejections_ban": float((reason == REASONS.index("ban")).sum()),
-        "rejections_veu": float((reason == REASONS.index("veu")).sum()),
-        "rejections_listed": float((reason == REASONS.index("listed")).sum()),
-        "rejections_discretionary": float((reason == REASONS.index("discretionary")).sum()),
+        "rejections_ban": float((reason == REASON_CODE["ban"]).sum()),
+        "rejections_veu": float((reason == REASON_CODE["veu"]).sum()),
+        "rejections_listed": float((reason == REASON_CODE["listed"]).sum()),
+        "rejections_discretionary": float((reason == REASON_CODE["discretionary"]).sum()),
         "delay_days": _mean(delay),
         "delay_days_restricted": _mean(np.concatenate([delay, age[censored]])),
         "delay_p95_days": float(np.percentile(delay, 95)) if delay.size else np.nan,
@@ -261,7 +261,7 @@ def _group_metrics(r: Records, c: _Common, weight: np.ndarray, stocks: np.ndarra
         "applications": float(apps.sum()),
         "approvals": float((apps & a["approved"]).sum()),
         "approval_share": _ratio((judged & a["approved"]).sum(), judged.sum()),
-        "applications_refused": float((judged & (a["reason"] == REASONS.index("discretionary"))).sum()),
+        "applications_refused": float((judged & (a["reason"] == REASON_CODE["discretionary"])).sum()),
         "applications_withdrawn": float((apps & withdrawn).sum()),
         "applications_pending": float((apps & ~c.decided).sum()),
         "review_days": _mean(c.to_decision[reviewed]),
