@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.model.records import KIND_CODE, REASONS, Records
+from sim.model.records import KIND_CODE, REASON_CODE, Records
 from sim.model.world import simulate
 from sim.runs.execute import parallel_map
 from sim.runs.streams import streams
@@ -259,14 +259,14 @@ def _applications(scenario: Scenario, r: Records) -> dict[str, float]:
             day = scenario.calendar.day(dt.date.fromisoformat(date))
             filed = members & (a["t_applied"] >= since) & (a["t_applied"] < day)
             decided = filed & (a["t_decided"] < day)
-            withdrawn = a["reason"] == REASONS.index("withdrawn")
+            withdrawn = a["reason"] == REASON_CODE["withdrawn"]
             total = filed.sum() if filed.any() else np.nan
             out[f"granted_share_{base}_{date}"] = (decided & a["approved"]).sum() / total
             out[f"pending_share_{base}_{date}"] = (filed & ~decided & ~withdrawn).sum() / total
     window = (a["t_applied"] >= scenario.calendar.day(REVIEWS_FROM)) & (
         a["t_applied"] <= scenario.calendar.day(REVIEWS_UNTIL))
     reviewed = (window & (a["licence"] == KIND_CODE["per_shipment"]) & ~np.isnan(a["t_decided"])
-                & ~np.isnan(a["t_started"]) & (a["reason"] != REASONS.index("withdrawn")))
+                & ~np.isnan(a["t_started"]) & (a["reason"] != REASON_CODE["withdrawn"]))
     review = (a["t_decided"] - a["t_applied"])[reviewed]
     for q in (5, 50, 95):
         out[f"review_p{q}"] = float(np.percentile(review, q)) if review.size else np.nan

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.model.records import DELIVERED, KIND_CODE, REASONS, Records
+from sim.model.records import DELIVERED, KIND_CODE, REASON_CODE, Records
 from sim.model.world import simulate
 from sim.runs.execute import parallel_map
 from sim.runs.streams import streams
@@ -288,7 +288,7 @@ def _thaw_measure(scenario: Scenario, records: Records) -> dict[str, float]:
     review = scenario.licence_types.per_shipment.review_days.expected_value()
     waiting = (o["t_attempt"] < thaw) & (o["t_attempt"] + review > thaw)  # still under review on the day
     released = waiting & (o["t_licensed"] == thaw) & (o["licence"] == -1)
-    withdrawn = ((a["reason"] == REASONS.index("withdrawn")) & (a["t_decided"] == thaw)
+    withdrawn = ((a["reason"] == REASON_CODE["withdrawn"]) & (a["t_decided"] == thaw)
                  & (a["licence"] == KIND_CODE["per_shipment"]))
     return {"waiting": float(waiting.sum()), "released": float(released.sum()), "withdrawn": float(withdrawn.sum())}
 
@@ -308,7 +308,7 @@ def _veu_measure(scenario: Scenario, records: Records) -> dict[str, float]:
     firm = records.stock_firm[o["stock"]]
     after = (o["t_exported"] >= veu_day) & military[firm]
     failures = records.failures
-    veu = failures["reason"] == REASONS.index("veu")
+    veu = failures["reason"] == REASON_CODE["veu"]
     stock = o["stock"][failures["need"]]
     first_listed = np.full(len(records.stock_firm), np.inf)
     np.minimum.at(first_listed, stock[veu], failures["t_failed"][veu])
@@ -506,7 +506,7 @@ def _grant_measure(scenario: Scenario, records: Records) -> dict[str, float]:
     attempt = o["t_attempt"]
     review = scenario.licence_types.per_shipment.review_days.expected_value()
     waiting = (attempt < granted) & (attempt + review > granted)  # still under review on the day of the grant
-    revoked_group = group[f["need"][(f["reason"] == REASONS.index("revoked")) & f["at_export"]]]
+    revoked_group = group[f["need"][(f["reason"] == REASON_CODE["revoked"]) & f["at_export"]]]
     named = (group == "a") & (attempt < revoked) & ((attempt >= granted) | waiting)
     return {"named_missed": float((named & ~at_once).sum()), "named": float(named.sum()),
             "unnamed_served": float((general & (group == "b")).sum()),
@@ -538,7 +538,7 @@ def _partial_measure(scenario: Scenario, records: Records) -> dict[str, float]:
     o, f = records.orders, records.failures
     licensed = np.flatnonzero(o["licence"] == KIND_CODE["per_shipment"])
     granted = {(o["stock"][n], o["t_ordered"][n], o["t_attempt"][n]): o["quantity_kg"][n] for n in licensed}
-    rest = f["reason"] == REASONS.index("partial")
+    rest = f["reason"] == REASON_CODE["partial"]
     parts = f["need"][rest]
     keys = zip(o["stock"][parts], o["t_ordered"][parts], f["t_attempt"][rest], strict=True)
     asked = [granted.get(key, math.nan) + kg for key, kg in zip(keys, f["quantity_kg"][rest], strict=True)]
