@@ -8,6 +8,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -88,6 +89,12 @@ def check_output(out: Path, force: bool = False, marks: tuple[str, ...] = ()) ->
     made by an earlier version, ``run.json`` or ``compare.json``), or one of ``marks``: the files a command of its
     own writes there (a sweep's ``sweep.json``, a replay's ``replay.csv``)."""
     check_writable(out)
+    if len(out.resolve().name) > LONGEST_NAME:
+        raise ResultsError(f"--out {out}: a folder name of more than {LONGEST_NAME} characters cannot be written "
+                           "whole; give a shorter one")
+    if out.resolve() in (Path.cwd(), *Path.cwd().parents):
+        raise ResultsError(f"--out {out} is the current folder or holds it, which results replaced whole cannot "
+                           "be; give a folder of its own")
     made_here = any((out / name).is_file() for name in (MANIFEST, PROVENANCE, COMPARISON_PROVENANCE, *marks))
     if out.is_dir() and any(out.iterdir()) and not made_here and not force:
         made = f"{MANIFEST} nor {marks[0]}" if marks else MANIFEST
@@ -116,13 +123,13 @@ def replacing(out: Path) -> Iterator[Path]:
     results whole or the new ones whole, never a mix. On failure nothing of it is left."""
     out.parent.mkdir(parents=True, exist_ok=True)
     _remove_strays(out)
-    staging = out.parent / f".{out.name}.new-{os.getpid()}"
+    staging = out.parent / f".{out.name}.{STAGING}-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
     try:
         yield staging
         write_manifest(staging)
-        old = out.parent / f".{out.name}.old-{os.getpid()}"
+        old = out.parent / f".{out.name}.{PREVIOUS}-{os.getpid()}"
         if out.exists():
             os.replace(out, old)
         os.replace(staging, out)
@@ -141,12 +148,19 @@ def write_manifest(folder: Path) -> None:
     atomic_write(folder / MANIFEST, lambda p: p.write_text(json.dumps(record, indent=1) + "\n"))
 
 
+STAGING, PREVIOUS = "sim-staging", "sim-previous"
+"""The hidden siblings ``.NAME.sim-staging-PID`` (results being written) and ``.NAME.sim-previous-PID`` (the folder
+they replace, until removed): named so that no folder of the user's is taken for one."""
+LONGEST_NAME = 200
+"""The longest folder name results may go to: its hidden siblings must fit the file system's 255."""
+
+
 def _remove_strays(out: Path) -> None:
-    """Staging folders of runs into ``out`` that were killed (their process is gone)."""
-    for stray in out.parent.glob(f".{out.name}.*-*"):
-        pid = stray.name.rsplit("-", 1)[-1]
-        if pid.isdigit() and not _alive(int(pid)):
-            shutil.rmtree(stray, ignore_errors=True)
+    """Hidden siblings of ``out`` left by a run into it that was killed (its process is gone); nothing else."""
+    stray = re.compile(rf"\.{re.escape(out.name)}\.(?:{STAGING}|{PREVIOUS})-(\d+)")
+    for entry in out.parent.iterdir() if out.parent.is_dir() else ():
+        if (found := stray.fullmatch(entry.name)) and entry.is_dir() and not _alive(int(found[1])):
+            shutil.rmtree(entry, ignore_errors=True)
 
 
 def _alive(pid: int) -> bool:

@@ -52,6 +52,10 @@ def check_cost(scenarios: Sequence[Scenario], replications: int, workers: int) -
     else:
         return
     group = cost.largest()
+    if cost.backlogs and max(cost.backlogs.values()) > group.attempts:
+        event = max(cost.backlogs, key=cost.backlogs.__getitem__)
+        raise CostError(f"{why}; most of it is the applications from outside the panel of policy.{event} "
+                        f"({cost.backlogs[event]:,}; {len(cost.backlogs)} backlog event(s) in all)")
     raise CostError(
         f"{why}; most of it is buyer group {group.group}: {group.stocks:,} firm(s) buying {group.material}, about "
         f"{group.attempts_per_stock:,.0f} orders each over {cost.horizon_days:,} days (buyers.{group.group}.count, "

@@ -6,12 +6,14 @@ import hashlib
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import yaml
 
 from sim.commands import run as run_module
 from sim.commands.run import run_folder
+from sim.io import ResultsError
 from tests.conftest import ROOT, SMALL, small
 
 
@@ -78,12 +80,27 @@ def test_a_run_that_fails_while_writing_leaves_the_earlier_results_whole(tmp_pat
     assert [p.name for p in tmp_path.iterdir()] == ["run"]  # no staging folder left beside it
 
 
-def test_the_staging_folder_of_a_killed_run_is_cleared_by_the_next(tmp_path):
-    stray = tmp_path / ".run.new-999999999"  # a process id no process has
+def test_the_staging_folder_of_a_killed_run_is_cleared_by_the_next_and_no_folder_of_the_users(tmp_path):
+    """Only ``.NAME.sim-staging-PID`` of a process gone: a user's ``.run.backup-20240101`` looked like one (any
+    ``.NAME.*-DIGITS``), and ``--out '*'`` made the pattern match every hidden folder beside it."""
+    stray = tmp_path / ".run.sim-staging-999999999"  # a process id no process has
     stray.mkdir()
     (stray / "summary.csv").write_text("half\n")
+    mine = [tmp_path / ".run.backup-20240101", tmp_path / ".venv.py-311"]
+    for folder in mine:
+        folder.mkdir()
     run_folder(tmp_path / "run", small(), source="small.yaml", replications=2, workers=1, report=False)
-    assert not stray.exists()
+    run_folder(tmp_path / "*", small(), source="small.yaml", replications=2, workers=1, report=False)
+    assert not stray.exists() and all(folder.is_dir() for folder in mine)
+
+
+def test_a_folder_that_cannot_be_replaced_whole_is_refused_before_any_work(tmp_path, monkeypatch):
+    """A name too long for its hidden siblings, or the current folder, failed after every replication had run."""
+    with pytest.raises(ResultsError, match="more than 200 characters"):
+        run_folder(tmp_path / ("y" * 250), small(), source="small.yaml", replications=2, workers=1, report=False)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ResultsError, match="is the current folder or holds it"):
+        run_folder(Path("."), small(), source="small.yaml", replications=2, workers=1, report=False, force=True)
 
 
 @pytest.mark.parametrize(("name", "damage"), [

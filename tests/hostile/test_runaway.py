@@ -104,8 +104,8 @@ def test_a_run_estimated_past_the_limits_is_refused_before_it_starts(tmp_path):
     """The schema's largest group (count: 100000) made 4.6 GB and no replication in a minute: refused up front,
     with the estimate, the group that makes it and the flag that allows it; nothing written."""
     out = tmp_path / "big"
-    for command in (["run", str(ROOT / "scenarios" / "baseline_2025.yaml"), "-n", "2"],
-                    ["sweep", str(ROOT / "scenarios" / "baseline_2025.yaml"), "-n", "2",
+    for command in (["run", str(ROOT / "scenarios" / "baseline_2025.yaml"), "-n", "100"],  # past 2e9 events,
+                    ["sweep", str(ROOT / "scenarios" / "baseline_2025.yaml"), "-n", "100",  # whatever the memory
                      "--param", "buyers.us_auto.count=10,100000"]):
         done = sim(*command, "--set", "buyers.us_auto.count=100000", "--out", str(out))
         assert done.returncode == 2, done.stderr

@@ -74,3 +74,18 @@ def test_running_within_a_budget_stops_at_the_budget():
     env.process(_ticks(env, log))
     assert not env.run_within(1000, 50)
     assert env.events_processed == 50 and env.now < 1000
+
+
+def test_applications_from_outside_the_panel_are_counted(monkeypatch):
+    """A backlog event of 100,000 applications made 100,339 events; twenty of a million each grew past 3 GB
+    unrefused, as the estimate counted only the panel's orders."""
+    from sim.runs import limits
+    from sim.runs.limits import CostError, check_cost
+    monkeypatch.setattr(limits, "_machine_bytes", lambda: 24 * 2**30)  # the development machine's
+    surge = {"event": "backlog", "date": "2025-02-01", "applications": 100_000, "review_days": 0.001}
+    scenario = small(policy={"surge": surge})
+    made = simulate(scenario, streams(1, 0)).events
+    assert 0.5 < estimate(scenario).events / made < 2
+    twenty = small(policy={f"surge{k}": {**surge, "applications": 1_000_000} for k in range(20)})
+    with pytest.raises(CostError, match=r"applications from outside the panel of policy\.surge0 \(1,000,000; 20 "):
+        check_cost([twenty], 2, 2)  # 8 GB a worker
