@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,10 @@ from sim.scenario.schema import Scenario
 
 class SweepError(ValueError):
     """A sweep (or calibration) that cannot run, and why; raised before any work starts."""
+
+
+MOST_STEPS = 1_000
+"""The most levels a swept range may be cut into."""
 
 
 @dataclass(frozen=True)
@@ -91,8 +96,13 @@ def parse_param(text: str, scenario: Scenario) -> Parameter:
             steps = int(parts[2]) if len(parts) == 3 else None
             if not low < high:
                 raise ValueError(f"LOW must be below HIGH, got {parts[0]} and {parts[1]}")
-            if steps is not None and steps < 2:
-                raise ValueError("STEPS must be at least 2")
+            if steps is not None and not 2 <= steps <= MOST_STEPS:
+                raise ValueError(f"STEPS must be from 2 to {MOST_STEPS:,}, got {steps:,}")
+            distinct = (high - low).days + 1 if kind == "date" else high - low + 1 if kind == "integer" else None
+            if steps is not None and distinct is not None and steps > distinct:
+                unit = "days" if kind == "date" else "whole numbers"
+                raise ValueError(f"{parts[0]}:{parts[1]} holds {distinct} {unit}, not {steps} steps: give at most "
+                                 f"{distinct}")
             parameter = Parameter(path, kind, low, high, steps)
         else:
             values = tuple(_value(kind, v) for v in spec.split(","))
@@ -173,6 +183,8 @@ def _value(kind: str, text: str) -> Any:
     except ValueError:
         raise ValueError(f"{text!r} is not a number; give a range as LOW:HIGH or LOW:HIGH:STEPS (e.g. 50:300 or "
                          "50:300:6), or values as V1,V2,... (e.g. 50,100,300)") from None
+    if not math.isfinite(number):
+        raise ValueError(f"{text} is not a finite number")
     if kind == "integer":
         if number != int(number):
             raise ValueError(f"{text} is not a whole number")
