@@ -300,6 +300,16 @@ def _at_least(minimum: int) -> Callable[[str], int]:
 
 
 _positive, _non_negative = _at_least(1), _at_least(0)
+MOST_WORKERS_A_CORE = 8
+
+
+def _workers(text: str) -> int:
+    """--workers: at least one, and at most a few a core (a thousand processes on two cores ran ten times slower)."""
+    most = MOST_WORKERS_A_CORE * (os.cpu_count() or 1)
+    workers = _positive(text)
+    if workers > most:
+        raise argparse.ArgumentTypeError(f"at most {most} on this machine ({MOST_WORKERS_A_CORE} a core)")
+    return workers
 
 
 def _positive_number(text: str) -> float:
@@ -354,7 +364,7 @@ FORCE = _arg("--force", action="store_true",
 GROUP = _arg("--group", dest="groups", action="append", default=[], metavar="GROUP",
              help="a group of buyers to headline beside all buyers: buyer:eu_auto, sector:automotive, "
              "destination:US, material:Dy, or the name alone (repeatable; default: the groups the file changes)")
-WORKERS = _arg("--workers", type=_positive, help="worker processes (default: one per core)")
+WORKERS = _arg("--workers", type=_workers, help="worker processes (default: one per core)")
 HISTORY = [_arg("scenario", type=Path, nargs="?", default=BASELINE, help=f"scenario (default: {BASELINE})"),
            _arg("--target", type=Path, default=OBSERVED, help=f"published figures (default: {OBSERVED})"),
            SEED, WORKERS, LARGE]
@@ -394,7 +404,7 @@ _COMMANDS = {
         _arg("--emulator", choices=("gp",), help="sobol on a Gaussian-process emulator trained on a Latin hypercube "
              "of --design-points points (validated first; no indices if it fails)"),
         _arg("--design-points", type=_positive, help="points of the emulator's design (10 per parameter at least)"),
-        _arg("--workers", type=_positive, help="local worker processes (default: one per core)"),
+        _arg("--workers", type=_workers, help="local worker processes (default: one per core)"),
         _arg("--executor", choices=("local", "dask"), default="local",
              help="local process pool, or an existing Dask distributed cluster (--scheduler)"),
         _arg("--scheduler", metavar="ADDRESS", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786"),

@@ -342,7 +342,7 @@ def read_run(folder: Path) -> RunTables:
             folder=folder,
             summary=_summary(folder / SUMMARY),
             monthly=monthly_totals(folder / TIMESERIES, weights),
-            delays=_table(folder / DELAYS),
+            delays=pd.read_csv(folder / DELAYS, dtype=float),  # no rows if no need was placed (a day, all closed)
             provenance=provenance,
             exporters=_table(folder / EXPORTERS) if (folder / EXPORTERS).is_file() else None,
         )

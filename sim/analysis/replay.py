@@ -195,10 +195,15 @@ def scores(table: pd.DataFrame) -> pd.DataFrame:
 # --- the model's side ---------------------------------------------------------------------------
 
 
-def measure(scenario: Scenario, replications: int, seed: int, workers: int | None = None) -> pd.DataFrame:
-    """The model's quantities that published figures are compared with, one row per replication."""
+def check_replayable(scenario: Scenario) -> None:
+    """Refuse a scenario the published figures cannot be compared with: one without magnets or US buyers."""
     if MAGNETS not in scenario.materials or "US" not in {b.destination for b in scenario.buyers.values()}:
         raise ReplayError(f"scenario {scenario.name!r} has no {MAGNETS} material or no US buyers to replay 2025 with")
+
+
+def measure(scenario: Scenario, replications: int, seed: int, workers: int | None = None) -> pd.DataFrame:
+    """The model's quantities that published figures are compared with, one row per replication."""
+    check_replayable(scenario)
     tasks = [(scenario, seed, rep) for rep in range(replications)]
     return pd.DataFrame(parallel_map(_measure, tasks, workers))
 

@@ -52,6 +52,9 @@ class Case:
 def cases(folder: Path, names: Sequence[str] = ()) -> list[Case]:
     """The verification cases in ``folder`` (all, or those named), refusing unknown names and families."""
     paths = sorted(folder.glob("*.yaml"))
+    if not paths:
+        raise CaseError(f"no verification cases in {folder} (no .yaml files): run from the project's folder, or "
+                        "give --folder")
     known = {p.stem: p for p in paths}
     unknown = [n for n in names if n not in known]
     if unknown:

@@ -12,6 +12,7 @@ import pandas as pd
 
 from sim.analysis.calibrate import Calibration, Target, calibrate, choose_targets, origin_row, problem
 from sim.analysis.parameters import Parameter
+from sim.analysis.replay import check_replayable
 from sim.analysis.sweep import PointStore
 from sim.io import CALIBRATION_MANIFEST, PointFiles, check_writable, scenario_hash, write_table, write_yaml
 from sim.report.pages import calibration_page, origins_page
@@ -24,7 +25,9 @@ log = logging.getLogger(__name__)
 
 def calibration_store(out: Path, scenario: Scenario, *, source: str, replications: int, seed: int) -> PointFiles:
     """Where a calibration's evaluations are kept in ``out``: resumed by a rerun, shared by the fits of a rolling
-    origin (an evaluation is the replay at some parameter values, whatever the figures fitted)."""
+    origin (an evaluation is the replay at some parameter values, whatever the figures fitted). Nothing is made
+    for a scenario that cannot be replayed."""
+    check_replayable(scenario)
     check_writable(out)
     return PointFiles(out, f"{scenario_hash(scenario)}:{replications}:{seed}:{model_version()}",
                       {"scenario_file": source, "replications": replications, "seed": seed}, CALIBRATION_MANIFEST)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.analysis.replay import BASE_MONTHS, monthly_index, replay, scores
+from sim.analysis.replay import BASE_MONTHS, check_replayable, monthly_index, replay, scores
 from sim.io import VALIDATION_MARKS, check_output, write_table
 from sim.report.pages import replay_page
 from sim.scenario.load import resolved_dict
@@ -18,6 +18,7 @@ def replay_folder(out: Path, scenario: Scenario, *, source: str, observed: pd.Da
     """Replay a scenario (see ``sim.analysis.replay.replay``) into ``out``: ``replay.csv``, ``scores.csv``, the
     page and its plot, each file written whole (beside what else the folder holds of this tool's: the validation
     page's folder holds the verification too)."""
+    check_replayable(scenario)
     check_output(out, marks=VALIDATION_MARKS)
     table, per_rep = replay(scenario, observed, replications, seed, workers)
     write_table(table, out / "replay.csv")

@@ -185,7 +185,7 @@ def run_many(
     same results. ``label`` names them on the progress bar (default: their names, or how many variants).
     """
     tasks = [(job, index) for job in range(len(scenarios)) for index in range(replications)]
-    workers = workers or default_workers(len(tasks))
+    workers = max(1, min(workers, len(tasks))) if workers else default_workers(len(tasks))  # none idle
     names = ", ".join(s.name for s in scenarios)
     label = label or (names if len(names) <= 40 else f"{len(scenarios)} variants")
     current: _Accumulator | None = None
@@ -377,7 +377,7 @@ class _ProgressBar(tqdm):
 
 def parallel_map(function: Callable[[T], R], items: Sequence[T], workers: int | None = None) -> list[R]:
     """``[function(item) for item in items]`` on a pool of worker processes (one per core by default), in order."""
-    with _pool(workers or default_workers(len(items))) as pool:
+    with _pool(max(1, min(workers, len(items))) if workers else default_workers(len(items))) as pool:
         return pool.map(function, items)
 
 

@@ -108,8 +108,13 @@ class _SafeLineLoader(yaml.SafeLoader):
 
 
 _SafeLineLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    first: [(tag, regexp) for tag, regexp in resolvers
+            if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:int")]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+_SafeLineLoader.add_implicit_resolver("tag:yaml.org,2002:int", re.compile(r"^[-+]?[0-9][0-9_]*$"),
+                                      list("-+0123456789"))
+_SafeLineLoader.add_constructor(  # whole numbers in decimal, as written: 010 is ten (YAML 1.1 read it as 8, octal)
+    "tag:yaml.org,2002:int", lambda loader, node: int(loader.construct_scalar(node).replace("_", ""), 10))
 _SafeLineLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
                                       list("tTfF"))
 _SafeLineLoader.add_implicit_resolver("tag:yaml.org,2002:float",
@@ -131,7 +136,7 @@ def _read_yaml(path: Path) -> _Document:
         raise ScenarioError([Problem(name, None, "", f"the file is over {MAX_FILE_BYTES} bytes, the most a "
                                                      "scenario may be")])
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8").removeprefix("\ufeff")  # a byte-order mark some editors write
     except UnicodeDecodeError:
         raise ScenarioError([Problem(name, None, "", "cannot read the file as UTF-8 text")]) from None
     if "\x00" in text:
@@ -211,7 +216,14 @@ class _Unreadable(Exception):
 # --- extends ------------------------------------------------------------------------------------
 
 
+SCENARIO_SUFFIXES = (".yaml", ".yml")
+"""What a scenario file's name (or, through a link, its target's) ends in: any other file is never read."""
+
+
 def _read_with_extends(path: Path, stack: tuple[Path, ...]) -> _Document:
+    if not stack and path.is_file() and path.resolve().suffix.lower() not in SCENARIO_SUFFIXES:
+        raise ScenarioError([Problem(str(path), None, "", "not a scenario file: a scenario is a file whose name ends "
+                                                          "in .yaml or .yml")])
     document = _read_yaml(path)
     parent_ref = document.data.pop("extends", None)
     if parent_ref is None:
@@ -220,7 +232,7 @@ def _read_with_extends(path: Path, stack: tuple[Path, ...]) -> _Document:
     if not isinstance(parent_ref, str):
         raise ScenarioError([Problem(name, line, "extends", "must be the path of another scenario file")])
     parent_path = (path.parent / parent_ref).resolve()
-    if parent_path.suffix.lower() not in (".yaml", ".yml"):
+    if parent_path.suffix.lower() not in SCENARIO_SUFFIXES:
         raise ScenarioError([Problem(name, line, "extends", "must be the path of another scenario file, ending in "
                                                             ".yaml or .yml")])
     chain = stack + (path.resolve(),)
@@ -230,7 +242,8 @@ def _read_with_extends(path: Path, stack: tuple[Path, ...]) -> _Document:
     if len(chain) > MAX_EXTENDS:
         raise ScenarioError([Problem(name, line, "extends", f"more than {MAX_EXTENDS} levels of extends")])
     if not parent_path.is_file():
-        raise ScenarioError([Problem(name, line, "extends", f"no such file: {parent_path}")])
+        what = "not a regular file" if parent_path.exists() else "no such file"
+        raise ScenarioError([Problem(name, line, "extends", f"{what}: {parent_path}")])
     parent = _read_with_extends(parent_path, chain)
     return _merge(parent, document)
 
@@ -291,6 +304,8 @@ def _apply_override(document: _Document, override: str) -> None:
         where = ".".join(part for part in (key.strip(), exc.problem.key) if part)
         raise ScenarioError([Problem("--set", None, where, exc.problem.message)]) from None
     node = document.data
+    if value is None:
+        _check_removable(document.data, parts)
     for depth, part in enumerate(parts[:-1]):
         child = node.get(part)
         if child is None:
@@ -304,6 +319,19 @@ def _apply_override(document: _Document, override: str) -> None:
     made = {here + path: ("--set", None) for path in _key_paths(value)}
     document.lines.setdefault(here, ("--set", None))
     _merge_into(node, {parts[-1]: value}, here[:-1], document.lines, made)
+
+
+def _check_removable(data: dict, parts: list[str]) -> None:
+    """Refuse ``--set KEY=~`` of a key the file does not set: a misspelt removal did nothing, silently."""
+    node: Any = data
+    for depth, part in enumerate(parts):
+        if not isinstance(node, dict) or part not in node:
+            siblings = list(node) if isinstance(node, dict) else []
+            close = difflib.get_close_matches(part, siblings, n=1, cutoff=0.6)
+            hint = f"; did you mean {'.'.join([*parts[:depth], close[0]])!r}?" if close else ""
+            raise ScenarioError([Problem("--set", None, ".".join(parts), "nothing to take back to its default: the "
+                                         f"file sets no {'.'.join(parts[:depth + 1])}{hint}")])
+        node = node[part]
 
 
 def _key_paths(value: Any, path: KeyPath = ()) -> Iterator[KeyPath]:
@@ -411,6 +439,8 @@ def _problem(error: Any, document: _Document) -> Problem:
     elif error["type"] == "less_than_equal" and error.get("ctx", {}).get("le") == LARGEST:
         unit = " days" if any(str(part).endswith("_days") for part in path) else ""
         message = f"{error['input']!r} is over a million{unit}, the most it may be"
+    elif error["type"] == "bool_type":
+        message = f"{error['input']!r} is neither true nor false: write true or false"
     elif error["type"] == "less_than_equal" and error.get("ctx", {}).get("le") == 1:
         given = error["input"]
         message = f"must be a share from 0 to 1, got {given!r}" + (

@@ -13,7 +13,17 @@ import difflib
 from typing import Annotated, Any, Literal, Union
 
 import holidays
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, StrictInt, Tag, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StrictBool,
+    StrictInt,
+    Tag,
+    field_validator,
+    model_validator,
+)
 
 from sim.scenario.distributions import Distribution
 
@@ -32,8 +42,9 @@ CoverDays = Annotated[float, Field(ge=0, le=1e6)]
 Name = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$", max_length=64)]
 
 
-LAST_START_OF_MONTH = dt.date(9999, 12, 1)
-"""The last first of a month Python's dates can follow with another (they end in 9999)."""
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2300, 1, 1)
+"""The simulated period lies between them: the working-day calendar's holidays and the plots' dates are known for
+those years (from year 9998 the calendar overflowed, and year 1 broke the plots after the run)."""
 
 
 class _Strict(BaseModel):
@@ -53,8 +64,10 @@ class Calendar(_Strict):
     def _warmup_inside(self) -> Calendar:
         if self.warmup_days >= self.horizon_days:
             raise ValueError("warmup_days must be shorter than horizon_days")
-        if (LAST_START_OF_MONTH - self.start).days <= self.horizon_days:  # months are counted to the horizon's
-            raise ValueError(f"the simulated period must end before {LAST_START_OF_MONTH}: start earlier or shorten it")
+        if self.start < FIRST_DAY or (LAST_DAY - self.start).days < self.horizon_days:
+            raise ValueError(f"the simulated period, {self.horizon_days} days from {self.start}, must lie between "
+                             f"{FIRST_DAY} and {LAST_DAY}, the years the working-day calendar and the plots' dates can "
+                             "follow")
         return self
 
     @property
@@ -94,7 +107,7 @@ class Material(_Strict):
     china_share: float = Field(
         default=1.0, gt=0, le=1, description="Share of buyers' demand for this material that is sourced from China."
     )
-    controlled: bool = Field(default=True, description="Whether exports need a licence at the start of the run.")
+    controlled: StrictBool = Field(default=True, description="Whether exports need a licence at the start of the run.")
     alternative: AlternativeSupply = Field(default_factory=AlternativeSupply, description="Non-China supply.")
     price_usd_per_kg: float | None = Field(
         default=None, gt=0,
@@ -205,9 +218,9 @@ class Demand(_Strict):
 class LicenceType(_Strict):
     """How one kind of licence is reviewed, granted and used."""
 
-    open: bool = Field(default=True, description="Whether the authority accepts applications at the start.")
+    open: StrictBool = Field(default=True, description="Whether the authority accepts applications at the start.")
     review_days: Distribution = Field(default=20, description="Time a reviewer spends on one application.")
-    review_in_working_days: bool = Field(
+    review_in_working_days: StrictBool = Field(
         default=False,
         description="Review time counts working days (the authority's calendar: weekdays, less public holidays, plus "
         "weekend days declared working days) rather than calendar days.",
@@ -280,14 +293,15 @@ class BuyerGroup(_Strict):
     count: StrictInt = Field(ge=1, le=100_000, description="Number of firms in the group.")
     sector: Name = Field(description="Industry, e.g. automotive, electronics, defence, energy.")
     destination: Name = Field(description="Country or bloc the goods are exported to, e.g. US, EU, JP.")
-    military: bool = Field(default=False, description="Military end use or defence affiliation.")
+    military: StrictBool = Field(default=False, description="Military end use or defence affiliation.")
     veu_flag_probability: Probability | None = Field(
         default=None,
         description="Chance that the VEU list flags a firm of this group; "
         "absent: 1 for military groups, the VEU false-positive rate otherwise.",
     )
-    trusted: bool = Field(default=False, description="Counted as a trusted buyer (may hold six-month licences).")
-    green_channel: bool = Field(default=False, description="Applications go through the priority channel when open.")
+    trusted: StrictBool = Field(default=False, description="Counted as a trusted buyer (may hold six-month licences).")
+    green_channel: StrictBool = Field(
+        default=False, description="Applications go through the priority channel when open.")
     licences: list[LicenceKind] = Field(
         default_factory=lambda: list(reversed(LICENCE_KINDS)),
         min_length=1,
@@ -330,8 +344,8 @@ class BuyerFilter(_Strict):
     groups: list[Name] | None = Field(default=None, description="Buyer groups.")
     sectors: list[Name] | None = Field(default=None, description="Sectors.")
     destinations: list[Name] | None = Field(default=None, description="Destinations.")
-    military: bool | None = Field(default=None, description="Military end use or not.")
-    green_channel: bool | None = Field(
+    military: StrictBool | None = Field(default=None, description="Military end use or not.")
+    green_channel: StrictBool | None = Field(
         default=None, description="Applications in the green channel (open, and the firm admitted to it) or not."
     )
 
@@ -387,7 +401,7 @@ class Authority(_Strict):
         description="Country whose public holidays, and weekend days declared working days, the working-day clock "
         "of reviews follows (ISO code, from the holidays package); null: Monday to Friday only.",
     )
-    green_channel: bool = Field(
+    green_channel: StrictBool = Field(
         default=False, description="Whether the priority channel is open at the start (non-preemptive priority)."
     )
     queue: Literal["fifo", "random"] = Field(
@@ -442,7 +456,7 @@ class ControlsEvent(_Event):
 
     event: Literal["controls"]
     materials: list[Name] = Field(min_length=1, description="Materials concerned.")
-    active: bool = Field(description="true: a licence is needed from this date; false: no longer needed.")
+    active: StrictBool = Field(description="true: a licence is needed from this date; false: no longer needed.")
 
 
 class BanEvent(_Event):
@@ -451,7 +465,7 @@ class BanEvent(_Event):
     event: Literal["ban"]
     destination: Name = Field(description="Destination concerned.")
     materials: list[Name] = Field(min_length=1, description="Materials concerned.")
-    active: bool = Field(description="true: banned from this date; false: ban lifted.")
+    active: StrictBool = Field(description="true: banned from this date; false: ban lifted.")
 
 
 class LicenceTypeEvent(_Event):
@@ -459,7 +473,7 @@ class LicenceTypeEvent(_Event):
 
     event: Literal["licence_type"]
     licence: LicenceKind = Field(description="Licence kind concerned.")
-    open: bool = Field(description="Whether the authority accepts applications of this kind from this date.")
+    open: StrictBool = Field(description="Whether the authority accepts applications of this kind from this date.")
 
 
 class AuthorityEvent(Treatment):
@@ -470,7 +484,7 @@ class AuthorityEvent(Treatment):
     event: Literal["authority"]
     reviewers: StrictInt | None = Field(default=None, ge=1, le=100_000, description="New number of reviewers.")
     pool: Name | None = Field(default=None, description="The pool whose reviewers change; the main ones if absent.")
-    green_channel: bool | None = Field(default=None, description="Open or close the priority channel.")
+    green_channel: StrictBool | None = Field(default=None, description="Open or close the priority channel.")
 
 
 class RevokeEvent(_Event):
@@ -523,7 +537,8 @@ class ExtraterritorialEvent(_Event):
 
     event: Literal["extraterritorial"]
     materials: list[Name] = Field(min_length=1, description="Materials concerned.")
-    active: bool = Field(description="true: alternative supply needs a Chinese licence from this date; false: not.")
+    active: StrictBool = Field(
+        description="true: alternative supply needs a Chinese licence from this date; false: not.")
 
 
 class CapacityEvent(_Event):

@@ -151,3 +151,25 @@ def test_sweeps_calibrations_replays_and_verifications_refuse_a_folder_of_the_us
         done = sim(*command, "--out", str(mine), cwd=ROOT)
         assert done.returncode == 2 and "holds files this tool did not make there" in done.stderr, done.stderr
     assert [p.name for p in mine.iterdir()] == ["report.html"] and "my own" in (mine / "report.html").read_text()
+
+
+def test_a_run_in_which_no_need_is_placed_is_reported(tmp_path):
+    """A run of one day (or every licence kind closed) made an empty delays.csv, which reading back refused."""
+    out = tmp_path / "day"
+    done = sim("run", str(ROOT / "scenarios" / "verification" / "record_window.yaml"), "-n", "2", "--workers", "1",
+               "--set", "calendar.horizon_days=1", "--set", "calendar.warmup_days=0", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert (out / "report.html").is_file()
+
+
+def test_a_calibration_or_verification_that_cannot_start_writes_nothing(tmp_path):
+    """A calibration of a scenario without magnets said so but left calibration.json and points/; a verification
+    with no cases (run from another folder) checked nothing and exited 0."""
+    out = tmp_path / "cal"
+    done = sim("calibrate", str(ROOT / "scenarios" / "verification" / "record_window.yaml"), "--target",
+               str(ROOT / "data" / "observed_2025.csv"), "--param", "authority.reviewers=1:5", "-n", "2",
+               "--out", str(out))
+    assert done.returncode == 2 and "no NdFeB material" in done.stderr and not out.exists()
+    done = sim("verify", "--quick", "--out", str(tmp_path / "verify"), cwd=tmp_path)
+    assert done.returncode == 2 and "no verification cases in" in done.stderr
+    assert not (tmp_path / "verify").exists()

@@ -92,3 +92,35 @@ def test_a_child_or_a_set_may_choose_another_distribution_family_or_inventory_po
                      "initial_days: 60, interval_days: 30, order_days: 30, reorder_point_days: 5}\n")
     said = refused(child)  # the keys are checked against the policy chosen
     assert "unknown key 'reorder_point_days'" in said and "did you mean 'reorder_point_days'" not in said
+
+
+def test_whole_numbers_are_decimal_and_only_true_and_false_are_booleans(tmp_path):
+    """010 was read as 8 (YAML 1.1 octal) and NO, off, 0 or 'y' were taken for false or true."""
+    assert load_scenario(BASELINE, ["authority.reviewers=010"]).authority.reviewers == 10
+    assert "'0x10' is not a whole number" in refused(BASELINE, ["authority.reviewers=0x10"])
+    for word, read in (("NO", "'NO'"), ("off", "'off'"), ("0", "0"), ("y", "'y'")):
+        said = refused(BASELINE, [f"licence_types.six_month.open={word}"])
+        assert f"{read} is neither true nor false: write true or false" in said
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_key(tmp_path):
+    path = tmp_path / "bom.yaml"
+    path.write_bytes(b"\xef\xbb\xbf" + f"extends: {BASELINE}\nname: bom\n".encode())
+    assert load_scenario(path).name == "bom"
+
+
+def test_only_a_yaml_file_is_read_as_a_scenario_and_its_lines_are_never_echoed(tmp_path):
+    """The main file was read whatever its name, and an unknown key quoted its line (a password hash)."""
+    secret = tmp_path / "shadow"
+    secret.write_text("root:$6$TOPSECRET:19000:0:99999:7:::\n")
+    link = tmp_path / "secret.yaml"
+    link.symlink_to(secret)
+    for path in (secret, link):
+        said = refused(path)
+        assert "not a scenario file" in said and "TOPSECRET" not in said
+
+
+def test_taking_back_a_key_the_file_does_not_set_is_refused_with_the_name_it_is_close_to():
+    said = refused(BASELINE, ["policy.april_contrls=~"])
+    assert "nothing to take back to its default" in said and "did you mean 'policy.april_controls'?" in said
+    assert "april_controls" not in load_scenario(BASELINE, ["policy.april_controls=~"]).policy
