@@ -14,7 +14,11 @@ import yaml
 from sim.commands import run as run_module
 from sim.commands.run import run_folder
 from sim.io import ResultsError
+from sim.scenario.load import load_scenario
 from tests.conftest import ROOT, SMALL, small
+
+BASELINE = load_scenario(ROOT / "scenarios" / "baseline_2025.yaml")
+"""A scenario the published figures can be compared with (a calibration needs one)."""
 
 
 def sim(*args: str, cwd=None) -> subprocess.CompletedProcess:
@@ -146,7 +150,7 @@ def test_sweeps_calibrations_replays_and_verifications_refuse_a_folder_of_the_us
                        "sweep.json.; give another folder$"):
         sweep_folder(mine, small(), plan(small(), "", ["authority.reviewers=2,4"], replications=2), workers=1)
     with pytest.raises(ResultsError, match="nor calibration.json"):
-        calibration_store(mine, small(), source="small.yaml", replications=2, seed=1)
+        calibration_store(mine, BASELINE, source="b.yaml", replications=2, seed=1)
     for command in (["replay", "-n", "2"], ["verify", "--quick", "mmc_c1_rho050"]):
         done = sim(*command, "--out", str(mine), cwd=ROOT)
         assert done.returncode == 2 and "holds files this tool did not make there" in done.stderr, done.stderr

@@ -13,7 +13,11 @@ import pytest
 from sim.analysis.sweep import plan
 from sim.commands.sweep import sweep_folder
 from sim.runs.execute import PRESENTATION, code_digest
+from sim.scenario.load import load_scenario
 from tests.conftest import ROOT, small
+
+BASELINE = load_scenario(ROOT / "scenarios" / "baseline_2025.yaml")
+"""A scenario the published figures can be compared with (a calibration needs one)."""
 
 
 def test_the_model_version_changes_with_every_file_that_can_change_a_number_and_no_other(tmp_path):
@@ -94,7 +98,7 @@ def test_a_damaged_calibration_manifest_is_named(tmp_path):
     from sim.commands.calibrate import calibration_store
     from sim.io import ResultsError
     out = tmp_path / "calibration"
-    calibration_store(out, small(), source="small.yaml", replications=2, seed=1)
+    calibration_store(out, BASELINE, source="b.yaml", replications=2, seed=1)
     (out / "calibration.json").write_text('{"seed": 1}')
     with pytest.raises(ResultsError, match="calibration.json is not a record this tool wrote .no fingerprint."):
-        calibration_store(out, small(), source="small.yaml", replications=2, seed=1)
+        calibration_store(out, BASELINE, source="b.yaml", replications=2, seed=1)
