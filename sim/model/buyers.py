@@ -1,26 +1,27 @@
-"""Buyer firms: continuous consumption, stock, and the decision to order.
+"""Buyer firms: continuous consumption, stock, and orders.
 
 Consumption is continuous at a rate drawn for each month before the run starts (demand does not
 depend on anything the model does), so a stock knows exactly how much it will have consumed by any
-moment. Nothing ticks: a stock computes when its inventory position (on hand plus on order) will
-reach the reorder point and sets one timer for that moment; a delivery, a refusal or new targets
-may supersede the timer. Demand that finds the shelf empty is lost: that is the shortfall, booked
-from the stock-out episodes after the run.
+moment. Nothing ticks: its inventory policy (``sim.model.inventory``) decides when to order and sets
+one timer for the next moment it must look; a delivery, a refusal or new targets may supersede the
+timer. Demand that finds the shelf empty is lost: that is the shortfall, booked from the stock-out
+episodes after the run.
 """
 
 from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from collections.abc import Generator, Sequence
+from collections.abc import Sequence
 from itertools import accumulate
 from typing import Any, Protocol
 
 import numpy as np
 import simpy
 
-from sim.model.sampling import Dice, Sampler
-from sim.scenario.schema import Adaptive, BuyerGroup, FixedInterval, Inventory, ReorderPoint
+from sim.model.inventory import InventoryPolicy
+from sim.model.sampling import Dice
+from sim.scenario.schema import BuyerGroup
 
 
 class Firm:
@@ -86,7 +87,8 @@ class Stock:
     Each stock-out is kept as an episode (from, to) so that unmet demand and stock-out days can be
     booked to accounting intervals after the run (``interval_totals``). A need that failed waits in
     ``held`` for its retry; while ``blocks`` holds what the firm has learned bars it from China (a ban,
-    its VEU listing), it buys from alternative supply only.
+    its VEU listing), it buys from alternative supply only. When and how much it orders is its
+    ``policy``'s to say.
     """
 
     __slots__ = (
@@ -103,11 +105,7 @@ class Stock:
         "out_since",
         "stockouts",
         "hold_until",
-        "reorder_point",
-        "order_up_to",
-        "continuous_review",
-        "adaptive",
-        "lead_estimate_days",
+        "policy",
         "retry_days",
         "supplier",
         "held",
@@ -126,7 +124,8 @@ class Stock:
         material: str,
         consumption: Consumption,
         mean_china_kg_per_day: float,
-        policy: Inventory,
+        initial_days: float,
+        policy: InventoryPolicy,
         retry_days: float,
         supplier: Supplier,
         dice: Dice | None = None,
@@ -137,7 +136,7 @@ class Stock:
         self.material = material
         self.mean_rate = mean_china_kg_per_day
         self.consumption = consumption
-        self.level = policy.initial_days * mean_china_kg_per_day
+        self.level = initial_days * mean_china_kg_per_day
         self.on_order = 0.0
         self.updated = env.now
         self.consumed = consumption.consumed_kg(env.now)
@@ -145,15 +144,7 @@ class Stock:
         self.stockouts: list[tuple[float, float]] = []
         """Stock-out episodes that have ended: (first day empty, day restocked)."""
         self.hold_until = -math.inf
-        self.continuous_review = not isinstance(policy, FixedInterval)
-        self.adaptive = policy if isinstance(policy, Adaptive) else None
-        self.reorder_point = self.order_up_to = 0.0
-        self.lead_estimate_days = math.nan
-        if isinstance(policy, ReorderPoint):
-            self.reorder_point = policy.reorder_point_days * mean_china_kg_per_day
-            self.order_up_to = policy.order_up_to_days * mean_china_kg_per_day
-        elif self.adaptive is not None:
-            self._expect_lead_time(self.adaptive.lead_time_days)
+        self.policy = policy
         self.retry_days = retry_days
         self.supplier = supplier
         self.held: list[Any] = []
@@ -215,9 +206,8 @@ class Stock:
             self.out_since = math.nan
         self.level += quantity_kg
         self.on_order -= quantity_kg
-        if self.adaptive is not None and lead_time_days is not None:
-            smoothing = self.adaptive.smoothing
-            self._expect_lead_time((1 - smoothing) * self.lead_estimate_days + smoothing * lead_time_days)
+        if lead_time_days is not None:
+            self.policy.delivered(lead_time_days)
         self.review()
 
     def expect(self, quantity_kg: float) -> None:
@@ -225,15 +215,9 @@ class Stock:
         self.on_order += quantity_kg
 
     def hold(self, need: Any, quantity_kg: float) -> None:
-        """A need failed: it is no longer on order, and is retried (or withdrawn, if no longer needed) after
-        ``retry_days``; under a standing order, retried as it was."""
+        """A need failed: it is no longer on order, and is retried after ``retry_days`` as its policy says."""
         self.on_order -= quantity_kg
-        if self.continuous_review:
-            self.held.append(need)
-            self.hold_until = self.env.now + self.retry_days
-            self.review()
-        else:
-            self.env.timeout(self.retry_days).callbacks.append(lambda _event: self._again(need))
+        self.policy.failed(self, need)
 
     def block(self, reason: tuple, quantity_kg: float) -> None:
         """A need failed for a reason that bars the firm from China until it ends: the need waits, no longer
@@ -245,13 +229,7 @@ class Stock:
     def unblock(self, reason: tuple, waiting: list[Any]) -> None:
         """What barred the firm has ended: the needs that waited are retried now, or withdrawn if no longer needed."""
         self.blocks.discard(reason)
-        if not self.continuous_review:
-            for need in waiting:
-                self._again(need)
-            return
-        self.held += waiting
-        self.hold_until = self.env.now
-        self.review()
+        self.policy.lifted(self, waiting)
 
     def resume(self, day: float) -> None:
         """Alternative supply, which had no capacity, takes orders from ``day``: a firm that buys from it
@@ -260,65 +238,38 @@ class Stock:
             self.hold_until = day
             self.review()
 
-    def _again(self, need: Any) -> None:
-        """A standing order's need tried again as it was."""
+    def again(self, need: Any) -> None:
+        """A need tried again as it was (a standing order's)."""
         self.on_order += need.quantity_kg
         self.supplier.retry(need, need.quantity_kg)
 
+    def withdraw_held(self) -> None:
+        """The needs held for their retry are no longer needed."""
+        for need in self.held:
+            self.supplier.withdraw(need)
+        self.held = []
+
     def set_targets(self, reorder_point_days: float, order_up_to_days: float) -> None:
-        """New reorder point and order-up-to level, in days of mean demand (e.g. stockpiling); a stock under
-        a fixed-interval or adaptive policy keeps its own."""
-        if not self.continuous_review or self.adaptive is not None:
-            return
-        self.reorder_point = reorder_point_days * self.mean_rate
-        self.order_up_to = order_up_to_days * self.mean_rate
-        self.review()
+        """New reorder point and order-up-to level, in days of mean demand (e.g. stockpiling), if its policy
+        takes them."""
+        self.policy.retarget(self, reorder_point_days, order_up_to_days)
 
     def review(self) -> None:
-        """Order now if the position is at the reorder point, else make sure a timer wakes the stock by then.
+        """Let the policy look at the stock: order, or set the moment to look again."""
+        self.policy.review(self)
 
-        A held need is withdrawn if, when its retry is due, the position no longer calls for an order. A
-        timer already set for an earlier moment is kept (it will review again when it fires), so that most
-        changes cost no new event.
-        """
-        if not self.continuous_review:
-            return
-        self.advance()
-        now = self.env.now
-        wait = self._days_until_reorder(now)
-        if wait == 0:
-            self.order(self.order_up_to - (self.level + self.on_order))
-            wait = self._days_until_reorder(now)
-        elif self.held and now >= self.hold_until:
-            for need in self.held:
-                self.supplier.withdraw(need)
-            self.held = []
-        due = now + wait
+    def review_in(self, wait_days: float) -> None:
+        """Make sure the stock is reviewed within ``wait_days``. A timer already set for an earlier moment is
+        kept (it will review again when it fires), so that most changes cost no new event."""
+        due = self.env.now + wait_days
         if due < self._due:
             self._due = due
-            self.env.timeout(wait, due).callbacks.append(self._timer)
+            self.env.timeout(wait_days, due).callbacks.append(self._timer)
 
     def _timer(self, event: simpy.Event) -> None:
         if event.value == self._due:  # else an earlier timer superseded this one
             self._due = math.inf
             self.review()
-
-    def _expect_lead_time(self, days: float) -> None:
-        """An adaptive stock's new lead-time estimate, and the targets that cover it."""
-        self.lead_estimate_days = days
-        self.reorder_point = (days + self.adaptive.safety_days) * self.mean_rate
-        self.order_up_to = self.reorder_point + self.adaptive.order_days * self.mean_rate
-
-    def _days_until_reorder(self, now: float) -> float:
-        if now < self.hold_until:
-            return self.hold_until - now
-        excess = self.level + self.on_order - self.reorder_point
-        tolerance = 1e-9 * (self.order_up_to - self.reorder_point)  # of an order's size, however small
-        if excess <= tolerance:
-            return 0.0
-        if excess > self.level + tolerance:
-            return math.inf  # the position stalls at a stock-out until something restocks it (a delivery)
-        return self.consumption.day_reaching(self.consumed + excess) - now
 
 
 def interval_totals(
@@ -339,11 +290,3 @@ def interval_totals(
         overlap = np.minimum(end[:, None], boundaries_days[1:]) - np.maximum(start[:, None], boundaries_days[:-1])
         np.add.at(stockout_days, index, np.clip(overlap, 0.0, None))
     return interval_rates * lengths, interval_rates * stockout_days, stockout_days
-
-
-def fixed_interval_orders(stock: Stock, interval_days: Sampler, order_kg: float) -> Generator[simpy.Event, None, None]:
-    """SimPy process: a standing order of fixed size at (possibly random) intervals."""
-    while True:
-        yield stock.env.timeout(interval_days())
-        stock.advance()
-        stock.order(order_kg)

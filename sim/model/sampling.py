@@ -39,8 +39,11 @@ class RandomStreams(Protocol):
 Sampler = Callable[[], float]
 """Endless draws from one distribution: each call returns the next value."""
 
+Blocks = Callable[[int], np.random.Generator]
+"""An entity's stream, a block at a time: the generator set to block ``b`` (``RandomStreams.entity_block``)."""
 
-def sampler(spec: object, rng: np.random.Generator | Callable[[int], np.random.Generator]) -> Sampler:
+
+def sampler(spec: object, rng: np.random.Generator | Blocks) -> Sampler:
     """Draws from a distribution, a batch at a time so that numpy's call overhead is paid once a batch.
 
     ``rng`` is a generator, or a function giving a generator set to block ``b`` of an entity's stream
@@ -50,7 +53,7 @@ def sampler(spec: object, rng: np.random.Generator | Callable[[int], np.random.G
 
 
 def _draws(draw: Callable[[np.random.Generator, int], np.ndarray],
-           rng: np.random.Generator | Callable[[int], np.random.Generator]) -> Iterator[float]:
+           rng: np.random.Generator | Blocks) -> Iterator[float]:
     if isinstance(rng, np.random.Generator):
         while True:
             yield from draw(rng, BATCH).tolist()

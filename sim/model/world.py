@@ -16,8 +16,9 @@ import simpy
 from sim.model import cost
 from sim.model.alternative import AlternativeSupply
 from sim.model.authority import Authority
-from sim.model.buyers import Consumption, Firm, Stock, fixed_interval_orders, interval_totals
+from sim.model.buyers import Consumption, Firm, Stock, interval_totals
 from sim.model.exporters import Exporter, assign, exporters
+from sim.model.inventory import inventory_policy
 from sim.model.licences import Licensing
 from sim.model.policy import Levers, export_rule_days, schedule, timeline
 from sim.model.records import (
@@ -34,7 +35,7 @@ from sim.model.records import (
 from sim.model.regime import Regime
 from sim.model.sampling import Dice, RandomStreams, gamma_rates, sampler
 from sim.model.supply import Exports
-from sim.scenario.schema import FixedInterval, Inventory, Scenario
+from sim.scenario.schema import Inventory, Scenario
 
 SOURCES = ("demand", "review", "approval", "vetting", "production", "transit", "veu", "revocation", "alternative",
            "vetting_pass", "backlog", "queue", "grant", "listing",
@@ -148,10 +149,12 @@ class World:
                     index = len(stocks)
                     dice = Dice(self.scenario, streams, index, group.destination)
                     consumption = Consumption(month_starts, self.rates[index].tolist())
+                    spec = demand.inventory or group.inventory
+                    mean_kg_per_day = demand.mean_kg_per_day * share
+                    policy = inventory_policy(spec, mean_kg_per_day, partial(streams.entity_block, "demand", index, 0))
                     stock = Stock(self.env, index, firm=firm, material=material, consumption=consumption,
-                                  mean_china_kg_per_day=demand.mean_kg_per_day * share,
-                                  policy=demand.inventory or group.inventory, retry_days=group.retry_days,
-                                  supplier=self.exports, dice=dice)
+                                  mean_china_kg_per_day=mean_kg_per_day, initial_days=spec.initial_days,
+                                  policy=policy, retry_days=group.retry_days, supplier=self.exports, dice=dice)
                     if material in suppliers:
                         stock.exporter = by_name[suppliers[material][k]]
                     firm.stocks[material] = stock
@@ -174,13 +177,7 @@ class World:
                         grant=exports.grant, list_firms=exports.list_firms)
         self.env.process(timeline(self.env, schedule(self.scenario, levers)))
         for stock in self.stocks:
-            policy = self._policy(stock)
-            if isinstance(policy, FixedInterval):
-                blocks = partial(self._streams.entity_block, "demand", stock.index, 0)
-                interval_days = sampler(policy.interval_days, blocks)
-                self.env.process(fixed_interval_orders(stock, interval_days, policy.order_days * stock.mean_rate))
-            else:
-                stock.review()
+            stock.policy.start(stock)
         estimate = cost.estimate(self.scenario)
         if not self.env.run_within(self.scenario.calendar.horizon_days, estimate.budget_events):
             needs, attempts = Counter(), Counter()

@@ -2,78 +2,11 @@
 
 from __future__ import annotations
 
-import math
-from types import SimpleNamespace
-
 import numpy as np
 import pytest
-import simpy
 
-from sim.model.buyers import Consumption, Firm, Stock, interval_totals
-from sim.scenario.schema import BuyerGroup
-
-
-class Shelf:
-    """A firm's stock of Dy in a fresh environment, and what it asks its supplier for: new needs and retries
-    as (day, kg) in ``orders``, what it withdraws, and what it asks of alternative supply (which grants
-    ``alternative_kg`` at most).
-
-    By default: 2 kg a day, 20 kg on hand, reorder at 10 kg (5 days), up to 40 kg (20 days), retry after 3 days.
-    """
-
-    def __init__(self, consumption: Consumption | None = None, alternative_kg: float = 0.0, **inventory: float) -> None:
-        self.env = simpy.Environment()
-        self.orders: list[tuple[float, float]] = []
-        self.retried: list[tuple[float, str, float]] = []
-        self.withdrawn: list[str] = []
-        self.asked: list[tuple[float, float]] = []
-        self.alternative_kg = alternative_kg
-        group = BuyerGroup.model_validate({
-            "count": 1, "sector": "automotive", "destination": "EU", "demand": {"Dy": {"mean_kg_per_day": 2}},
-            "inventory": inventory or {"initial_days": 10, "reorder_point_days": 5, "order_up_to_days": 20},
-            "retry_days": 3,
-        })
-        self.stock = Stock(self.env, 0, firm=Firm(0, "g", 0, group, flagged=False), material="Dy",
-                           consumption=consumption or Consumption([0.0], [2.0]), mean_china_kg_per_day=2.0,
-                           policy=group.inventory, retry_days=group.retry_days, supplier=self)
-
-    def place(self, stock: Stock, quantity_kg: float) -> None:
-        self.orders.append((self.env.now, quantity_kg))
-
-    def retry(self, need: SimpleNamespace, quantity_kg: float) -> None:
-        self.retried.append((self.env.now, need.name, quantity_kg))
-
-    def withdraw(self, need: SimpleNamespace) -> None:
-        self.withdrawn.append(need.name)
-
-    def alternative(self, stock: Stock, quantity_kg: float) -> float:
-        self.asked.append((self.env.now, quantity_kg))
-        granted = min(quantity_kg, self.alternative_kg)
-        stock.expect(granted)
-        return granted
-
-    def alternative_from(self, stock: Stock) -> float:
-        return 0.0 if self.alternative_kg else math.inf
-
-
-    def run(self, until: float) -> Stock:
-        """Run to ``until`` and bring the stock up to date."""
-        self.env.run(until=until)
-        self.stock.advance()
-        return self.stock
-
-
-def need(name: str, t_ordered: float = 0.0) -> SimpleNamespace:
-    """A stand-in for a need: its name and the day it was first requested."""
-    return SimpleNamespace(name=name, t_ordered=t_ordered)
-
-
-@pytest.fixture
-def shelf() -> Shelf:
-    """The default shelf, reviewing its stock from day 0."""
-    shelf = Shelf()
-    shelf.stock.review()
-    return shelf
+from sim.model.buyers import Consumption, interval_totals
+from tests.model.shelf import Shelf, need
 
 
 def test_consumption_and_the_day_it_reaches_an_amount_are_inverse():
@@ -203,23 +136,3 @@ def test_a_barred_firm_asks_again_when_alternative_supply_gets_capacity():
     assert [t for t, _ in shelf.asked] == [6.0]
     shelf.run(until=61)
     assert [t for t, _ in shelf.asked] == [6.0, 60.0]
-
-
-def test_an_adaptive_stock_covers_the_lead_time_it_has_seen():
-    shelf = Shelf(policy="adaptive", initial_days=10, lead_time_days=10, smoothing=0.5, safety_days=2, order_days=8)
-    stock = shelf.stock
-    assert (stock.reorder_point, stock.order_up_to) == (pytest.approx(24.0), pytest.approx(40.0))
-    stock.expect(20.0)
-    stock.receive(20.0, lead_time_days=30.0)  # a need that took 30 days: the estimate moves half-way, to 20
-    assert stock.lead_estimate_days == pytest.approx(20.0)
-    assert (stock.reorder_point, stock.order_up_to) == (pytest.approx(44.0), pytest.approx(60.0))
-    stock.receive(0.0)  # alternative supply teaches nothing about China's lead time
-    assert stock.lead_estimate_days == pytest.approx(20.0)
-    stock.set_targets(reorder_point_days=1, order_up_to_days=2)  # stockpiling events leave it to itself
-    assert stock.reorder_point == pytest.approx(44.0)
-
-
-def test_new_targets_order_at_once_when_below_the_new_reorder_point(shelf):
-    shelf.run(until=2)
-    shelf.stock.set_targets(reorder_point_days=15, order_up_to_days=30)
-    assert shelf.orders == [(2.0, pytest.approx(60 - 16))]

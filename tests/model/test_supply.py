@@ -136,7 +136,7 @@ def test_the_time_a_need_waited_for_a_ban_to_end_is_not_lead_time_an_adaptive_fi
     stock = next(s for s in world.stocks if s.firm.group_name == "defence")
     first = world.needs[[n.stock for n in world.needs].index(stock)]
     assert first.barred_days > 100 and first.t_delivered - first.t_ordered > 100
-    assert stock.lead_estimate_days < 100  # learned from what the last delivery took, not the ban
+    assert stock.policy.lead_estimate_days < 100  # learned from what the last delivery took, not the ban
 
 
 def test_goods_in_production_when_a_ban_begins_are_stopped_at_export_the_others_leave_when_made():
