@@ -19,7 +19,6 @@ from typing import Any, Protocol
 import numpy as np
 import simpy
 
-from sim.model.inventory import InventoryPolicy
 from sim.model.sampling import Dice
 from sim.scenario.schema import BuyerGroup
 
@@ -79,6 +78,22 @@ class Supplier(Protocol):
     def alternative(self, stock: Stock, quantity_kg: float) -> float: ...
 
     def alternative_from(self, stock: Stock) -> float: ...
+
+
+class InventoryPolicy(Protocol):
+    """When and how much a stock orders, and what becomes of a need that failed (``sim.model.inventory``)."""
+
+    def start(self, stock: Stock) -> None: ...
+
+    def review(self, stock: Stock) -> None: ...
+
+    def failed(self, stock: Stock, need: Any) -> None: ...
+
+    def lifted(self, stock: Stock, waiting: list[Any]) -> None: ...
+
+    def delivered(self, lead_time_days: float) -> None: ...
+
+    def retarget(self, stock: Stock, reorder_point_days: float, order_up_to_days: float) -> None: ...
 
 
 class Stock:

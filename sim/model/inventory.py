@@ -1,11 +1,12 @@
 """Inventory policies: when a stock orders, how much, and what becomes of a need that failed.
 
-A policy is a strategy its ``Stock`` calls at each turn: ``start`` once, ``review`` whenever the
-position may have changed, ``failed`` when a need is refused and ``lifted`` when what barred the
-firm ends, ``delivered`` with the lead time a need took, ``retarget`` when a policy event sets new
-targets (stockpiling). Under continuous review the stock orders up to a level as its position reaches
-a reorder point, with one timer for that moment; under a standing order it buys a fixed quantity at
-intervals, whatever its position, and a failed need is tried again as it was.
+A policy is a strategy (``sim.model.buyers.InventoryPolicy``) that its ``Stock`` calls at each
+turn: ``start`` once, ``review`` whenever the position may have changed, ``failed`` when a need is
+refused and ``lifted`` when what barred the firm ends, ``delivered`` with the lead time a need took,
+``retarget`` when a policy event sets new targets (stockpiling). Under continuous review the stock
+orders up to a level as its position reaches a reorder point, with one timer for that moment; under
+a standing order it buys a fixed quantity at intervals, whatever its position, and a failed need is
+tried again as it was.
 """
 
 from __future__ import annotations
@@ -150,11 +151,7 @@ class StandingOrder:
             stock.order(self.order_kg)
 
 
-InventoryPolicy = ContinuousReview | StandingOrder
-"""What a ``Stock`` calls (``LeadTimeCover`` is a ``ContinuousReview``)."""
-
-
-def inventory_policy(spec: Inventory, mean_kg_per_day: float, rng: Blocks) -> InventoryPolicy:
+def inventory_policy(spec: Inventory, mean_kg_per_day: float, rng: Blocks) -> ContinuousReview | StandingOrder:
     """The policy a scenario's inventory section describes for a stock of ``mean_kg_per_day``; a standing
     order draws its intervals from ``rng`` (the stock's demand stream)."""
     if isinstance(spec, FixedInterval):
