@@ -19,13 +19,12 @@ import math
 from collections.abc import Callable, Collection, Iterator, Sequence
 
 import holidays
-import numpy as np
 import simpy
 
-from sim.model.buyers import Firm
+from sim.model.buyers import Firm, Stock
 from sim.model.exporters import Exporter
 from sim.model.regime import Regime
-from sim.model.sampling import UNIT, Sampler, sampler
+from sim.model.sampling import UNIT, Draws, RandomStreams, Sampler, sampler
 from sim.scenario.distributions import Distribution
 from sim.scenario.schema import LICENCE_KINDS, Scenario
 
@@ -44,6 +43,7 @@ class Application:
     __slots__ = (
         "firm",
         "material",
+        "stock",
         "kind",
         "priority",
         "renewal",
@@ -65,6 +65,8 @@ class Application:
                  renewal: bool, pool: ReviewPool, review_days: float = math.nan) -> None:
         self.firm = firm
         self.material = material
+        self.stock: Stock | None = None if firm is None else firm.stocks[material]
+        """The applicant's stock of the material, whose streams its reviews and decisions draw from."""
         self.kind = kind
         self.priority = priority
         self.renewal = renewal
@@ -89,7 +91,7 @@ class Application:
     def exporter(self) -> Exporter | None:
         """The exporter that filed it for its customer ``firm`` (none for a material without exporters, or a file of
         a backlog)."""
-        return None if self.firm is None else self.firm.stocks[self.material].exporter
+        return None if self.stock is None else self.stock.exporter
 
 
 class FirstCome:
@@ -176,11 +178,11 @@ class Authority:
     """Review pools (the main one and any set aside for materials or licence kinds), and decisions."""
 
     def __init__(self, env: simpy.Environment, scenario: Scenario, regime: Regime, warmup_days: float,
-                 backlog_rng: np.random.Generator | None = None, queue_rng: np.random.Generator | None = None) -> None:
+                 streams: RandomStreams) -> None:
         self.env = env
         self.regime = regime
         spec = scenario.authority
-        draw = sampler(UNIT, queue_rng) if spec.queue == "random" else None
+        draw = sampler(UNIT, streams.shared("queue")) if spec.queue == "random" else None
 
         def queue() -> FirstCome | AtRandom:
             return AtRandom(draw) if draw is not None else FirstCome()
@@ -200,7 +202,11 @@ class Authority:
             calendar.start.weekday())
         self._tension = spec.tension
         self._backlog_review = scenario.licence_types.per_shipment.review_days
-        self._backlog_rng = backlog_rng
+        self._backlog_rng = streams.shared("backlog")
+        self._review_days = Draws(streams, "review")
+        self._review_spec = {k: scenario.licence_types[k].review_days for k in LICENCE_KINDS}
+        self._approval = Draws(streams, "approval")
+        """Each applicant's own draws (a stock's: ``Application.stock``) of its reviews' work and its decisions."""
         self._warmup = warmup_days
         self._area_since = warmup_days
         self.queue_area = 0.0
@@ -290,8 +296,8 @@ class Authority:
     def _start(self, app: Application) -> None:
         app.pool.busy += 1
         app.t_started = self.env.now
-        if app.firm is not None:  # a backlog application's work was drawn when it joined the queue
-            app.review_days = app.firm.stocks[app.material].dice.review[app.kind]()
+        if app.stock is not None:  # a backlog application's work was drawn when it joined the queue
+            app.review_days = self._review_days(self._review_spec[app.kind], app.stock.index, app.kind)
         app.pace = self._pace(app)
         self._in_review[app] = None
         self._end_review(app, app.review_days * app.pace)
@@ -333,9 +339,8 @@ class Authority:
             return
         if not self._veu_refuses(app):
             tension_factor = max(0.0, 1 - self._tension.approval_sensitivity * self.regime.tension)
-            dice = app.firm.stocks[app.material].dice
             chance = self.regime.approval(app.firm, app.material, app.kind, app.priority == GREEN)
-            approved = dice.approval[app.kind]() < chance * tension_factor
+            approved = self._approval(UNIT, app.stock.index, app.kind) < chance * tension_factor
             self._decide(app, approved, "" if approved else "discretionary")
         # A dated event due this very instant acts before the applicant hears of the decision.
         at_once = self.env.peek() > self.env.now

@@ -19,7 +19,6 @@ from typing import Any, Protocol
 import numpy as np
 import simpy
 
-from sim.model.sampling import Dice
 from sim.scenario.schema import BuyerGroup
 
 
@@ -125,7 +124,6 @@ class Stock:
         "supplier",
         "held",
         "blocks",
-        "dice",
         "exporter",
         "_due",
     )
@@ -143,7 +141,6 @@ class Stock:
         policy: InventoryPolicy,
         retry_days: float,
         supplier: Supplier,
-        dice: Dice | None = None,
     ) -> None:
         self.env = env
         self.index = index
@@ -164,7 +161,6 @@ class Stock:
         self.supplier = supplier
         self.held: list[Any] = []
         self.blocks: set[tuple] = set()
-        self.dice = dice
         self.exporter = None
         """The exporter it buys from (``sim.model.exporters.Exporter``), if its material has any: set by the world."""
         self._due = math.inf

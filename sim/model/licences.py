@@ -17,13 +17,13 @@ from bisect import bisect_left
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
-import numpy as np
 import simpy
 
 from sim.model.authority import GREEN, Application, Authority
 from sim.model.buyers import Firm
 from sim.model.exporters import Exporter
 from sim.model.regime import Regime
+from sim.model.sampling import Draws, RandomStreams
 from sim.scenario.distributions import Fixed
 from sim.scenario.schema import LICENCE_KINDS, Scenario
 
@@ -127,8 +127,7 @@ class Licensing:
         scenario: Scenario,
         regime: Regime,
         authority: Authority,
-        revocation_rng: np.random.Generator,
-        grant_rng: np.random.Generator | None = None,
+        streams: RandomStreams,
     ) -> None:
         self.env = env
         self.types = {kind: scenario.licence_types[kind] for kind in LICENCE_KINDS}
@@ -141,8 +140,12 @@ class Licensing:
         self._cooldown: dict[tuple[int, str], float] = {}
         self._record: dict[tuple[int, str], list[float]] = {}
         """Days on which each (firm, material) was granted a licence that builds a track record."""
-        self._rng = revocation_rng
-        self._grant_rng = grant_rng
+        self._rng = streams.shared("revocation")
+        """Which licences a revocation takes."""
+        self._grant_rng = streams.shared("grant")
+        """Which customers a licence granted to an exporter names."""
+        self._granted_share = Draws(streams, "partial")
+        """Each applicant's share granted of a single-use licence, on a substream for each distribution."""
 
     def obtain(self, request: Request) -> None:
         """Find or apply for a licence covering one shipment; ``request.done`` is called with (licence, "") or
@@ -293,7 +296,7 @@ class Licensing:
         licence = Licence(app.kind, app.exporter, (app.firm,), app.material, starts, self.types[app.kind].validity_days)
         share = self.regime.granted_share(app.firm, app.material, app.kind, app.priority == GREEN)
         if licence.rules.single_use and share != WHOLE:
-            licence.granted_share = min(app.firm.stocks[app.material].dice.granted_share(share), 1.0)
+            licence.granted_share = min(self._granted_share(share, app.stock.index, repr(share)), 1.0)
         self.granted.append(licence)
         if licence.rules.builds_track_record:
             self._record.setdefault((app.firm.index, app.material), []).append(self.env.now)

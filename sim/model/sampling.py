@@ -20,7 +20,6 @@ from sim.scenario.distributions import (
     Triangular,
     Uniform,
 )
-from sim.scenario.schema import LICENCE_KINDS, Scenario
 
 UNIT = Uniform(dist="uniform", low=0.0, high=1.0)
 """Uniform on [0, 1): the dice of yes-or-no draws."""
@@ -61,61 +60,28 @@ def _draws(draw: Callable[[np.random.Generator, int], np.ndarray],
         yield from draw(rng(block), BATCH).tolist()
 
 
-class Dice:
-    """One stock's own random draws for its applications and orders (common random numbers).
+class Draws:
+    """One source's draws for every stock that draws from it: each stock's on a stream of its own (common random
+    numbers: a stock's n-th review is the same number in every policy variant), and, where the distribution
+    depends on a name (a licence kind, a treatment's distribution), on a substream for each name (``substream``),
+    so that adding a kind leaves every other kind's draws as they were. A sampler is made when first drawn
+    from: a replication has thousands of stocks, each drawing from one or two kinds."""
 
-    Each source has a stream per stock; sources that depend on the licence kind (review, approval,
-    vetting) have a substream per kind, numbered from the kind's name (``substream``), so that adding a
-    kind leaves every other kind's draws as they were.
-    """
+    __slots__ = ("_blocks", "_source", "_samplers")
 
-    __slots__ = ("review", "approval", "vetting_days", "vetting_pass", "production_days", "transit_days",
-                 "granted_share")
+    def __init__(self, streams: RandomStreams, source: str) -> None:
+        self._blocks = streams.entity_block
+        self._source = source
+        self._samplers: dict[tuple[int, str | None], Sampler] = {}
 
-    def __init__(self, scenario: Scenario, streams: RandomStreams, index: int, destination: str) -> None:
-        kinds, supply = scenario.licence_types, scenario.supply
-        self.review = ByKind(streams, "review", index, {k: kinds[k].review_days for k in LICENCE_KINDS})
-        self.approval = ByKind(streams, "approval", index, dict.fromkeys(LICENCE_KINDS, UNIT))
-        self.vetting_days = ByKind(streams, "vetting", index, {k: kinds[k].vetting_days for k in LICENCE_KINDS})
-        self.vetting_pass = ByKind(streams, "vetting_pass", index, dict.fromkeys(LICENCE_KINDS, UNIT))
-        self.granted_share = BySpec(streams, "partial", index)
-        self.production_days = sampler(supply.production_days, partial(streams.entity_block, "production", index, 0))
-        transit = supply.transit_days_by_destination.get(destination, supply.transit_days)
-        self.transit_days = sampler(transit, partial(streams.entity_block, "transit", index, 0))
-
-
-class ByKind(dict):
-    """One stock's samplers of one source, by licence kind, each made when first drawn from: a stock uses one or
-    two kinds, and a replication has thousands of stocks."""
-
-    __slots__ = ("streams", "source", "index", "specs")
-
-    def __init__(self, streams: RandomStreams, source: str, index: int, specs: dict[str, object]) -> None:
-        super().__init__()
-        self.streams, self.source, self.index, self.specs = streams, source, index, specs
-
-    def __missing__(self, kind: str) -> Sampler:
-        made = self[kind] = sampler(self.specs[kind], partial(self.streams.entity_block, self.source, self.index,
-                                                              substream(kind)))
-        return made
-
-
-class BySpec(dict):
-    """One stock's draws of one source from whichever distribution is asked (a treatment may set its own): each
-    distribution's on a substream numbered from its description, its sampler made when first drawn from."""
-
-    __slots__ = ("streams", "source", "index")
-
-    def __init__(self, streams: RandomStreams, source: str, index: int) -> None:
-        super().__init__()
-        self.streams, self.source, self.index = streams, source, index
-
-    def __call__(self, spec: object) -> float:
-        key = repr(spec)  # distributions with lists (empirical) do not hash
-        draw = self.get(key)
+    def __call__(self, spec: object, stock: int, name: str | None = None) -> float:
+        """The next draw of stock ``stock`` (its index), of the name ``name`` if any, from ``spec`` (read when the
+        stock's sampler of that name is made)."""
+        draw = self._samplers.get((stock, name))
         if draw is None:
-            draw = self[key] = sampler(spec, partial(self.streams.entity_block, self.source, self.index,
-                                                     substream(key)))
+            substream_number = 0 if name is None else substream(name)
+            draw = self._samplers[stock, name] = sampler(spec, partial(self._blocks, self._source, stock,
+                                                                       substream_number))
         return draw()
 
 

@@ -23,7 +23,6 @@ from bisect import bisect_left
 from collections.abc import Callable, Collection, Sequence
 from functools import partial
 
-import numpy as np
 import simpy
 
 from sim.model.alternative import AlternativeSupply
@@ -32,7 +31,8 @@ from sim.model.exporters import Exporter
 from sim.model.licences import Licence, Licensing, Request
 from sim.model.records import DELIVERED, IN_TRANSIT, PENDING, REASON_CODE, WITHDRAWN
 from sim.model.regime import Regime
-from sim.scenario.schema import LicenceTypes
+from sim.model.sampling import UNIT, Draws, RandomStreams
+from sim.scenario.schema import LicenceTypes, Supply
 
 NO_LICENCE = "none"
 
@@ -96,8 +96,9 @@ class Exports:
         licence_types: LicenceTypes,
         alternatives: dict[str, AlternativeSupply],
         rule_days: Sequence[float],
-        listed_days: float | None = None,
-        listing_rng: np.random.Generator | None = None,
+        listed_days: float | None,
+        streams: RandomStreams,
+        supply: Supply,
     ) -> None:
         self.env = env
         self.regime = regime
@@ -107,8 +108,9 @@ class Exports:
         self.rule_days = rule_days
         """Days on which the rules at export may change, then the horizon (``sim.model.policy.export_rule_days``)."""
         self.listed_days = listed_days
-        self.listing_rng = listing_rng
+        self.listing_rng = streams.shared("listing")
         """Which firms an entity listing names."""
+        self.draws = ShipmentDraws(streams, supply, licence_types)
         self.needs: list[Need] = []
         self.failures: list[tuple[int, float, float, float, int, bool]] = []
         """One row per failed attempt: need index, attempt started, failed, kilograms, reason code, at export."""
@@ -337,6 +339,35 @@ class Exports:
             stock.unblock(bar, waiting)
 
 
+class ShipmentDraws:
+    """A shipment's draws, each on its stock's own stream (``sim.model.sampling.Draws``): vetting's days and
+    verdict by licence kind, production days, transit days to the stock's destination."""
+
+    __slots__ = ("_kinds", "_supply", "_vetting_days", "_vetting_pass", "_production_days", "_transit_days")
+
+    def __init__(self, streams: RandomStreams, supply: Supply, licence_types: LicenceTypes) -> None:
+        self._kinds, self._supply = licence_types, supply
+        self._vetting_days = Draws(streams, "vetting")
+        self._vetting_pass = Draws(streams, "vetting_pass")
+        self._production_days = Draws(streams, "production")
+        self._transit_days = Draws(streams, "transit")
+
+    def vetting_days(self, stock: Stock, kind: str) -> float:
+        return self._vetting_days(self._kinds[kind].vetting_days, stock.index, kind)
+
+    def vetting_passes(self, stock: Stock, kind: str) -> float:
+        """Uniform on [0, 1): the shipment passes vetting if below the kind's pass probability."""
+        return self._vetting_pass(UNIT, stock.index, kind)
+
+    def production_days(self, stock: Stock) -> float:
+        return self._production_days(self._supply.production_days, stock.index)
+
+    def transit_days(self, stock: Stock) -> float:
+        supply = self._supply
+        destination = stock.firm.group.destination
+        return self._transit_days(supply.transit_days_by_destination.get(destination, supply.transit_days), stock.index)
+
+
 class Shipment:
     """A need's attempt that the rules let through, from the licence to delivery: timed stages, each the
     callback of the timeout before it (vetting where the licence's kind vets shipments, production, the
@@ -354,7 +385,7 @@ class Shipment:
             need.licensed = True
         if licence is not None and licence.rules.vetted:
             need.vetted = True
-            self._after(need.stock.dice.vetting_days[licence.kind](), self._vetted)
+            self._after(exports.draws.vetting_days(need.stock, licence.kind), self._vetted)
         else:
             self._produce()
 
@@ -364,7 +395,7 @@ class Shipment:
     def _vetted(self, _event: simpy.Event) -> None:
         pass_probability = self.exports.licence_types[self.licence.kind].vetting_pass_probability
         controlled = self.need.stock.material in self.exports.regime.controlled  # no vetting once lifted
-        if controlled and self.need.stock.dice.vetting_pass[self.licence.kind]() >= pass_probability:
+        if controlled and self.exports.draws.vetting_passes(self.need.stock, self.licence.kind) >= pass_probability:
             self.exports.fail(self.need, "vetting", at_export=False)
         else:
             self._produce()
@@ -376,7 +407,7 @@ class Shipment:
         now = exports.env.now
         need.t_vetted = now
         need.status = IN_TRANSIT
-        days = need.stock.dice.production_days()
+        days = exports.draws.production_days(need.stock)
         exporter = need.stock.exporter
         if exporter is not None:  # its wait in the exporter's order book, and its making
             days += exporter.book(now, need.quantity_kg)
@@ -400,7 +431,7 @@ class Shipment:
         need.t_exported = day
         if licence is not None and licence.rules.single_use:
             licence.used = True
-        self._after(days_from_now + need.stock.dice.transit_days(), self._deliver)
+        self._after(days_from_now + self.exports.draws.transit_days(need.stock), self._deliver)
 
     def _deliver(self, _event: simpy.Event) -> None:
         need = self.need

@@ -33,7 +33,7 @@ from sim.model.records import (
     columns,
 )
 from sim.model.regime import Regime
-from sim.model.sampling import Dice, RandomStreams, gamma_rates, sampler
+from sim.model.sampling import RandomStreams, gamma_rates, sampler
 from sim.model.supply import Exports
 from sim.scenario.schema import Inventory, Scenario
 
@@ -87,12 +87,10 @@ class World:
         self.env = CountingEnvironment()
         calendar = scenario.calendar
         self.regime = Regime(scenario)
-        self.authority = Authority(self.env, scenario, self.regime, calendar.warmup_days, streams.shared("backlog"),
-                                   streams.shared("queue"))
-        self.licensing = Licensing(self.env, scenario, self.regime, self.authority, streams.shared("revocation"),
-                                   streams.shared("grant"))
+        self.authority = Authority(self.env, scenario, self.regime, calendar.warmup_days, streams)
+        self.licensing = Licensing(self.env, scenario, self.regime, self.authority, streams)
         self.exports = Exports(self.env, self.regime, self.licensing, scenario.licence_types, {},
-                               export_rule_days(scenario), scenario.veu.listed_days, streams.shared("listing"))
+                               export_rule_days(scenario), scenario.veu.listed_days, streams, scenario.supply)
         alternative_rng = streams.shared("alternative")
         for name, m in scenario.materials.items():
             self.exports.alternatives[name] = AlternativeSupply(
@@ -147,14 +145,13 @@ class World:
                 for material, demand in group.demand.items():
                     share = self.scenario.materials[material].china_share
                     index = len(stocks)
-                    dice = Dice(self.scenario, streams, index, group.destination)
                     consumption = Consumption(month_starts, self.rates[index].tolist())
                     spec = demand.inventory or group.inventory
                     mean_kg_per_day = demand.mean_kg_per_day * share
                     policy = inventory_policy(spec, mean_kg_per_day, partial(streams.entity_block, "demand", index, 0))
                     stock = Stock(self.env, index, firm=firm, material=material, consumption=consumption,
                                   mean_china_kg_per_day=mean_kg_per_day, initial_days=spec.initial_days,
-                                  policy=policy, retry_days=group.retry_days, supplier=self.exports, dice=dice)
+                                  policy=policy, retry_days=group.retry_days, supplier=self.exports)
                     if material in suppliers:
                         stock.exporter = by_name[suppliers[material][k]]
                     firm.stocks[material] = stock
