@@ -9,6 +9,7 @@ that received nothing) is NaN there, and summaries count only the replications t
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -105,15 +106,16 @@ def measure(scenario: Scenario, records: Records, shape: Layout) -> Measurement:
     """Measure one replication."""
     selectors = _selectors(scenario, records)
     weight = np.array(list(scenario.value_weights().values()))[records.stock_material]
-    values = {}
     common = _Common(records)
-    for group in shape.groups:
-        for metric, value in _group_metrics(records, common, weight, *selectors[group]).items():
-            values[(metric, group)] = value
-    values[("revocations", "all")] = float(records.revocations)
-    values[("queue_length", "all")] = records.queue_length_mean
+    groups: dict[str, Group] = {}
+    values = []
+    for metric, name in shape.keys:
+        group = groups.get(name)
+        if group is None:
+            group = groups[name] = Group(records, common, weight, *selectors[name])
+        values.append(METRICS[metric].compute(group))
     return Measurement(
-        values=np.array([values[key] for key in shape.keys]),
+        values=np.array(values),
         timeseries=_timeseries(scenario, records, shape).astype(np.float32),
         exporters=_exporter_months(scenario, records).astype(np.float32),
         delay_counts=_delay_counts(records),
@@ -187,88 +189,171 @@ class _Common:
         self.queue_wait_restricted = left_queue - a["t_applied"]
 
 
-def _group_metrics(r: Records, c: _Common, weight: np.ndarray, stocks: np.ndarray, needs: np.ndarray,
-                   apps: np.ndarray) -> dict[str, float]:
-    """Every metric of ``sim.catalogue`` but those for all buyers only, for the stocks, needs and applications
-    of one group; ``weight`` is the value of a kilogram of each stock's material."""
-    o, f, a = r.orders, r.failures, r.applications
-    group_needs, needs = needs, np.flatnonzero(needs & c.placed)  # indices: most groups are small
-    status = o["status"][needs]
-    delivered = status == DELIVERED
-    censored = (status == PENDING) | (status == IN_TRANSIT)
-    n_needs = len(needs)
-    arrived = needs[delivered]
+class Group:
+    """One group's stocks, needs and applications in one replication, and what the catalogue's metrics are
+    computed from (``sim.catalogue.Metric.compute``): each quantity made when a metric first asks for it.
 
-    def stage(start: str, end: str) -> np.ndarray:
-        return c.stages[start, end][arrived]
+    Needs are those placed after the warm-up; ``arrived`` are those of them delivered, which the stage
+    times (``delay`` ... ``transit``) describe; failures are those after the warm-up; applications those filed
+    after it.
+    """
 
-    delay = stage("t_ordered", "t_delivered")
-    lost = stage("t_ordered", "t_attempt")
-    licence_wait = stage("t_attempt", "t_licensed")
-    retried = o["attempts"][arrived] > 1
-    licensed = o["licensed"][arrived]
-    vetted = o["vetted"][arrived]
-    age = r.horizon_days - o["t_ordered"][needs]
-    of_group = group_needs[f["need"]]
-    failed = of_group & c.failed_counted
-    reason = f["reason"][failed]
-    at_export = f["at_export"][failed]
-    started = (of_group & c.attempt_started).sum() + (group_needs & c.open_attempt).sum()
+    def __init__(self, r: Records, common: _Common, weight: np.ndarray, stocks: np.ndarray, needs: np.ndarray,
+                 apps: np.ndarray) -> None:
+        self.records, self.common = r, common
+        self.stocks = stocks
+        """Mask over stocks."""
+        self.group_needs = needs
+        """Mask over every need, placed after the warm-up or not."""
+        self.needs = np.flatnonzero(needs & common.placed)  # indices: most groups are small
+        self.apps = apps & common.applied
+        """Mask over applications."""
+        self.value = weight[stocks]
+        """The value of a kilogram of each of its stocks' material."""
 
-    china_kg, short_kg, stockout = c.china_kg[stocks], c.short_kg[stocks], c.stockout[stocks]
-    value = weight[stocks]
-    alternative_stock = stocks[r.alternative["stock"]] & c.alternative_counted
+    @functools.cached_property
+    def status(self) -> np.ndarray:
+        return self.records.orders["status"][self.needs]
 
-    apps = apps & c.applied
-    withdrawn = c.withdrawn
-    decided = apps & c.decided
-    judged = decided & ~withdrawn
-    queued = apps & c.filed
-    reviewed = judged & c.started
-    return {
-        "orders": float(n_needs),
-        "attempts": float(started),
-        "delivered_orders": float(delivered.sum()),
-        "withdrawn_orders": float((status == WITHDRAWN).sum()),
-        "censored_orders": float(censored.sum()),
-        "censored_fraction": _ratio(censored.sum(), n_needs),
-        "refused_attempts": float((~at_export).sum()),
-        "cancelled_attempts": float(at_export.sum()),
-        "rejections_ban": float((reason == REASON_CODE["ban"]).sum()),
-        "rejections_veu": float((reason == REASON_CODE["veu"]).sum()),
-        "rejections_listed": float((reason == REASON_CODE["listed"]).sum()),
-        "rejections_discretionary": float((reason == REASON_CODE["discretionary"]).sum()),
-        "delay_days": _mean(delay),
-        "delay_days_restricted": _mean(np.concatenate([delay, age[censored]])),
-        "delay_p95_days": float(np.percentile(delay, 95)) if delay.size else np.nan,
-        "lost_days": _mean(lost[retried]),
-        "retried_share": _mean(retried),
-        "licence_wait_days": _mean(licence_wait[licensed]),
-        "licensed_share": _mean(licensed),
-        "vetting_days": _mean(stage("t_licensed", "t_vetted")[vetted]),
-        "vetted_share": _mean(vetted),
-        "production_days": _mean(stage("t_vetted", "t_exported")),
-        "transit_days": _mean(stage("t_exported", "t_delivered")),
-        "demand_kg": float(china_kg.sum()),
-        "shortfall_kg": float(short_kg.sum()),
-        "shortfall_fraction": _ratio((value * short_kg).sum(), (value * china_kg).sum()),
-        "shortfall_fraction_all_sources": _ratio((value * short_kg).sum(),
-                                                 (value * china_kg / r.stock_china_share[stocks]).sum()),
-        "stockout_days": _mean(stockout),
-        "stocked_out_share": _mean(stockout > 0),
-        "delivered_kg": float(o["quantity_kg"][stocks[o["stock"]] & c.delivered_counted].sum()),
-        "alternative_kg": float(r.alternative["quantity_kg"][alternative_stock].sum()),
-        "applications": float(apps.sum()),
-        "approvals": float((apps & a["approved"]).sum()),
-        "approval_share": _ratio((judged & a["approved"]).sum(), judged.sum()),
-        "applications_refused": float((judged & (a["reason"] == REASON_CODE["discretionary"])).sum()),
-        "applications_withdrawn": float((apps & withdrawn).sum()),
-        "applications_pending": float((apps & ~c.decided).sum()),
-        "review_days": _mean(c.to_decision[reviewed]),
-        "review_days_restricted": _mean(c.to_decision[queued & ~withdrawn]),
-        "queue_wait_days": _mean(c.queue_wait[apps & c.started]),
-        "queue_wait_days_restricted": _mean(c.queue_wait_restricted[queued]),
-    }
+    @functools.cached_property
+    def delivered(self) -> np.ndarray:
+        return self.status == DELIVERED
+
+    @functools.cached_property
+    def censored(self) -> np.ndarray:
+        """Needs waiting, in production or in transit at the horizon."""
+        return (self.status == PENDING) | (self.status == IN_TRANSIT)
+
+    @functools.cached_property
+    def withdrawn(self) -> np.ndarray:
+        return self.status == WITHDRAWN
+
+    @functools.cached_property
+    def arrived(self) -> np.ndarray:
+        """Indices of the needs delivered."""
+        return self.needs[self.delivered]
+
+    def stage(self, start: str, end: str) -> np.ndarray:
+        """Days from one stage of each delivered need's life to another (``Records.orders`` columns)."""
+        return self.common.stages[start, end][self.arrived]
+
+    @functools.cached_property
+    def delay(self) -> np.ndarray:
+        return self.stage("t_ordered", "t_delivered")
+
+    @functools.cached_property
+    def delay_or_age(self) -> np.ndarray:
+        """The delay of delivered needs, and the age at the horizon of the censored."""
+        age = self.records.horizon_days - self.records.orders["t_ordered"][self.needs]
+        return np.concatenate([self.delay, age[self.censored]])
+
+    @functools.cached_property
+    def retried(self) -> np.ndarray:
+        return self.records.orders["attempts"][self.arrived] > 1
+
+    @functools.cached_property
+    def licensed(self) -> np.ndarray:
+        return self.records.orders["licensed"][self.arrived]
+
+    @functools.cached_property
+    def vetted(self) -> np.ndarray:
+        return self.records.orders["vetted"][self.arrived]
+
+    @functools.cached_property
+    def attempts(self) -> int:
+        """Attempts begun after the warm-up: those that failed, and those under way or done."""
+        c, f = self.common, self.records.failures
+        return (self.group_needs[f["need"]] & c.attempt_started).sum() + (self.group_needs & c.open_attempt).sum()
+
+    @functools.cached_property
+    def _failed(self) -> np.ndarray:
+        return self.group_needs[self.records.failures["need"]] & self.common.failed_counted
+
+    @functools.cached_property
+    def at_export(self) -> np.ndarray:
+        """For each failure, whether it was at export (else before production)."""
+        return self.records.failures["at_export"][self._failed]
+
+    def failures(self, reason: str) -> int:
+        """Failures for ``reason`` (``sim.model.records.REASON_CODE``)."""
+        return (self.records.failures["reason"][self._failed] == REASON_CODE[reason]).sum()
+
+    @functools.cached_property
+    def china_kg(self) -> np.ndarray:
+        """Each stock's China-sourced demand after the warm-up."""
+        return self.common.china_kg[self.stocks]
+
+    @functools.cached_property
+    def short_kg(self) -> np.ndarray:
+        return self.common.short_kg[self.stocks]
+
+    @functools.cached_property
+    def stockout_days(self) -> np.ndarray:
+        return self.common.stockout[self.stocks]
+
+    @functools.cached_property
+    def china_share(self) -> np.ndarray:
+        """The share of each stock's demand sourced from China."""
+        return self.records.stock_china_share[self.stocks]
+
+    @functools.cached_property
+    def delivered_kg(self) -> float:
+        o = self.records.orders
+        return o["quantity_kg"][self.stocks[o["stock"]] & self.common.delivered_counted].sum()
+
+    @functools.cached_property
+    def alternative_kg(self) -> float:
+        alternative = self.records.alternative
+        return alternative["quantity_kg"][self.stocks[alternative["stock"]] & self.common.alternative_counted].sum()
+
+    @functools.cached_property
+    def approved(self) -> np.ndarray:
+        return self.apps & self.records.applications["approved"]
+
+    @functools.cached_property
+    def judged(self) -> np.ndarray:
+        """Applications decided, not withdrawn."""
+        return self.apps & self.common.decided & ~self.common.withdrawn
+
+    @functools.cached_property
+    def refused(self) -> np.ndarray:
+        """Applications refused at the authority's discretion."""
+        return self.judged & (self.records.applications["reason"] == REASON_CODE["discretionary"])
+
+    @functools.cached_property
+    def queued(self) -> np.ndarray:
+        """Applications that joined a queue (not refused at filing)."""
+        return self.apps & self.common.filed
+
+    @property
+    def started(self) -> np.ndarray:
+        """Over every application: whether its review started."""
+        return self.common.started
+
+    @property
+    def withdrawn_applications(self) -> np.ndarray:
+        """Over every application: whether it was withdrawn."""
+        return self.common.withdrawn
+
+    @property
+    def decided(self) -> np.ndarray:
+        """Over every application: whether it was decided."""
+        return self.common.decided
+
+    @property
+    def decision_days(self) -> np.ndarray:
+        """Over every application: days from filing to decision (to the horizon if undecided)."""
+        return self.common.to_decision
+
+    @property
+    def queue_days(self) -> np.ndarray:
+        """Over every application: days waited for a reviewer (NaN if its review never started)."""
+        return self.common.queue_wait
+
+    @property
+    def queue_days_restricted(self) -> np.ndarray:
+        """Over every application: days waited for a reviewer, to the horizon or its withdrawal if never started."""
+        return self.common.queue_wait_restricted
 
 
 def _timeseries(scenario: Scenario, r: Records, shape: Layout) -> np.ndarray:
@@ -317,11 +402,3 @@ def _exporter_months(scenario: Scenario, r: Records) -> np.ndarray:
         series[:, e, 1] = np.diff(made_by)
         series[:, e, 2] = np.maximum(booked_by - made_by, 0.0)[1:]  # not below 0 by rounding
     return series
-
-
-def _mean(values: np.ndarray) -> float:
-    return float(values.mean()) if values.size else np.nan
-
-
-def _ratio(numerator: float, denominator: float) -> float:
-    return float(numerator / denominator) if denominator > 0 else np.nan

@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
-from sim.catalogue import METRICS
+from sim.catalogue import METRICS, Metric
 from sim.model.world import simulate
-from sim.runs.metrics import _Common, _group_metrics, _selectors, layout, measure
+from sim.runs.metrics import layout, measure
 from sim.runs.streams import streams
 from tests.conftest import small
 
 
-def test_the_metrics_computed_for_a_group_are_the_catalogue_s_but_those_for_all_buyers_only():
+def test_a_metric_added_to_the_catalogue_is_measured_for_every_group(monkeypatch):
+    needs_squared = Metric("needs_squared", "needs, squared", "needs", "a metric of a test",
+                           lambda g: float(len(g.needs)) ** 2)
+    monkeypatch.setitem(METRICS, "needs_squared", needs_squared)
     scenario = small()
-    records = simulate(scenario, streams(1, 0))
-    weights = np.array(list(scenario.value_weights().values()))
-    per_group = _group_metrics(records, _Common(records), weights[records.stock_material],
-                               *_selectors(scenario, records)["all"])
-    assert set(per_group) == set(METRICS) - {"revocations", "queue_length"}
     shape = layout(scenario)
-    assert len(measure(scenario, records, shape).values) == len(shape.keys)
+    values = dict(zip(shape.keys, measure(scenario, simulate(scenario, streams(1, 0)), shape).values, strict=True))
+    assert {g for m, g in shape.keys if m == "needs_squared"} == set(shape.groups)
+    for group in shape.groups:
+        assert values[("needs_squared", group)] == values[("orders", group)] ** 2
 
 
 def test_revocations_and_the_queue_are_measured_for_all_buyers_only():
