@@ -203,9 +203,8 @@ class Authority:
         self._tension = spec.tension
         self._backlog_review = scenario.licence_types.per_shipment.review_days
         self._backlog_rng = streams.shared("backlog")
-        self._review_days = Draws(streams, "review")
-        self._review_spec = {k: scenario.licence_types[k].review_days for k in LICENCE_KINDS}
-        self._approval = Draws(streams, "approval")
+        self._review_days = Draws(streams, "review", lambda _stock, kind: scenario.licence_types[kind].review_days)
+        self._approval = Draws(streams, "approval", lambda _stock, _kind: UNIT)
         """Each applicant's own draws (a stock's: ``Application.stock``) of its reviews' work and its decisions."""
         self._warmup = warmup_days
         self._area_since = warmup_days
@@ -297,7 +296,7 @@ class Authority:
         app.pool.busy += 1
         app.t_started = self.env.now
         if app.stock is not None:  # a backlog application's work was drawn when it joined the queue
-            app.review_days = self._review_days(self._review_spec[app.kind], app.stock.index, app.kind)
+            app.review_days = self._review_days[app.stock.index, app.kind]()
         app.pace = self._pace(app)
         self._in_review[app] = None
         self._end_review(app, app.review_days * app.pace)
@@ -340,7 +339,7 @@ class Authority:
         if not self._veu_refuses(app):
             tension_factor = max(0.0, 1 - self._tension.approval_sensitivity * self.regime.tension)
             chance = self.regime.approval(app.firm, app.material, app.kind, app.priority == GREEN)
-            approved = self._approval(UNIT, app.stock.index, app.kind) < chance * tension_factor
+            approved = self._approval[app.stock.index, app.kind]() < chance * tension_factor
             self._decide(app, approved, "" if approved else "discretionary")
         # A dated event due this very instant acts before the applicant hears of the decision.
         at_once = self.env.peek() > self.env.now

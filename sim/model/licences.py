@@ -296,7 +296,9 @@ class Licensing:
         licence = Licence(app.kind, app.exporter, (app.firm,), app.material, starts, self.types[app.kind].validity_days)
         share = self.regime.granted_share(app.firm, app.material, app.kind, app.priority == GREEN)
         if licence.rules.single_use and share != WHOLE:
-            licence.granted_share = min(self._granted_share(share, app.stock.index, repr(share)), 1.0)
+            key = (app.stock.index, repr(share))  # distributions with lists (empirical) do not hash
+            draw = self._granted_share.get(key) or self._granted_share.make(key, share)
+            licence.granted_share = min(draw(), 1.0)
         self.granted.append(licence)
         if licence.rules.builds_track_record:
             self._record.setdefault((app.firm.index, app.material), []).append(self.env.now)

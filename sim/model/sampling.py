@@ -60,29 +60,39 @@ def _draws(draw: Callable[[np.random.Generator, int], np.ndarray],
         yield from draw(rng(block), BATCH).tolist()
 
 
-class Draws:
-    """One source's draws for every stock that draws from it: each stock's on a stream of its own (common random
-    numbers: a stock's n-th review is the same number in every policy variant), and, where the distribution
-    depends on a name (a licence kind, a treatment's distribution), on a substream for each name (``substream``),
-    so that adding a kind leaves every other kind's draws as they were. A sampler is made when first drawn
-    from: a replication has thousands of stocks, each drawing from one or two kinds."""
+class Draws(dict):
+    """One source's samplers for every stock that draws from it: ``draws[stock]()`` (or, where the distribution
+    depends on a name such as a licence kind, ``draws[stock, name]()``) is the next draw for that stock (its
+    index). Each stock draws on a stream of its own (common random numbers: a stock's n-th review is the same
+    number in every policy variant), and each name on a substream of it (``substream``), so that adding a kind
+    leaves every other kind's draws as they were. A sampler is made when first drawn from (a replication has
+    thousands of stocks, each drawing from one or two kinds), of the distribution ``spec(stock, name)``
+    (``name`` None for a stock alone), or of one given to ``make``."""
 
-    __slots__ = ("_blocks", "_source", "_samplers")
+    __slots__ = ("_blocks", "_source", "_spec")
 
-    def __init__(self, streams: RandomStreams, source: str) -> None:
+    def __init__(self, streams: RandomStreams, source: str,
+                 spec: Callable[[int, str | None], object] | None = None) -> None:
+        super().__init__()
         self._blocks = streams.entity_block
         self._source = source
-        self._samplers: dict[tuple[int, str | None], Sampler] = {}
+        self._spec = spec
 
-    def __call__(self, spec: object, stock: int, name: str | None = None) -> float:
-        """The next draw of stock ``stock`` (its index), of the name ``name`` if any, from ``spec`` (read when the
-        stock's sampler of that name is made)."""
-        draw = self._samplers.get((stock, name))
-        if draw is None:
-            substream_number = 0 if name is None else substream(name)
-            draw = self._samplers[stock, name] = sampler(spec, partial(self._blocks, self._source, stock,
-                                                                       substream_number))
-        return draw()
+    def __missing__(self, key: int | tuple[int, str]) -> Sampler:
+        if self._spec is None:  # each sampler's distribution is given when it is made
+            raise KeyError(key)
+        return self.make(key, self._spec(*_stock_and_name(key)))
+
+    def make(self, key: int | tuple[int, str], spec: object) -> Sampler:
+        """The sampler of ``key`` (as ``__missing__`` makes it), of the distribution ``spec``."""
+        stock, name = _stock_and_name(key)
+        substream_number = 0 if name is None else substream(name)
+        made = self[key] = sampler(spec, partial(self._blocks, self._source, stock, substream_number))
+        return made
+
+
+def _stock_and_name(key: int | tuple[int, str]) -> tuple[int, str | None]:
+    return key if isinstance(key, tuple) else (key, None)
 
 
 @functools.cache

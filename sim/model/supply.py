@@ -99,6 +99,7 @@ class Exports:
         listed_days: float | None,
         streams: RandomStreams,
         supply: Supply,
+        destinations: Collection[str],
     ) -> None:
         self.env = env
         self.regime = regime
@@ -110,7 +111,7 @@ class Exports:
         self.listed_days = listed_days
         self.listing_rng = streams.shared("listing")
         """Which firms an entity listing names."""
-        self.draws = ShipmentDraws(streams, supply, licence_types)
+        self.draws = ShipmentDraws(streams, supply, licence_types, destinations)
         self.needs: list[Need] = []
         self.failures: list[tuple[int, float, float, float, int, bool]] = []
         """One row per failed attempt: need index, attempt started, failed, kilograms, reason code, at export."""
@@ -340,32 +341,23 @@ class Exports:
 
 
 class ShipmentDraws:
-    """A shipment's draws, each on its stock's own stream (``sim.model.sampling.Draws``): vetting's days and
-    verdict by licence kind, production days, transit days to the stock's destination."""
+    """A shipment's draws, each stock's on streams of its own (``sim.model.sampling.Draws``): vetting's days and
+    verdict (uniform on [0, 1), passed if below the kind's pass probability) by licence kind, production days,
+    and transit days by destination."""
 
-    __slots__ = ("_kinds", "_supply", "_vetting_days", "_vetting_pass", "_production_days", "_transit_days")
+    __slots__ = ("vetting_days", "vetting_pass", "production_days", "transit_days")
 
-    def __init__(self, streams: RandomStreams, supply: Supply, licence_types: LicenceTypes) -> None:
-        self._kinds, self._supply = licence_types, supply
-        self._vetting_days = Draws(streams, "vetting")
-        self._vetting_pass = Draws(streams, "vetting_pass")
-        self._production_days = Draws(streams, "production")
-        self._transit_days = Draws(streams, "transit")
+    def __init__(self, streams: RandomStreams, supply: Supply, licence_types: LicenceTypes,
+                 destinations: Collection[str]) -> None:
+        self.vetting_days = Draws(streams, "vetting", lambda _stock, kind: licence_types[kind].vetting_days)
+        self.vetting_pass = Draws(streams, "vetting_pass", lambda _stock, _kind: UNIT)
+        self.production_days = Draws(streams, "production", lambda _stock, _name: supply.production_days)
 
-    def vetting_days(self, stock: Stock, kind: str) -> float:
-        return self._vetting_days(self._kinds[kind].vetting_days, stock.index, kind)
+        def transit(destination: str) -> Draws:
+            spec = supply.transit_days_by_destination.get(destination, supply.transit_days)
+            return Draws(streams, "transit", lambda _stock, _name: spec)
 
-    def vetting_passes(self, stock: Stock, kind: str) -> float:
-        """Uniform on [0, 1): the shipment passes vetting if below the kind's pass probability."""
-        return self._vetting_pass(UNIT, stock.index, kind)
-
-    def production_days(self, stock: Stock) -> float:
-        return self._production_days(self._supply.production_days, stock.index)
-
-    def transit_days(self, stock: Stock) -> float:
-        supply = self._supply
-        destination = stock.firm.group.destination
-        return self._transit_days(supply.transit_days_by_destination.get(destination, supply.transit_days), stock.index)
+        self.transit_days = {destination: transit(destination) for destination in destinations}
 
 
 class Shipment:
@@ -385,7 +377,7 @@ class Shipment:
             need.licensed = True
         if licence is not None and licence.rules.vetted:
             need.vetted = True
-            self._after(exports.draws.vetting_days(need.stock, licence.kind), self._vetted)
+            self._after(exports.draws.vetting_days[need.stock.index, licence.kind](), self._vetted)
         else:
             self._produce()
 
@@ -395,7 +387,8 @@ class Shipment:
     def _vetted(self, _event: simpy.Event) -> None:
         pass_probability = self.exports.licence_types[self.licence.kind].vetting_pass_probability
         controlled = self.need.stock.material in self.exports.regime.controlled  # no vetting once lifted
-        if controlled and self.exports.draws.vetting_passes(self.need.stock, self.licence.kind) >= pass_probability:
+        draws = self.exports.draws.vetting_pass[self.need.stock.index, self.licence.kind]
+        if controlled and draws() >= pass_probability:
             self.exports.fail(self.need, "vetting", at_export=False)
         else:
             self._produce()
@@ -407,7 +400,7 @@ class Shipment:
         now = exports.env.now
         need.t_vetted = now
         need.status = IN_TRANSIT
-        days = exports.draws.production_days(need.stock)
+        days = exports.draws.production_days[need.stock.index]()
         exporter = need.stock.exporter
         if exporter is not None:  # its wait in the exporter's order book, and its making
             days += exporter.book(now, need.quantity_kg)
@@ -431,7 +424,8 @@ class Shipment:
         need.t_exported = day
         if licence is not None and licence.rules.single_use:
             licence.used = True
-        self._after(days_from_now + self.exports.draws.transit_days(need.stock), self._deliver)
+        transit = self.exports.draws.transit_days[need.stock.firm.group.destination][need.stock.index]
+        self._after(days_from_now + transit(), self._deliver)
 
     def _deliver(self, _event: simpy.Event) -> None:
         need = self.need

@@ -90,7 +90,8 @@ class World:
         self.authority = Authority(self.env, scenario, self.regime, calendar.warmup_days, streams)
         self.licensing = Licensing(self.env, scenario, self.regime, self.authority, streams)
         self.exports = Exports(self.env, self.regime, self.licensing, scenario.licence_types, {},
-                               export_rule_days(scenario), scenario.veu.listed_days, streams, scenario.supply)
+                               export_rule_days(scenario), scenario.veu.listed_days, streams, scenario.supply,
+                               {group.destination for group in scenario.buyers.values()})
         alternative_rng = streams.shared("alternative")
         for name, m in scenario.materials.items():
             self.exports.alternatives[name] = AlternativeSupply(
