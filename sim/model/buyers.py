@@ -125,7 +125,6 @@ class Stock:
         "held",
         "blocks",
         "exporter",
-        "_due",
     )
 
     def __init__(
@@ -163,7 +162,6 @@ class Stock:
         self.blocks: set[tuple] = set()
         self.exporter = None
         """The exporter it buys from (``sim.model.exporters.Exporter``), if its material has any: set by the world."""
-        self._due = math.inf
 
     @property
     def position(self) -> float:
@@ -268,19 +266,6 @@ class Stock:
     def review(self) -> None:
         """Let the policy look at the stock: order, or set the moment to look again."""
         self.policy.review(self)
-
-    def review_in(self, wait_days: float) -> None:
-        """Make sure the stock is reviewed within ``wait_days``. A timer already set for an earlier moment is
-        kept (it will review again when it fires), so that most changes cost no new event."""
-        due = self.env.now + wait_days
-        if due < self._due:
-            self._due = due
-            self.env.timeout(wait_days, due).callbacks.append(self._timer)
-
-    def _timer(self, event: simpy.Event) -> None:
-        if event.value == self._due:  # else an earlier timer superseded this one
-            self._due = math.inf
-            self.review()
 
 
 def interval_totals(

@@ -26,21 +26,27 @@ if TYPE_CHECKING:
 
 class ContinuousReview:
     """(s, S): when the position (on hand plus on order) reaches the reorder point, order up to the
-    order-up-to level; a stockpiling event may set both anew."""
+    order-up-to level; a stockpiling event may set both anew.
 
-    __slots__ = ("mean_kg_per_day", "reorder_point_kg", "order_up_to_kg")
+    Consumption is known ahead, so the policy sets one timer for the moment the position will reach the
+    reorder point; a timer already set for an earlier moment is kept (it will review again when it fires),
+    so that most changes cost no new event, and one superseded by an earlier one does nothing when it fires.
+    """
+
+    __slots__ = ("mean_kg_per_day", "reorder_point_kg", "order_up_to_kg", "_due")
 
     def __init__(self, mean_kg_per_day: float, reorder_point_days: float, order_up_to_days: float) -> None:
         self.mean_kg_per_day = mean_kg_per_day
         self.reorder_point_kg = reorder_point_days * mean_kg_per_day
         self.order_up_to_kg = order_up_to_days * mean_kg_per_day
+        self._due = math.inf
 
     def start(self, stock: Stock) -> None:
         """The run begins: review the stock."""
         self.review(stock)
 
     def review(self, stock: Stock) -> None:
-        """Order now if the position is at the reorder point, else make sure a timer wakes the stock by then.
+        """Order now if the position is at the reorder point, else make sure a timer reviews the stock by then.
 
         A held need is withdrawn if, when its retry is due, the position no longer calls for an order.
         """
@@ -48,11 +54,20 @@ class ContinuousReview:
         now = stock.env.now
         wait = self._days_until_reorder(stock, now)
         if wait == 0:
-            stock.order(self.order_up_to_kg - stock.position)
+            stock.order(self.order_up_to_kg - (stock.level + stock.on_order))
             wait = self._days_until_reorder(stock, now)
         elif stock.held and now >= stock.hold_until:
             stock.withdraw_held()
-        stock.review_in(wait)
+        due = now + wait
+        if due < self._due:
+            self._due = due
+            stock.env.timeout(wait, (stock, due)).callbacks.append(self._timer)
+
+    def _timer(self, event: simpy.Event) -> None:
+        stock, due = event.value
+        if due == self._due:  # else an earlier timer superseded this one
+            self._due = math.inf
+            self.review(stock)
 
     def failed(self, stock: Stock, need: Any) -> None:
         """A need was refused: it waits ``retry_days`` among the held needs, then is retried for what the
@@ -98,6 +113,7 @@ class LeadTimeCover(ContinuousReview):
 
     def __init__(self, mean_kg_per_day: float, spec: Adaptive) -> None:
         self.mean_kg_per_day = mean_kg_per_day
+        self._due = math.inf
         self.spec = spec
         self._expect(spec.lead_time_days)
 
