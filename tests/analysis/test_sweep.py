@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import math
 import typing
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
-from sim.analysis.designs import DESIGNS
+from sim.analysis.designs import DESIGNS, collect
 from sim.analysis.parameters import Parameter, SweepError, parse_param
 from sim.analysis.sweep import MemoryPoints, Sweep, check, crossings, plan, points_table, run_sweep, study
 from sim.scenario.schema import SweepDefinition
@@ -77,8 +78,17 @@ def test_too_few_samples_or_unknown_method(method, samples, message):
         check(Sweep((parameter,), method, samples))
 
 
-def test_every_method_the_schema_allows_has_a_design():
-    assert set(DESIGNS) == set(typing.get_args(SweepDefinition.model_fields["method"].annotation))
+def test_the_designs_are_the_modules_of_the_package_and_the_methods_those_of_the_schema():
+    assert tuple(DESIGNS) == typing.get_args(SweepDefinition.model_fields["method"].annotation)
+    grid = SimpleNamespace(__name__="grid", DESIGNS=(SimpleNamespace(name="grid"),))
+    spiral = SimpleNamespace(__name__="spiral", DESIGNS=(SimpleNamespace(name="spiral"),))
+    assert list(collect([spiral, grid], ["grid", "spiral"])) == ["grid", "spiral"]  # in the schema's order
+    with pytest.raises(ImportError, match="'spiral' is not in the schema's SweepDefinition.method"):
+        collect([grid, spiral], ["grid"])
+    with pytest.raises(ImportError, match="'spiral' has no design"):
+        collect([grid], ["grid", "spiral"])
+    with pytest.raises(ImportError, match="two sweep methods are named 'grid'"):
+        collect([grid, grid], ["grid"])
 
 
 def test_grid_and_oat_designs():

@@ -39,3 +39,7 @@ class Grid:
 
     def plots(self, params: Sequence[Parameter]) -> tuple[str, ...]:
         return ("sweep_lines", "sweep_heatmap") if len(params) == 2 else ("sweep_lines",)
+
+
+DESIGNS = (Grid(),)
+"""The sweep methods of this module (``sim.analysis.designs.DESIGNS``)."""

@@ -36,3 +36,8 @@ class LatinHypercube:
 
     def plots(self, params: Sequence[Parameter]) -> tuple[str, ...]:
         return ("sweep_scatter",)
+
+
+DESIGNS = (LatinHypercube("lhs", "Latin hypercube"),
+           LatinHypercube("lhs_optimised", "Latin hypercube of low centred discrepancy", "random-cd"))
+"""The sweep methods of this module (``sim.analysis.designs.DESIGNS``)."""

@@ -43,3 +43,7 @@ class Morris:
 
     def _unit_sample(self, params: Sequence[Parameter], samples: int, seed: int) -> np.ndarray:
         return sample.sample(unit_problem(params), samples, num_levels=LEVELS, seed=seed)
+
+
+DESIGNS = (Morris(),)
+"""The sweep methods of this module (``sim.analysis.designs.DESIGNS``)."""

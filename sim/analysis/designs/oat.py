@@ -33,3 +33,7 @@ class OneAtATime:
 
     def plots(self, params: Sequence[Parameter]) -> tuple[str, ...]:
         return ("sweep_lines", "tornado")
+
+
+DESIGNS = (OneAtATime(),)
+"""The sweep methods of this module (``sim.analysis.designs.DESIGNS``)."""

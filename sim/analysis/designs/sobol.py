@@ -37,3 +37,7 @@ class Sobol:
 
     def plots(self, params: Sequence[Parameter]) -> tuple[str, ...]:
         return ("sobol",)
+
+
+DESIGNS = (Sobol(),)
+"""The sweep methods of this module (``sim.analysis.designs.DESIGNS``)."""
