@@ -50,16 +50,16 @@ def ratio(numerator: float, denominator: float) -> float:
 
 
 METRICS: dict[str, Metric] = {m.name: m for m in (
-    Metric("orders", "needs", "needs", "needs placed with China after the warm-up, each once however often tried",
+    Metric("needs", "needs", "needs", "needs placed with China after the warm-up, each once however often tried",
            lambda g: float(len(g.needs))),
     Metric("attempts", "attempts", "attempts", "attempts begun after the warm-up: first tries and retries",
            lambda g: float(g.attempts)),
-    Metric("delivered_orders", "needs delivered", "needs", "needs delivered by the horizon",
+    Metric("delivered_needs", "needs delivered", "needs", "needs delivered by the horizon",
            lambda g: float(g.delivered.sum())),
-    Metric("withdrawn_orders", "needs withdrawn", "needs",
+    Metric("withdrawn_needs", "needs withdrawn", "needs",
            "needs the firm no longer needed at a retry (met by alternative supply, or folded into one order)",
            lambda g: float(g.withdrawn.sum())),
-    Metric("censored_orders", "needs undelivered at the horizon", "needs",
+    Metric("censored_needs", "needs undelivered at the horizon", "needs",
            "needs still waiting, in production or in transit at the horizon (right-censored)",
            lambda g: float(g.censored.sum())),
     Metric("censored_fraction", "needs undelivered at the horizon (censored)", "share", "censored needs / needs",

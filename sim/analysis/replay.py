@@ -216,7 +216,7 @@ def _measure(task: tuple[Scenario, int, int]) -> dict[str, float]:
 
 def _exports(scenario: Scenario, r: Records) -> dict[str, float]:
     """NdFeB kilograms exported in each month after the warm-up, to all destinations and to each one."""
-    o = r.orders
+    o = r.needs
     done = ~np.isnan(o["t_exported"])
     stock = o["stock"][done]
     magnets = r.stock_material[stock] == r.materials.index(MAGNETS)

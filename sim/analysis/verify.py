@@ -217,7 +217,7 @@ def lost_sales_shortfall(scenario: Scenario) -> float:
 def _stages(records: Records) -> dict[str, np.ndarray]:
     """Each delivered need's delay and its parts: time lost to failed attempts, licence wait, vetting,
     production, transit."""
-    o = records.orders
+    o = records.needs
     d = o["status"] == DELIVERED
 
     def span(start: str, end: str) -> np.ndarray:
@@ -287,7 +287,7 @@ def _retry_judge(scenario: Scenario, sample: pd.DataFrame) -> list[dict[str, obj
 
 def _thaw_measure(scenario: Scenario, records: Records) -> dict[str, float]:
     thaw = scenario.calendar.day(next(iter(scenario.policy.values())).date)
-    o, a = records.orders, records.applications
+    o, a = records.needs, records.applications
     review = scenario.licence_types.per_shipment.review_days.expected_value()
     waiting = (o["t_attempt"] < thaw) & (o["t_attempt"] + review > thaw)  # still under review on the day
     released = waiting & (o["t_licensed"] == thaw) & (o["licence"] == -1)
@@ -307,7 +307,7 @@ def _thaw_judge(scenario: Scenario, sample: pd.DataFrame) -> list[dict[str, obje
 def _veu_measure(scenario: Scenario, records: Records) -> dict[str, float]:
     veu_day = scenario.calendar.day(scenario.veu.date)
     military = np.array([g.military for g in scenario.buyers.values()])[records.firm_group]
-    o = records.orders
+    o = records.needs
     firm = records.stock_firm[o["stock"]]
     after = (o["t_exported"] >= veu_day) & military[firm]
     failures = records.failures
@@ -429,7 +429,7 @@ def _record_judge(scenario: Scenario, sample: pd.DataFrame) -> list[dict[str, ob
 def _renewal_measure(scenario: Scenario, records: Records) -> dict[str, float]:
     """Each order against the six-month licences in force when its attempt began (a renewal starts when the
     licence it renews ends, or when it is granted, if later)."""
-    a, o = records.applications, records.orders
+    a, o = records.applications, records.needs
     validity = scenario.licence_types.six_month.validity_days
     review = scenario.licence_types.per_shipment.review_days.expected_value()
     granted = np.sort(a["t_decided"][(a["licence"] == KIND_CODE["six_month"]) & a["approved"]])
@@ -473,7 +473,7 @@ def _capacity_measure(scenario: Scenario, records: Records) -> dict[str, float]:
     """Orders booked on the day controls are lifted against a D/D/1 queue at the line's rate; exports by month."""
     thaw = scenario.calendar.day(next(iter(scenario.policy.values())).date)
     capacity = next(iter(scenario.exporters.values())).capacity_kg_per_month
-    p, o = records.production, records.orders
+    p, o = records.production, records.needs
     burst = p["t_booked"] == thaw
     made_by = _output_kg(scenario, capacity, thaw) + np.cumsum(p["quantity_kg"][burst])  # in booking order
     late = [abs(_output_kg(scenario, capacity, t) - kg) > 1e-6 for t, kg in zip(p["t_made"][burst], made_by,
@@ -502,7 +502,7 @@ def _grant_measure(scenario: Scenario, records: Records) -> dict[str, float]:
     """Each need against the exporter-held licences: which customers they name, when, and the revocation."""
     granted, revoked = (scenario.calendar.day(scenario.policy[n].date) for n in ("grant_x", "revoke_x"))
     expires = granted + (scenario.policy["grant_y"].validity_days or scenario.licence_types.general.validity_days)
-    o, f = records.orders, records.failures
+    o, f = records.needs, records.failures
     group = np.array(records.groups)[records.firm_group[records.stock_firm[o["stock"]]]]
     general = o["licence"] == KIND_CODE["general"]
     at_once = general & (o["t_licensed"] == np.maximum(o["t_attempt"], granted))
@@ -538,7 +538,7 @@ def _grant_judge(scenario: Scenario, sample: pd.DataFrame) -> list[dict[str, obj
 def _partial_measure(scenario: Scenario, records: Records) -> dict[str, float]:
     """Each remainder refused after a partial grant against the need licensed at the same attempt."""
     share = scenario.licence_types.per_shipment.granted_share.expected_value()
-    o, f = records.orders, records.failures
+    o, f = records.needs, records.failures
     licensed = np.flatnonzero(o["licence"] == KIND_CODE["per_shipment"])
     granted = {(o["stock"][n], o["t_ordered"][n], o["t_attempt"][n]): o["quantity_kg"][n] for n in licensed}
     rest = f["reason"] == REASON_CODE["partial"]

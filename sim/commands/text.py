@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 HEADLINE = ("delay_days", "lost_days", "licence_wait_days", "vetting_days", "production_days", "transit_days",
             "delay_p95_days", "censored_fraction", "shortfall_fraction", "shortfall_fraction_all_sources",
-            "stockout_days", "orders", "attempts", "applications", "approval_share", "applications_pending",
+            "stockout_days", "needs", "attempts", "applications", "approval_share", "applications_pending",
             "rejections_veu", "rejections_ban", "review_days", "review_days_restricted", "queue_length")
 """The metrics of the one-screen summary of a run, all buyers."""
 PARTS_OF_DELAY = {"lost_days": "retried_share", "licence_wait_days": "licensed_share", "vetting_days": "vetted_share",

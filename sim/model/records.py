@@ -19,7 +19,7 @@ REASON_CODE = {reason: code for code, reason in enumerate(REASONS)}
 KIND_CODE = {kind: code for code, kind in enumerate(LICENCE_KINDS)}
 """Licence kind codes; -1 for an order that needed no licence."""
 
-ORDER_COLUMNS = {
+NEED_COLUMNS = {
     "stock": "i8", "quantity_kg": "f8", "t_ordered": "f8", "t_attempt": "f8", "attempts": "i4", "t_licensed": "f8",
     "t_vetted": "f8", "t_exported": "f8", "t_delivered": "f8", "t_closed": "f8", "status": "i1",
     "reason": "i1", "licence": "i1", "licensed": "?", "vetted": "?",
@@ -71,7 +71,7 @@ class Records:
     stock_demand_kg: np.ndarray
     stock_unmet_kg: np.ndarray
     stock_stockout_days: np.ndarray
-    orders: dict[str, np.ndarray]
+    needs: dict[str, np.ndarray]
     failures: dict[str, np.ndarray]
     applications: dict[str, np.ndarray]
     alternative: dict[str, np.ndarray]

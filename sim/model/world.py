@@ -26,7 +26,7 @@ from sim.model.records import (
     APPLICATION_COLUMNS,
     FAILURE_COLUMNS,
     KIND_CODE,
-    ORDER_COLUMNS,
+    NEED_COLUMNS,
     PRODUCTION_COLUMNS,
     REASON_CODE,
     Records,
@@ -210,12 +210,12 @@ class World:
         )
         china_share = np.array([self.scenario.materials[stock.material].china_share for stock in self.stocks])
         material_code = {m: i for i, m in enumerate(materials)}
-        orders = columns(
+        needs = columns(
             [(n.stock.index, n.quantity_kg, n.t_ordered, n.t_attempt, n.attempts, n.t_licensed, n.t_vetted,
               n.t_exported, n.t_delivered, n.t_closed, n.status, REASON_CODE[n.reason],
               KIND_CODE.get(n.licence_kind, -1), n.licensed, n.vetted)
              for n in self.exports.needs],  # fmt: skip
-            ORDER_COLUMNS,
+            NEED_COLUMNS,
         )
         applications = columns(
             [(a.firm.index, _index(a.exporter), material_code[a.material], KIND_CODE[a.kind], a.priority, a.renewal,
@@ -251,7 +251,7 @@ class World:
             stock_demand_kg=demand_kg,
             stock_unmet_kg=unmet_kg,
             stock_stockout_days=stockout_days,
-            orders=orders,
+            needs=needs,
             failures=columns(self.exports.failures, FAILURE_COLUMNS),
             applications=applications,
             alternative=alternative,

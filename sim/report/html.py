@@ -16,7 +16,7 @@ from sim.report import memo
 from sim.scenario.load import leaves
 
 HEADLINE = ("delay_days", "delay_p95_days", "licence_wait_days", "censored_fraction", "shortfall_fraction",
-            "shortfall_fraction_all_sources", "stockout_days", "orders", "attempts", "applications", "approval_share",
+            "shortfall_fraction_all_sources", "stockout_days", "needs", "attempts", "applications", "approval_share",
             "applications_pending", "rejections_veu", "rejections_ban", "revocations")
 CAPTIONS = {
     "delay_ecdf": "Share of needs delivered within a given delay of their first request, all replications pooled.",

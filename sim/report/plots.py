@@ -36,8 +36,8 @@ def delay_ecdf(delays: dict[str, pd.DataFrame]) -> Figure:
     reach = []
     for colour, (name, table) in zip(itertools.cycle(f"C{i}" for i in range(10)), delays.items(), strict=False):
         finite = table[np.isfinite(table["delay_days"])]
-        total = table["orders"].sum()
-        share = finite["orders"].cumsum() / total if total else finite["orders"] * 0.0
+        total = table["needs"].sum()
+        share = finite["needs"].cumsum() / total if total else finite["needs"] * 0.0
         if "share_within_p5" in finite:
             ax.fill_between(finite["delay_days"] + 1, finite["share_within_p5"], finite["share_within_p95"],
                             step="post", color=colour, alpha=0.2, linewidth=0)

@@ -145,7 +145,7 @@ class RunResult:
         p5, p95 = np.percentile(within[totals[:, 0] > 0], [5, 95], axis=0) if (totals > 0).any() else (
             np.full(len(days), np.nan), np.full(len(days), np.nan))
         keep = counts.sum(axis=0) > 0
-        return pd.DataFrame({"delay_days": days[keep], "orders": counts.sum(axis=0)[keep],
+        return pd.DataFrame({"delay_days": days[keep], "needs": counts.sum(axis=0)[keep],
                              "share_within_p5": p5[keep], "share_within_p95": p95[keep]})
 
 

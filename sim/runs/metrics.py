@@ -1,7 +1,7 @@
 """Per-replication metrics (defined in ``sim.catalogue``), for every group of buyers.
 
 Groups are ``all``, ``sector:<s>``, ``destination:<d>``, ``material:<m>`` and ``buyer:<group>``.
-Only what happens after the warm-up counts: orders and applications filed after it, demand
+Only what happens after the warm-up counts: needs placed and applications filed after it, demand
 consumed after it. A metric with nothing to measure in a replication (say, the delay of a group
 that received nothing) is NaN there, and summaries count only the replications that have it.
 """
@@ -123,7 +123,7 @@ def measure(scenario: Scenario, records: Records, shape: Layout) -> Measurement:
 
 
 def _delay_counts(r: Records) -> np.ndarray:
-    o = r.orders
+    o = r.needs
     placed = o["t_ordered"] >= r.warmup_days
     status = o["status"][placed]
     delay = (o["t_delivered"] - o["t_ordered"])[placed][status == DELIVERED]
@@ -134,13 +134,13 @@ def _delay_counts(r: Records) -> np.ndarray:
 
 
 def _selectors(scenario: Scenario, r: Records) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """For each group, boolean masks over (stocks, orders, applications)."""
+    """For each group, boolean masks over (stocks, needs, applications)."""
     groups = list(scenario.buyers.values())
     stock_group = r.firm_group[r.stock_firm]
     app_group = r.firm_group[r.applications["firm"]]
 
     def masks(stock_pick: np.ndarray, app_pick: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        return stock_pick, stock_pick[r.orders["stock"]], app_pick
+        return stock_pick, stock_pick[r.needs["stock"]], app_pick
 
     def by_group(test: Callable[[int], bool]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         chosen = np.array([test(i) for i in range(len(groups))], dtype=bool)
@@ -162,7 +162,7 @@ class _Common:
     """What every group's metrics take from the records whatever the group: computed once a replication."""
 
     def __init__(self, r: Records) -> None:
-        o, f, a = r.orders, r.failures, r.applications
+        o, f, a = r.needs, r.failures, r.applications
         self.placed = o["t_ordered"] >= r.warmup_days
         self.stages = {(start, end): o[end] - o[start] for start, end in (
             ("t_ordered", "t_delivered"), ("t_ordered", "t_attempt"), ("t_attempt", "t_licensed"),
@@ -213,7 +213,7 @@ class Group:
 
     @functools.cached_property
     def status(self) -> np.ndarray:
-        return self.records.orders["status"][self.needs]
+        return self.records.needs["status"][self.needs]
 
     @functools.cached_property
     def delivered(self) -> np.ndarray:
@@ -234,7 +234,7 @@ class Group:
         return self.needs[self.delivered]
 
     def stage(self, start: str, end: str) -> np.ndarray:
-        """Days from one stage of each delivered need's life to another (``Records.orders`` columns)."""
+        """Days from one stage of each delivered need's life to another (``Records.needs`` columns)."""
         return self.common.stages[start, end][self.arrived]
 
     @functools.cached_property
@@ -244,20 +244,20 @@ class Group:
     @functools.cached_property
     def delay_or_age(self) -> np.ndarray:
         """The delay of delivered needs, and the age at the horizon of the censored."""
-        age = self.records.horizon_days - self.records.orders["t_ordered"][self.needs]
+        age = self.records.horizon_days - self.records.needs["t_ordered"][self.needs]
         return np.concatenate([self.delay, age[self.censored]])
 
     @functools.cached_property
     def retried(self) -> np.ndarray:
-        return self.records.orders["attempts"][self.arrived] > 1
+        return self.records.needs["attempts"][self.arrived] > 1
 
     @functools.cached_property
     def licensed(self) -> np.ndarray:
-        return self.records.orders["licensed"][self.arrived]
+        return self.records.needs["licensed"][self.arrived]
 
     @functools.cached_property
     def vetted(self) -> np.ndarray:
-        return self.records.orders["vetted"][self.arrived]
+        return self.records.needs["vetted"][self.arrived]
 
     @functools.cached_property
     def attempts(self) -> int:
@@ -298,7 +298,7 @@ class Group:
 
     @functools.cached_property
     def delivered_kg(self) -> float:
-        o = self.records.orders
+        o = self.records.needs
         return o["quantity_kg"][self.stocks[o["stock"]] & self.common.delivered_counted].sum()
 
     @functools.cached_property
@@ -367,12 +367,12 @@ def _timeseries(scenario: Scenario, r: Records, shape: Layout) -> np.ndarray:
     np.add.at(series[..., 0], cell, r.stock_demand_kg)
     np.add.at(series[..., 1], cell, r.stock_unmet_kg)
     boundaries = r.interval_start_days
-    for column, times in ((2, r.orders["t_delivered"]), (3, r.orders["t_exported"])):
+    for column, times in ((2, r.needs["t_delivered"]), (3, r.needs["t_exported"])):
         done = ~np.isnan(times)
-        stock = r.orders["stock"][done]
+        stock = r.needs["stock"][done]
         months = month[np.searchsorted(boundaries, times[done], side="right") - 1]
         cells = (months, stock_material[stock], stock_dest[stock])
-        np.add.at(series[..., column], cells, r.orders["quantity_kg"][done])
+        np.add.at(series[..., column], cells, r.needs["quantity_kg"][done])
     return series
 
 

@@ -187,7 +187,7 @@ def test_sweeps_run_over_every_parameter_kind(text, changes):
     table = run_sweep(scenario, sweep, MemoryPoints(), workers=1)
     assert len(table) == len(sweep.params[0].levels())
     assert table[sweep.params[0].path].nunique() == len(table)
-    assert table["orders:mean"].notna().all()
+    assert table["needs:mean"].notna().all()
 
 
 @pytest.mark.parametrize("method", ["lhs", "lhs_optimised"])

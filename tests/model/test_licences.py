@@ -160,12 +160,12 @@ monthly = Scenario.model_validate(merged(SMALL, {
     "buyers": {"auto": {"licences": ["monthly", "per_shipment"]}},
     "licence_types": {"monthly": {**fast, "open": True, "vetting_days": 1.5}, "per_shipment": fast}}))
 records = simulate(monthly, streams(1, 0))
-o = records.orders
+o = records.needs
 under = (o["licence"] == KIND_CODE["monthly"]) & (o["status"] == 2)
 print(json.dumps({
     "delivered_under_new_kind": int(under.sum()),
     "vetting_days": sorted(set(np.round(o["t_vetted"][under] - o["t_licensed"][under], 9).tolist())),
-    "plain_orders": plain_orders(simulate(plain, streams(1, 0)).orders),
+    "plain_orders": plain_orders(simulate(plain, streams(1, 0)).needs),
 }))
 '''
 
@@ -193,7 +193,7 @@ def test_a_new_licence_kind_needs_only_its_schema_entry_and_its_rules(tmp_path):
     found = json.loads(done.stdout)
     assert found["delivered_under_new_kind"] > 0
     assert found["vetting_days"] == [1.5]
-    original = plain_orders(simulate(small(), streams(1, 0)).orders)
+    original = plain_orders(simulate(small(), streams(1, 0)).needs)
     assert set(found["plain_orders"]) == set(original)
     for column, values in original.items():
         np.testing.assert_array_equal(np.array(found["plain_orders"][column]), np.array(values))

@@ -23,8 +23,8 @@ def fixed(**changes):
 
 
 def needs_of(records, group: int) -> dict[str, np.ndarray]:
-    mine = records.firm_group[records.stock_firm[records.orders["stock"]]] == group
-    return {column: values[mine] for column, values in records.orders.items()}
+    mine = records.firm_group[records.stock_firm[records.needs["stock"]]] == group
+    return {column: values[mine] for column, values in records.needs.items()}
 
 
 def test_goods_in_production_when_controls_begin_leave_without_a_licence_later_attempts_need_one():
@@ -82,7 +82,7 @@ def test_lifting_controls_releases_the_needs_waiting_for_a_licence_that_day():
                                       "active": False}})
     records = simulate(scenario, streams(1, 0))
     thaw = scenario.calendar.day(scenario.policy["thaw"].date)
-    o, a = records.orders, records.applications
+    o, a = records.needs, records.applications
     waiting = o["t_attempt"] < thaw
     assert waiting.any()
     np.testing.assert_array_equal(o["t_licensed"][waiting], thaw)
@@ -98,7 +98,7 @@ def test_a_ban_is_public_needs_waiting_for_a_licence_to_the_destination_fail_tha
     records = simulate(scenario, streams(1, 0))
     ban = scenario.calendar.day(scenario.policy["ban"].date)
     f = records.failures
-    us = records.firm_group[records.stock_firm[records.orders["stock"][f["need"]]]] == 1
+    us = records.firm_group[records.stock_firm[records.needs["stock"][f["need"]]]] == 1
     assert us.any() and (f["t_failed"][us] == ban).all() and (f["reason"][us] == REASONS.index("ban")).all()
     assert (needs_of(records, 0)["status"] == DELIVERED).any()  # the other destination goes on
 
@@ -107,7 +107,7 @@ def test_released_needs_count_as_waiting_for_a_licence_in_the_stages():
     scenario = fixed(licence_types={"per_shipment": {"review_days": 80, "approval_probability": 1}},
                      policy={"thaw": {"date": "2025-02-03", "event": "controls", "materials": ["Dy"],
                                       "active": False}})
-    o = simulate(scenario, streams(1, 0)).orders
+    o = simulate(scenario, streams(1, 0)).needs
     released = o["t_attempt"] < scenario.calendar.day(scenario.policy["thaw"].date)
     assert o["licensed"][released].all() and (o["licence"][released] == -1).all()
 
@@ -194,7 +194,7 @@ def test_an_entity_listing_stops_the_listed_firms_material_at_once_and_no_one_el
     records = world.run()
     listed = {firm for firm, material in world.regime.listed}
     assert len(listed) == 2 and {m for _, m in world.regime.listed} == {"Dy"}
-    o, f = records.orders, records.failures
+    o, f = records.needs, records.failures
     firm = records.stock_firm[o["stock"]]
     material = np.array(records.materials)[records.stock_material[o["stock"]]]
     of_listed = np.isin(firm, list(listed))
@@ -215,7 +215,7 @@ def test_a_licence_granted_in_part_ships_that_share_and_the_rest_is_a_need_of_it
         "remainder": remainder}})
     records = simulate(scenario, streams(5, 0))
     check_invariants(scenario, records)  # kilograms on order, received and consumed still balance
-    o, f = records.orders, records.failures
+    o, f = records.needs, records.failures
     first = {}
     for n in np.argsort(o["t_attempt"], kind="stable"):  # needs sharing a first request: the splits of one
         first.setdefault((o["stock"][n], o["t_ordered"][n]), []).append(n)
@@ -236,7 +236,7 @@ def test_a_treatment_may_grant_some_applicants_a_share_of_what_they_ask_and_not_
                      buyers={"auto": {"licences": ["per_shipment"]}, "defence": {"licences": ["per_shipment"]}},
                      authority={"treatments": {"halved": treatment}})
     records = simulate(scenario, streams(5, 0))
-    f, o = records.failures, records.orders
+    f, o = records.failures, records.needs
     rest = f["reason"] == REASONS.index("partial")
     group = records.firm_group[records.stock_firm[o["stock"][f["need"][rest]]]]
     assert rest.any() and (group == 0).all()  # the auto firms' licences only

@@ -36,7 +36,7 @@ def controlled_on(scenario: Scenario, material: str, days: np.ndarray) -> np.nda
 
 def check_invariants(scenario: Scenario, records: Records) -> None:
     """What every replication of every scenario must respect (MODEL.md, 'What a credible model must respect')."""
-    o, f, alt = records.orders, records.failures, records.alternative
+    o, f, alt = records.needs, records.failures, records.alternative
     status, qty = o["status"], o["quantity_kg"]
     assert set(np.unique(status)) <= {PENDING, IN_TRANSIT, DELIVERED, WITHDRAWN}
     assert (qty > 0).all()
@@ -103,7 +103,7 @@ def test_without_licensing_delay_is_production_plus_transit():
                      supply={"production_days": {"dist": "gamma", "shape": 2, "scale": 5},
                              "transit_days": {"dist": "uniform", "low": 20, "high": 40}})
     records = simulate(scenario, streams(1, 0))
-    o = records.orders
+    o = records.needs
     delivered = o["status"] == DELIVERED
     assert delivered.sum() > 50 and len(records.applications["firm"]) == 0
     np.testing.assert_array_equal(o["t_licensed"][delivered], o["t_ordered"][delivered])
@@ -126,15 +126,15 @@ def test_ban_refuses_every_order_to_the_destination():
     scenario = small(policy={"ban": {"date": "2025-01-06", "event": "ban", "destination": "US",
                                      "materials": ["Dy"], "active": True}})
     records = simulate(scenario, streams(1, 0))
-    us_firm = records.firm_group[records.stock_firm[records.orders["stock"]]] == 1
+    us_firm = records.firm_group[records.stock_firm[records.needs["stock"]]] == 1
     assert us_firm.any()
-    assert not (records.orders["status"][us_firm] == DELIVERED).any()
+    assert not (records.needs["status"][us_firm] == DELIVERED).any()
 
 
 def test_same_streams_same_records_different_seed_different_records(small_scenario):
-    first = simulate(small_scenario, streams(3, 1)).orders["t_delivered"]
-    again = simulate(small_scenario, streams(3, 1)).orders["t_delivered"]
-    other = simulate(small_scenario, streams(4, 1)).orders["t_delivered"]
+    first = simulate(small_scenario, streams(3, 1)).needs["t_delivered"]
+    again = simulate(small_scenario, streams(3, 1)).needs["t_delivered"]
+    other = simulate(small_scenario, streams(4, 1)).needs["t_delivered"]
     np.testing.assert_array_equal(first, again)
     assert first.shape != other.shape or not np.array_equal(first, other, equal_nan=True)
 

@@ -167,7 +167,7 @@ def test_the_delay_axis_stops_past_the_99th_percentile_and_says_so(baseline_like
     delivered = pd.concat(delays.values())
     delivered = delivered[np.isfinite(delivered["delay_days"])]
     longest = delivered["delay_days"].max() + 1
-    p99 = max(np.interp(0.99, t["orders"].cumsum() / t["orders"].sum(), t["delay_days"] + 1)
+    p99 = max(np.interp(0.99, t["needs"].cumsum() / t["needs"].sum(), t["delay_days"] + 1)
               for t in (d[np.isfinite(d["delay_days"])] for d in delays.values()))
     assert p99 <= ax.get_xlim()[1] <= 1.2 * p99 < longest
     assert any("axis cut past the 99th percentile" in t.get_text() for t in ax.texts)

@@ -56,7 +56,7 @@ def test_summary_has_every_metric_for_every_group():
     assert all_rows.loc["vetting_days", "n"] == 0  # no general licences: nothing vetted, nothing to measure
     assert (all_rows.drop("vetting_days")["n"] == 3).all()
     # Group totals add up: automotive and defence orders make all orders.
-    orders = summary[summary.metric == "orders"].set_index("group")["mean"]
+    orders = summary[summary.metric == "needs"].set_index("group")["mean"]
     assert orders["sector:automotive"] + orders["sector:defence"] == pytest.approx(orders["all"])
     assert orders["material:Dy"] + orders["material:Ga"] == pytest.approx(orders["all"])
     months = result.timeseries.month.unique()
@@ -69,10 +69,10 @@ def test_delay_distribution_counts_every_delivered_and_censored_order(small_scen
     result = run(small_scenario, replications=3, seed=2, workers=1)
     per_replication = result.per_replication.set_index(["metric", "group", "replication"])["value"]
     for index, counts in enumerate(result.delay_counts):
-        assert counts[:-1].sum() == per_replication[("delivered_orders", "all", index)]
-        assert counts[-1] == per_replication[("censored_orders", "all", index)]
+        assert counts[:-1].sum() == per_replication[("delivered_needs", "all", index)]
+        assert counts[-1] == per_replication[("censored_needs", "all", index)]
     delays = result.delays
-    assert delays["orders"].sum() == result.delay_counts.sum() and np.isinf(delays["delay_days"].iloc[-1])
+    assert delays["needs"].sum() == result.delay_counts.sum() and np.isinf(delays["delay_days"].iloc[-1])
     assert (delays["share_within_p5"] <= delays["share_within_p95"]).all()
     assert (np.diff(delays["share_within_p5"]) >= 0).all() and delays["share_within_p95"].iloc[-1] == 1
 

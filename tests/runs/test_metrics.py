@@ -20,13 +20,13 @@ def test_a_metric_added_to_the_catalogue_is_measured_for_every_group(monkeypatch
     values = dict(zip(shape.keys, measure(scenario, simulate(scenario, streams(1, 0)), shape).values, strict=True))
     assert {g for m, g in shape.keys if m == "needs_squared"} == set(shape.groups)
     for group in shape.groups:
-        assert values[("needs_squared", group)] == values[("orders", group)] ** 2
+        assert values[("needs_squared", group)] == values[("needs", group)] ** 2
 
 
 def test_revocations_and_the_queue_are_measured_for_all_buyers_only():
     shape = layout(small())
     assert [g for m, g in shape.keys if m in ("revocations", "queue_length")] == ["all", "all"]
-    assert {g for m, g in shape.keys if m == "orders"} == set(shape.groups) and len(shape.groups) == 9
+    assert {g for m, g in shape.keys if m == "needs"} == set(shape.groups) and len(shape.groups) == 9
 
 
 def test_shortfall_across_materials_is_weighted_by_price():

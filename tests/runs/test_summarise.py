@@ -24,7 +24,7 @@ def test_mean_ci_and_percentiles_match_scipy():
 
 
 def test_single_replication_has_no_interval_and_empty_metric_is_nan():
-    table = summarise([("orders", "all"), ("delay_days", "all")], np.array([[1.0, np.nan]]))
+    table = summarise([("needs", "all"), ("delay_days", "all")], np.array([[1.0, np.nan]]))
     assert table.loc[0, "mean"] == 1.0 and np.isnan(table.loc[0, "ci_low"])
     assert table.loc[1, "n"] == 0 and np.isnan(table.loc[1, "mean"])
 
