@@ -18,14 +18,14 @@ from sim.analysis.calibrate import CalibrationError, problem
 from sim.analysis.compare import NotComparable, differing_groups
 from sim.analysis.designs import DESIGNS
 from sim.analysis.discover import DiscoveryError
-from sim.analysis.parameters import SweepError, variant
+from sim.analysis.parameters import SweepError
 from sim.analysis.replay import TOLERANCE, ReplayError, read_observed, scores
 from sim.analysis.shadows import UnknownKey
 from sim.analysis.sweep import plan
 from sim.analysis.verify import QUICK_REPLICATIONS, CaseError, cases
 from sim.analysis.warmup import warmup
 from sim.catalogue import METRICS, unknown_metric
-from sim.commands import text
+from sim.commands import check_affordable, text
 from sim.commands.calibrate import calibrate_folder, origins_folder
 from sim.commands.compare import compare_folder
 from sim.commands.discover import discover_folder
@@ -35,8 +35,7 @@ from sim.commands.sweep import default_folder, sweep_folder
 from sim.commands.verify import verify_folder
 from sim.io import ResultsError, write_manifest
 from sim.report import plot_run, report_run, summarise_run
-from sim.runs.execute import default_workers
-from sim.runs.limits import CostError, RunawayError, check_cost
+from sim.runs.limits import CostError, RunawayError
 from sim.runs.metrics import UnknownGroup, resolve_groups
 from sim.runs.precision import CAP, Precision
 from sim.scenario.load import ScenarioError, load_scenario, load_with_origins
@@ -114,24 +113,15 @@ def _loaded(args: argparse.Namespace) -> tuple[Scenario, dict[str, tuple[str, in
     return scenario, origins
 
 
-def _affordable(args: argparse.Namespace, scenarios: list[Scenario], replications: int) -> None:
-    """Refuse a run estimated past the machine's limits (``sim.runs.limits``), unless --allow-large."""
-    if not args.allow_large:
-        check_cost(scenarios, replications, args.workers or default_workers(replications * len(scenarios)))
-
-
 def _run(args: argparse.Namespace) -> int:
     scenario, origins = _loaded(args)
     groups = resolve_groups(scenario, args.groups or shadows.changed_groups(scenario, origins,
                                                                             {str(args.scenario), "--set"}))
     out = args.out or Path("results") / scenario.name
-    precision = _precision(args)
-    _affordable(args, [scenario], precision.cap if precision else args.replications or
-                scenario.monte_carlo.replications)
     result, stopping, report = run_folder(out, scenario, source=str(args.scenario), replications=args.replications,
                                           seed=args.seed, workers=args.workers, progress=sys.stderr.isatty(),
                                           report=not args.no_report, overrides=args.overrides or (), groups=groups,
-                                          precision=precision, force=args.force)
+                                          precision=_precision(args), force=args.force, allow_large=args.allow_large)
     if stopping:
         print(f"{stopping}\n")
     print(text.run_summary(result, groups))
@@ -168,12 +158,11 @@ def _compare(args: argparse.Namespace) -> int:
     groups = (resolve_groups(baseline, args.groups) if args.groups else  # a comparison has the baseline's groups
               resolve_groups(baseline, differing_groups(scenarios), known_only=True))
     out = args.out or Path("results") / ("compare-" + "-".join(s.name for s in scenarios))[:120]
-    _affordable(args, scenarios, args.replications or baseline.monte_carlo.replications)
     comparison, report = compare_folder(out, scenarios, sources=files, baseline=args.baseline,
                                         replications=args.replications, seed=args.seed, workers=args.workers,
                                         progress=sys.stderr.isatty(),
                                         common_random_numbers=not args.independent_streams, groups=groups,
-                                        force=args.force)
+                                        force=args.force, allow_large=args.allow_large)
     print(text.comparison_summary(comparison, groups))
     print(f"\ncomparison written to {out}/ (comparison.csv, summary.md, one folder per variant); report: {report}")
     return 0
@@ -186,8 +175,8 @@ def _sweep(args: argparse.Namespace) -> int:
                          threshold=args.threshold, executor=args.executor, scheduler=args.scheduler,
                          emulator=args.emulator, design_points=args.design_points), overrides=tuple(args.overrides))
     out = args.out or default_folder(scenario, asked)
-    _affordable(args, [variant(scenario, point) for point in asked.sweep.points(scenario)], asked.sweep.replications)
-    result, report = sweep_folder(out, scenario, asked, workers=args.workers, progress=sys.stderr.isatty())
+    result, report = sweep_folder(out, scenario, asked, workers=args.workers, progress=sys.stderr.isatty(),
+                                  allow_large=args.allow_large)
     print(text.sweep_summary(result, out) + f"\n\nreport: {report}")
     return EXIT_FAILED if result.emulated is not None and not result.emulated.validation.passed else 0
 
@@ -207,10 +196,10 @@ def _verify(args: argparse.Namespace) -> int:
 
 def _replay(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
-    seed = scenario.monte_carlo.seed if args.seed is None else args.seed
-    _affordable(args, [scenario], args.replications)
+    _, seed = scenario.monte_carlo.resolve(seed=args.seed)
     table = replay_folder(args.out, scenario, source=str(args.scenario), observed=read_observed(args.target),
-                          replications=args.replications, seed=seed, workers=args.workers)
+                          replications=args.replications, seed=seed, workers=args.workers,
+                          allow_large=args.allow_large)
     print(text.replay_summary(table, scores(table), scenario.name, args.replications, seed, args.out, TOLERANCE))
     return 0
 
@@ -218,29 +207,29 @@ def _replay(args: argparse.Namespace) -> int:
 def _calibrate(args: argparse.Namespace) -> int:
     scenario, _ = _loaded(args)
     observed = read_observed(args.target)
-    seed = scenario.monte_carlo.seed if args.seed is None else args.seed
+    _, seed = scenario.monte_carlo.resolve(seed=args.seed)
     out = args.out or Path("results") / f"{scenario.name}-calibration"
     if args.origins and args.fit_until:
         raise CalibrationError("--origins fits up to each of its dates: give it or --fit-until, not both")
-    _affordable(args, [scenario], args.replications)
     if args.origins:
         table = origins_folder(out, scenario, source=str(args.scenario), observed=observed, target=str(args.target),
                                params=args.params, chosen=args.figures, origins=args.origins,
                                replications=args.replications, seed=seed, workers=args.workers,
-                               max_steps=args.max_steps)
+                               max_steps=args.max_steps, allow_large=args.allow_large)
         print(text.origins_summary(table, out))
         return 0
     params, targets, held_out = problem(scenario, observed, args.params, args.figures, args.fit_until)
     result = calibrate_folder(out, scenario, source=str(args.scenario), observed=observed, target=str(args.target),
                               params=params, targets=targets, held_out=held_out, replications=args.replications,
-                              seed=seed, workers=args.workers, max_steps=args.max_steps)
+                              seed=seed, workers=args.workers, max_steps=args.max_steps,
+                              allow_large=args.allow_large)
     print(text.calibration_summary(result, out))
     return 0 if result.fit.converged else EXIT_FAILED
 
 
 def _warmup(args: argparse.Namespace) -> int:
     scenario, _ = _loaded(args)
-    _affordable(args, [scenario], args.replications)
+    check_affordable([scenario], args.replications, args.workers, allow_large=args.allow_large)
     print(text.warmup_summary(warmup(scenario, args.replications, args.seed, args.workers, sys.stderr.isatty()),
                               scenario))
     return 0

@@ -81,8 +81,7 @@ def compare(
     """
     baseline = baseline or scenarios[0].name
     check_comparable(scenarios, baseline)
-    n = replications or scenarios[0].monte_carlo.replications
-    seed = scenarios[0].monte_carlo.seed if seed is None else seed
+    n, seed = scenarios[0].monte_carlo.resolve(replications, seed)
     if common_random_numbers:
         results = {scenarios[job].name: result for job, result in run_many(scenarios, n, seed, workers, progress)}
     else:

@@ -132,7 +132,7 @@ def plan(scenario: Scenario, source: str = "", params: Sequence[str] = (), *, me
         raise SweepError(unknown_metric(metric))
     sweep = Sweep(tuple(parse_param(text, scenario) for text in texts), method or kept.method,
                   samples or kept.samples, replications or kept.replications,
-                  scenario.monte_carlo.seed if seed is None else seed, emulator or kept.emulator,
+                  scenario.monte_carlo.resolve(seed=seed)[1], emulator or kept.emulator,
                   design_points or kept.design_points)
     check(sweep)
     if executor == "dask" and not scheduler:

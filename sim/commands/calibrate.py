@@ -14,6 +14,7 @@ from sim.analysis.calibrate import Calibration, Target, calibrate, choose_target
 from sim.analysis.parameters import Parameter
 from sim.analysis.replay import check_replayable
 from sim.analysis.sweep import PointStore
+from sim.commands import check_affordable
 from sim.io import CALIBRATION_MANIFEST, PointFiles, check_writable, scenario_hash, write_table, write_yaml
 from sim.report.pages import calibration_page, origins_page
 from sim.runs.execute import model_version
@@ -36,9 +37,10 @@ def calibration_store(out: Path, scenario: Scenario, *, source: str, replication
 def calibrate_folder(out: Path, scenario: Scenario, *, source: str, observed: pd.DataFrame, target: str,
                      params: Sequence[Parameter], targets: Sequence[Target], held_out: Sequence[Target],
                      replications: int, seed: int, workers: int | None = None, max_steps: int = 20,
-                     store: PointStore | None = None) -> Calibration:
+                     store: PointStore | None = None, allow_large: bool = False) -> Calibration:
     """Calibrate (see ``sim.analysis.calibrate.calibrate``) into ``out``, resuming from the evaluations saved there
     (or in ``store``): the tables, ``calibrated.yaml``, the page and its plot."""
+    check_affordable([scenario], replications, workers, allow_large=allow_large)
     store = store or calibration_store(out, scenario, source=source, replications=replications, seed=seed)
     out.mkdir(parents=True, exist_ok=True)
     log.info("fitting %s to %d figure(s), %d held out, %d replications an evaluation, seed %d",
@@ -68,11 +70,13 @@ def write_calibration(result: Calibration, out: Path, comment: str) -> None:
 
 def origins_folder(out: Path, scenario: Scenario, *, source: str, observed: pd.DataFrame, target: str,
                    params: Sequence[str], chosen: Sequence[str], origins: Sequence[dt.date], replications: int,
-                   seed: int, workers: int | None = None, max_steps: int = 20) -> pd.DataFrame:
+                   seed: int, workers: int | None = None, max_steps: int = 20, allow_large: bool = False
+                   ) -> pd.DataFrame:
     """A rolling origin: one calibration for each origin, fitted to the chosen figures dated up to it and judged on
     every figure dated after it, in ``out/origin-DATE/`` (evaluations shared in ``out``); ``origins.csv`` and its
     page say how the out-of-sample error moves as the origin moves."""
     fits = [(origin, problem(scenario, observed, params, chosen, origin)) for origin in origins]  # checked first
+    check_affordable([scenario], replications, workers, allow_large=allow_large)
     store = calibration_store(out, scenario, source=source, replications=replications, seed=seed)
     rows = []
     for origin, (parameters, targets, _) in fits:
@@ -80,7 +84,7 @@ def origins_folder(out: Path, scenario: Scenario, *, source: str, observed: pd.D
         result = calibrate_folder(out / f"origin-{origin.isoformat()}", scenario, source=source, observed=observed,
                                   target=target, params=parameters, targets=targets, held_out=later,
                                   replications=replications, seed=seed, workers=workers, max_steps=max_steps,
-                                  store=store)
+                                  store=store, allow_large=True)  # checked above
         rows.append(origin_row(origin, result))
     table = pd.DataFrame(rows)
     write_table(table, out / "origins.csv")

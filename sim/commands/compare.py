@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sim.analysis.compare import Comparison, check_comparable, compare
+from sim.commands import check_affordable
 from sim.commands.run import write_run
 from sim.io import COMPARISON, COMPARISON_PROVENANCE, check_output, package_version, replacing, write_json, write_table
 from sim.report import report_comparison, summarise_comparison
@@ -18,16 +19,19 @@ from sim.scenario.schema import Scenario
 def compare_folder(out: Path, scenarios: Sequence[Scenario], *, sources: dict[str, str], baseline: str | None = None,
                    replications: int | None = None, seed: int | None = None, workers: int | None = None,
                    progress: bool = False, common_random_numbers: bool = True, groups: Sequence[str] = (),
-                   force: bool = False) -> tuple[Comparison, Path]:
+                   force: bool = False, allow_large: bool = False) -> tuple[Comparison, Path]:
     """Compare variants (see ``sim.analysis.compare.compare``) into ``out``: one run folder each, the comparison
     table, its ``summary.md`` (all buyers and ``groups``) and its report. The baseline is named by its scenario's
     name or file (``sources``: the file of each variant). ``out`` is replaced whole once everything is written; a
-    folder of files this tool did not make is refused unless ``force``."""
+    folder of files this tool did not make is refused unless ``force``, and a run estimated past this machine's
+    limits unless ``allow_large``."""
     by_file = {path: name for name, path in sources.items()}
     baseline = by_file.get(baseline, baseline) if baseline else scenarios[0].name
     check_comparable(scenarios, baseline)
     check_output(out, force)
-    workers = workers or default_workers(replications or scenarios[0].monte_carlo.replications)
+    replications, seed = scenarios[0].monte_carlo.resolve(replications, seed)
+    check_affordable(scenarios, replications, workers, allow_large=allow_large)
+    workers = workers or default_workers(replications)
     comparison = compare(scenarios, baseline, replications, seed, workers, progress, common_random_numbers)
     with replacing(out) as staging:
         write_comparison(comparison, staging, sources=sources, workers=workers, groups=groups)

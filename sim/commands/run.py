@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from sim.commands import check_affordable
 from sim.io import (
     DELAYS,
     EXPORTERS,
@@ -33,14 +34,15 @@ from sim.scenario.schema import Scenario
 def run_folder(out: Path, scenario: Scenario, *, source: str, replications: int | None = None,
                seed: int | None = None, workers: int | None = None, progress: bool = False, report: bool = True,
                overrides: Sequence[str] = (), groups: Sequence[str] = (), precision: Precision | None = None,
-               force: bool = False) -> tuple[RunResult, Stopping | None, Path | None]:
+               force: bool = False, allow_large: bool = False) -> tuple[RunResult, Stopping | None, Path | None]:
     """Run a scenario (see ``sim.runs.execute.run``) into ``out``, recording the ``--set`` overrides it was loaded
     with, with ``summary.md`` (all buyers and ``groups``); with ``precision``, as many replications as it asks
     (``sim.runs.precision``) instead. ``out`` is replaced whole once everything is written (``sim.io.replacing``);
-    a folder of files this tool did not make is refused unless ``force``. Returns the result, how its
-    replications were chosen, and the report."""
+    a folder of files this tool did not make is refused unless ``force``, and a run estimated past this machine's
+    limits unless ``allow_large``. Returns the result, how its replications were chosen, and the report."""
     check_output(out, force)
-    n = replications or scenario.monte_carlo.replications
+    n, seed = scenario.monte_carlo.resolve(replications, seed)
+    check_affordable([scenario], precision.cap if precision else n, workers, allow_large=allow_large)
     workers = workers or default_workers(precision.cap if precision else n)
     stopping = None
     if precision is None:

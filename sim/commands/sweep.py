@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.analysis.parameters import variant
 from sim.analysis.sweep import Plan, SweepResult, study
+from sim.commands import check_affordable
 from sim.io import (
     CROSSINGS,
     EMULATOR,
@@ -36,9 +38,12 @@ def default_folder(scenario: Scenario, plan: Plan) -> Path:
 
 
 def sweep_folder(out: Path, scenario: Scenario, plan: Plan, *, workers: int | None = None,
-                 progress: bool = False) -> tuple[SweepResult, Path]:
-    """Run a planned sweep into ``out``, resuming from the points saved there: its tables, plots and report."""
+                 progress: bool = False, allow_large: bool = False) -> tuple[SweepResult, Path]:
+    """Run a planned sweep into ``out``, resuming from the points saved there: its tables, plots and report (refused
+    if its points are estimated past this machine's limits, unless ``allow_large``)."""
     check_writable(out)
+    check_affordable([variant(scenario, point) for point in plan.sweep.points(scenario)], plan.sweep.replications,
+                     workers, allow_large=allow_large)
     store = PointFiles(out, plan.sweep.fingerprint(scenario), plan.description())
     if resumed := len(store.done()):
         log.info("resuming: %d of %d points already done in %s", resumed, plan.points, out)

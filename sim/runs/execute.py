@@ -163,8 +163,7 @@ def run(
     progress: bool = False,
 ) -> RunResult:
     """Run the Monte Carlo of a scenario; defaults come from its ``monte_carlo`` section."""
-    n = replications or scenario.monte_carlo.replications
-    seed = scenario.monte_carlo.seed if seed is None else seed
+    n, seed = scenario.monte_carlo.resolve(replications, seed)
     return next(run_many([scenario], n, seed, workers, progress))[1]
 
 

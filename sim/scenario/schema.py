@@ -635,6 +635,10 @@ class MonteCarlo(_Strict):
     replications: StrictInt = Field(default=100, ge=1, le=1_000_000, description="Independent replications.")
     seed: StrictInt = Field(default=2025, ge=0, lt=2**63, description="Root seed of every random stream.")
 
+    def resolve(self, replications: int | None = None, seed: int | None = None) -> tuple[int, int]:
+        """The replications and root seed of a run: those asked for (on the command line, say), else these."""
+        return (self.replications if replications is None else replications, self.seed if seed is None else seed)
+
 
 class SweepDefinition(_Strict):
     """A sensitivity sweep kept with the scenario (``sim sweep FILE`` runs it; command-line flags override)."""
