@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import copy
 import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import hypothesis
 import pytest
+import yaml
 
 from sim.scenario.schema import Scenario
 
@@ -64,6 +67,20 @@ def small(**changes: Any) -> Scenario:
 @pytest.fixture
 def small_scenario() -> Scenario:
     return small()
+
+
+def sim(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """``sim ARGS`` as a user types it, in a fresh interpreter: what it printed and its exit status."""
+    return subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True, cwd=cwd,
+                          timeout=600)
+
+
+@pytest.fixture
+def small_file(tmp_path: Path) -> Path:
+    """The small test scenario as a user's YAML file."""
+    path = tmp_path / "small.yaml"
+    path.write_text(yaml.safe_dump(SMALL, sort_keys=False))
+    return path
 
 
 settings_profiles = {"default": 60, "thorough": 1000}

@@ -8,27 +8,14 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
 
-from tests.conftest import ROOT, SMALL
+from tests.conftest import ROOT, SMALL, sim
 
 BASELINE = ROOT / "scenarios" / "baseline_2025.yaml"
-
-
-def sim(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True, cwd=cwd,
-                          timeout=600)
-
-
-@pytest.fixture
-def small_file(tmp_path) -> Path:
-    path = tmp_path / "small.yaml"
-    path.write_text(yaml.safe_dump(SMALL, sort_keys=False))
-    return path
 
 
 def test_run_baseline_writes_every_table(tmp_path):

@@ -4,32 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 from sim.commands import run as run_module
 from sim.commands.run import run_folder
 from sim.io import ResultsError
 from sim.scenario.load import load_scenario
-from tests.conftest import ROOT, SMALL, small
+from tests.conftest import ROOT, sim, small
 
 BASELINE = load_scenario(ROOT / "scenarios" / "baseline_2025.yaml")
 """A scenario the published figures can be compared with (a calibration needs one)."""
-
-
-def sim(*args: str, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True, cwd=cwd, timeout=300)
-
-
-@pytest.fixture
-def small_file(tmp_path):
-    path = tmp_path / "small.yaml"
-    path.write_text(yaml.safe_dump(SMALL, sort_keys=False))
-    return path
 
 
 def test_a_folder_of_the_users_files_is_refused_and_kept_unless_forced(tmp_path, small_file):

@@ -11,8 +11,7 @@ from sim.model.cost import BUDGET_FLOOR, RunawayError
 from sim.runs.execute import replicate
 from sim.scenario.load import ScenarioError, load_scenario
 from sim.scenario.schema import A_GRAM_A_YEAR_KG_PER_DAY
-from tests.conftest import ROOT, SMALL, merged, small
-from tests.test_cli import sim
+from tests.conftest import ROOT, SMALL, merged, sim, small
 
 
 @pytest.fixture
