@@ -200,7 +200,8 @@ def _replay(args: argparse.Namespace) -> int:
     table = replay_folder(args.out, scenario, source=str(args.scenario), observed=read_observed(args.target),
                           replications=args.replications, seed=seed, workers=args.workers,
                           allow_large=args.allow_large)
-    print(text.replay_summary(table, scores(table), scenario.name, args.replications, seed, args.out, TOLERANCE))
+    print(text.replay_summary(table, scores(table), name=scenario.name, replications=args.replications, seed=seed,
+                              out=args.out, tolerance=TOLERANCE))
     return 0
 
 
@@ -218,7 +219,8 @@ def _calibrate(args: argparse.Namespace) -> int:
                                max_steps=args.max_steps, allow_large=args.allow_large)
         print(text.origins_summary(table, out))
         return 0
-    params, targets, held_out = problem(scenario, observed, args.params, args.figures, args.fit_until)
+    params, targets, held_out = problem(scenario, observed, params=args.params, chosen=args.figures,
+                                        until=args.fit_until)
     result = calibrate_folder(out, scenario, source=str(args.scenario), observed=observed, target=str(args.target),
                               params=params, targets=targets, held_out=held_out, replications=args.replications,
                               seed=seed, workers=args.workers, max_steps=args.max_steps,
@@ -230,7 +232,8 @@ def _calibrate(args: argparse.Namespace) -> int:
 def _warmup(args: argparse.Namespace) -> int:
     scenario, _ = _loaded(args)
     check_affordable([scenario], args.replications, args.workers, allow_large=args.allow_large)
-    print(text.warmup_summary(warmup(scenario, args.replications, args.seed, args.workers, sys.stderr.isatty()),
+    print(text.warmup_summary(warmup(scenario, args.replications, seed=args.seed, workers=args.workers,
+                                     progress=sys.stderr.isatty()),
                               scenario))
     return 0
 

@@ -101,17 +101,17 @@ class Calibration:
     scenario: Scenario
 
 
-def problem(scenario: Scenario, observed: pd.DataFrame, params: Sequence[str], chosen: Sequence[str] = (),
+def problem(scenario: Scenario, observed: pd.DataFrame, *, params: Sequence[str], chosen: Sequence[str] = (),
             until: dt.date | None = None) -> tuple[list[Parameter], list[Target], list[Target]]:
     """The parameters (``PATH=LOW:HIGH``), the figures to fit (``QUANTITY[:PERIOD]``, dated up to ``until``) and
     the figures held out (every other comparable one) of a calibration, checked."""
     parameters = [parse_param(text, scenario) for text in params]
-    targets, held_out = choose_targets(observed, chosen, until, scenario)
+    targets, held_out = choose_targets(observed, chosen=chosen, until=until, scenario=scenario)
     check_parameters(parameters, targets)
     return parameters, targets, held_out
 
 
-def choose_targets(observed: pd.DataFrame, chosen: Sequence[str] = (), until: dt.date | None = None,
+def choose_targets(observed: pd.DataFrame, *, chosen: Sequence[str] = (), until: dt.date | None = None,
                    scenario: Scenario | None = None) -> tuple[list[Target], list[Target]]:
     """The figures to fit, ``QUANTITY`` (all its periods) or ``QUANTITY:PERIOD`` (none chosen: every figure the
     model is compared with, that a run of ``scenario`` measures), of those dated up to ``until`` if given; and every
@@ -150,7 +150,7 @@ def calibrate(scenario: Scenario, observed: pd.DataFrame, *, params: Sequence[Pa
               held_out: Sequence[Target], replications: int, seed: int, store: PointStore,
               workers: int | None = None, max_steps: int = 20) -> Calibration:
     """Fit ``params`` to ``targets`` by replaying ``scenario``, judged on ``held_out`` (see the module's docstring)."""
-    result = fit(lambda values: measure(variant(scenario, values), replications, seed, workers),
+    result = fit(lambda values: measure(variant(scenario, values), replications, seed=seed, workers=workers),
                  params, targets, start=_start(scenario, params), store=store, max_steps=max_steps, held_out=held_out)
     gaps = gap_table(observed, result, targets)
     fitted = variant(scenario, result.values).model_copy(update={"calibration": _record(targets, params)})

@@ -68,6 +68,7 @@ def check_comparable(scenarios: Sequence[Scenario], baseline: str) -> None:
 def compare(
     scenarios: Sequence[Scenario],
     baseline: str | None = None,
+    *,
     replications: int | None = None,
     seed: int | None = None,
     workers: int | None = None,
@@ -83,9 +84,11 @@ def compare(
     check_comparable(scenarios, baseline)
     n, seed = scenarios[0].monte_carlo.resolve(replications, seed)
     if common_random_numbers:
-        results = {scenarios[job].name: result for job, result in run_many(scenarios, n, seed, workers, progress)}
+        results = {scenarios[job].name: result for job, result in run_many(scenarios, n, seed=seed, workers=workers,
+                                                                           progress=progress)}
     else:
-        results = {s.name: run(s, n, independent_seed(seed, k), workers, progress) for k, s in enumerate(scenarios)}
+        results = {s.name: run(s, n, seed=independent_seed(seed, k), workers=workers,
+                               progress=progress) for k, s in enumerate(scenarios)}
     return Comparison(baseline, results, comparison_table(results, baseline), common_random_numbers)
 
 

@@ -57,7 +57,7 @@ class Discovery:
         return _bad_words(self.metric, self.threshold, self.below, self.share)
 
 
-def discover(description: dict[str, Any], records: Sequence[dict[str, Any]], metric: str, threshold: float,
+def discover(description: dict[str, Any], records: Sequence[dict[str, Any]], *, metric: str, threshold: float,
              below: bool = False, share: float | None = None, box: int | None = None) -> Discovery:
     """Classify the points (see the module) and run PRIM and CART on them; ``box`` picks a box of the
     trajectory instead of the default (the best balance of coverage and density among significant boxes)."""

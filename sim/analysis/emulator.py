@@ -64,7 +64,7 @@ class Emulated:
     kernel: str
 
 
-def emulate(params: Sequence[Parameter], unit: np.ndarray, means: np.ndarray, errors: np.ndarray, samples: int,
+def emulate(params: Sequence[Parameter], unit: np.ndarray, *, means: np.ndarray, errors: np.ndarray, samples: int,
             seed: int) -> Emulated:
     """Train on the design (``unit``: points scaled to [0, 1], ``means`` and their standard ``errors``), validate,
     and if valid compute first-order and total Sobol indices on ``samples`` Saltelli base samples."""

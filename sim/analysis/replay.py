@@ -136,11 +136,11 @@ def measured(figure: Figure, scenario: Scenario) -> bool:
     return series is None or series.group(1) in {"total", *destinations}
 
 
-def replay(scenario: Scenario, observed: pd.DataFrame, replications: int, seed: int,
+def replay(scenario: Scenario, observed: pd.DataFrame, *, replications: int, seed: int,
            workers: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One row per published figure (observed and model counterparts, the model's 95 % CI, the gap, fitted or
     held out), and the per-replication model quantities behind them."""
-    per_rep = measure(scenario, replications, seed, workers)
+    per_rep = measure(scenario, replications, seed=seed, workers=workers)
     return figures(observed, per_rep, fitted_figures(scenario)), per_rep
 
 
@@ -201,7 +201,7 @@ def check_replayable(scenario: Scenario) -> None:
         raise ReplayError(f"scenario {scenario.name!r} has no {MAGNETS} material or no US buyers to replay 2025 with")
 
 
-def measure(scenario: Scenario, replications: int, seed: int, workers: int | None = None) -> pd.DataFrame:
+def measure(scenario: Scenario, replications: int, *, seed: int, workers: int | None = None) -> pd.DataFrame:
     """The model's quantities that published figures are compared with, one row per replication."""
     check_replayable(scenario)
     tasks = [(scenario, seed, rep) for rep in range(replications)]

@@ -193,11 +193,11 @@ def sweep_plots(method: str, params: Sequence[Any], emulator: str | None, indice
     return DESIGNS[method].plots(params)
 
 
-def study(scenario: Scenario, plan: Plan, store: PointStore, workers: int | None = None,
+def study(scenario: Scenario, plan: Plan, *, store: PointStore, workers: int | None = None,
           progress: bool = False) -> SweepResult:
     """Run a planned sweep (resuming from ``store``) and analyse it."""
     sweep = plan.sweep
-    table = run_sweep(scenario, sweep, store, workers, progress, plan.scheduler)
+    table = run_sweep(scenario, sweep, store=store, workers=workers, progress=progress, scheduler=plan.scheduler)
     if sweep.emulator is not None:
         done = store.done()
         records = [done[point_id(i)] for i in range(len(table))]
@@ -207,7 +207,8 @@ def study(scenario: Scenario, plan: Plan, store: PointStore, workers: int | None
             why = (f"has no value in some replication at {missing} of {len(table)} design points" if missing
                    else "is the same at every design point")
             raise SweepError(f"{plan.metric} {why}: nothing to emulate; choose another --metric (the points are kept)")
-        emulated = emulate(sweep.params, _unit(sweep, records), means, errors, sweep.samples, sweep.seed)
+        emulated = emulate(sweep.params, _unit(sweep, records), means=means, errors=errors, samples=sweep.samples,
+                           seed=sweep.seed)
         direct = len(sweep.design.points(sweep.params, sweep.samples, sweep.seed, scenario))
         return SweepResult(plan, table, emulated.indices, None, emulated, direct)
     indices = sweep.indices(table[f"{plan.metric}:mean"].to_numpy())
@@ -236,7 +237,7 @@ def sweep(scenario: Scenario, params: Sequence[str] = (), *, method: str | None 
     takes them; absent ones from the scenario's ``sweep:`` section), nothing written."""
     asked = plan(scenario, "", params, method=method, samples=samples, replications=replications, seed=seed,
                  metric=metric, threshold=threshold)
-    return study(scenario, asked, MemoryPoints(), workers, progress)
+    return study(scenario, asked, store=MemoryPoints(), workers=workers, progress=progress)
 
 
 def _unit(sweep: Sweep, records: Sequence[dict[str, Any]]) -> np.ndarray:
@@ -281,7 +282,7 @@ def point_id(index: int) -> str:
     return f"p{index:05d}"
 
 
-def run_sweep(scenario: Scenario, sweep: Sweep, store: PointStore, workers: int | None = None,
+def run_sweep(scenario: Scenario, sweep: Sweep, *, store: PointStore, workers: int | None = None,
               progress: bool = False, scheduler: str | None = None) -> pd.DataFrame:
     """Evaluate every point not yet in ``store`` (each saved as it finishes); return the table of all points."""
     points = sweep.points(scenario)
@@ -293,8 +294,8 @@ def run_sweep(scenario: Scenario, sweep: Sweep, store: PointStore, workers: int 
             del finished[pid]
     todo = [i for i, pid in enumerate(ids) if pid not in finished]
     variants = [variant(scenario, points[i]).model_copy(update={"name": ids[i]}) for i in todo]
-    for job, result in run_many(variants, sweep.replications, sweep.seed, workers, progress, scheduler,
-                                f"{len(variants)} points"):
+    for job, result in run_many(variants, sweep.replications, seed=sweep.seed, workers=workers, progress=progress,
+                                scheduler=scheduler, label=f"{len(variants)} points"):
         index = todo[job]
         summary = result.summary[result.summary["group"] == "all"].set_index("metric")
         record = {

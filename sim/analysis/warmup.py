@@ -74,10 +74,10 @@ def truncation(per_replication: np.ndarray, resamples: int = BOOTSTRAP, seed: in
     return int(np.argmax(within)), int(low), int(np.ceil(high))
 
 
-def warmup(scenario: Scenario, replications: int, seed: int | None = None, workers: int | None = None,
+def warmup(scenario: Scenario, replications: int, *, seed: int | None = None, workers: int | None = None,
            progress: bool = False) -> Warmup:
     """Run the quiet variant of a scenario and suggest the warm-up that MSER finds in its monthly shortfall."""
-    result = run(quiet(scenario), replications, seed, workers, progress)
+    result = run(quiet(scenario), replications, seed=seed, workers=workers, progress=progress)
     weights = np.array(list(scenario.value_weights().values()))
     demand = np.einsum("rmkd,k->rm", result.series[..., 0].astype(float), weights)
     shortfall = np.einsum("rmkd,k->rm", result.series[..., 1].astype(float), weights)

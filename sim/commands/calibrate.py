@@ -75,7 +75,8 @@ def origins_folder(out: Path, scenario: Scenario, *, source: str, observed: pd.D
     """A rolling origin: one calibration for each origin, fitted to the chosen figures dated up to it and judged on
     every figure dated after it, in ``out/origin-DATE/`` (evaluations shared in ``out``); ``origins.csv`` and its
     page say how the out-of-sample error moves as the origin moves."""
-    fits = [(origin, problem(scenario, observed, params, chosen, origin)) for origin in origins]  # checked first
+    fits = [(origin, problem(scenario, observed, params=params, chosen=chosen,
+                             until=origin)) for origin in origins]  # checked first
     check_affordable([scenario], replications, workers, allow_large=allow_large)
     store = calibration_store(out, scenario, source=source, replications=replications, seed=seed)
     rows = []
@@ -88,5 +89,5 @@ def origins_folder(out: Path, scenario: Scenario, *, source: str, observed: pd.D
         rows.append(origin_row(origin, result))
     table = pd.DataFrame(rows)
     write_table(table, out / "origins.csv")
-    origins_page(out, table, source, replications, seed)
+    origins_page(out, table, source=source, replications=replications, seed=seed)
     return table

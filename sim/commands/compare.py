@@ -32,7 +32,8 @@ def compare_folder(out: Path, scenarios: Sequence[Scenario], *, sources: dict[st
     replications, seed = scenarios[0].monte_carlo.resolve(replications, seed)
     check_affordable(scenarios, replications, workers, allow_large=allow_large)
     workers = workers or default_workers(replications)
-    comparison = compare(scenarios, baseline, replications, seed, workers, progress, common_random_numbers)
+    comparison = compare(scenarios, baseline, replications=replications, seed=seed, workers=workers,
+                         progress=progress, common_random_numbers=common_random_numbers)
     with replacing(out) as staging:
         write_comparison(comparison, staging, sources=sources, workers=workers, groups=groups)
         summarise_comparison(staging)

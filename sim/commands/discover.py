@@ -33,13 +33,13 @@ def discover_folder(folder: Path, metric: str, threshold: float, *, below: bool 
     description, records = read_sweep(folder)
     if not (folder / POINTS).is_file():
         raise DiscoveryError(f"the sweep in {folder} has not finished: rerun its sim sweep command to complete it")
-    result = discover(description, records, metric, threshold, below, share, box)
+    result = discover(description, records, metric=metric, threshold=threshold, below=below, share=share, box=box)
     write_discovery(result, folder / DISCOVERY_FOLDER)
     drawn = sweep_plots(description["method"], description["params"], description.get("emulator"),
                         (folder / INDICES).is_file())
     swept = read_record(folder / SWEEP_REPORT) if (folder / SWEEP_REPORT).is_file() else {}
-    return result, report_sweep(folder, [p["path"] for p in description["params"]], drawn,
-                                swept.get("metric", metric), swept.get("threshold"))
+    return result, report_sweep(folder, [p["path"] for p in description["params"]], drawn=drawn,
+                                metric=swept.get("metric", metric), threshold=swept.get("threshold"))
 
 
 def read_sweep(folder: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:

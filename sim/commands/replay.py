@@ -22,9 +22,10 @@ def replay_folder(out: Path, scenario: Scenario, *, source: str, observed: pd.Da
     check_replayable(scenario)
     check_output(out, marks=VALIDATION_MARKS)
     check_affordable([scenario], replications, workers, allow_large=allow_large)
-    table, per_rep = replay(scenario, observed, replications, seed, workers)
+    table, per_rep = replay(scenario, observed, replications=replications, seed=seed, workers=workers)
     write_table(table, out / "replay.csv")
     write_table(scores(table), out / "scores.csv")
     series = {name: (BASE_MONTHS[name], monthly_index(per_rep, name)) for name in ("total", "us")}
-    replay_page(out, table, scores(table), series, resolved_dict(scenario), source, replications, seed)
+    replay_page(out, table, scored=scores(table), series=series, scenario=resolved_dict(scenario), source=source,
+                replications=replications, seed=seed)
     return table

@@ -46,7 +46,7 @@ def run_folder(out: Path, scenario: Scenario, *, source: str, replications: int 
     workers = workers or default_workers(precision.cap if precision else n)
     stopping = None
     if precision is None:
-        result = run(scenario, n, seed, workers, progress)
+        result = run(scenario, n, seed=seed, workers=workers, progress=progress)
     else:
         result, stopping = run_to_precision(scenario, precision, groups=("all", *groups), seed=seed, workers=workers,
                                             progress=progress)
@@ -67,14 +67,15 @@ def write_run(result: RunResult, out: Path, *, source: str | None, workers: int,
     write_parquet(out / REPLICATIONS, result.replications, result.per_replication_rows)
     write_parquet(out / TIMESERIES, result.replications, result.timeseries_rows)
     write_table(result.delays, out / DELAYS, exact=True)
-    write_json(provenance(result, source, workers, overrides, groups, stopping), out / PROVENANCE)
+    write_json(provenance(result, source, workers=workers, overrides=overrides, groups=groups,
+                          stopping=stopping), out / PROVENANCE)
     if result.scenario.exporters:
         write_table(result.exporters, out / EXPORTERS)
     else:  # an earlier run's, in a folder written into again, is not this one's
         (out / EXPORTERS).unlink(missing_ok=True)
 
 
-def provenance(result: RunResult, source: str | None, workers: int, overrides: Sequence[str] = (),
+def provenance(result: RunResult, source: str | None, *, workers: int, overrides: Sequence[str] = (),
                groups: Sequence[str] = (), stopping: str | None = None) -> dict[str, Any]:
     """What produced a set of results, to reproduce or audit them, the groups its summaries show, and how its
     replications were chosen (``--precision``; None: as asked)."""

@@ -47,10 +47,10 @@ def sweep_folder(out: Path, scenario: Scenario, plan: Plan, *, workers: int | No
     store = PointFiles(out, plan.sweep.fingerprint(scenario), plan.description())
     if resumed := len(store.done()):
         log.info("resuming: %d of %d points already done in %s", resumed, plan.points, out)
-    result = study(scenario, plan, store, workers, progress)
+    result = study(scenario, plan, store=store, workers=workers, progress=progress)
     write_sweep(result, out)
     params = [p.path for p in plan.sweep.params]
-    return result, report_sweep(out, params, result.plots, plan.metric, plan.threshold)
+    return result, report_sweep(out, params, drawn=result.plots, metric=plan.metric, threshold=plan.threshold)
 
 
 def write_sweep(result: SweepResult, out: Path) -> None:

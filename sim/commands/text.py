@@ -181,7 +181,7 @@ def verification_summary(table: pd.DataFrame, out: Path) -> str:
             + f"\n\n{len(table) - failed} passed, {failed} failed; table and plots in {out}/")
 
 
-def replay_summary(table: pd.DataFrame, scored: pd.DataFrame, name: str, replications: int, seed: int, out: Path,
+def replay_summary(table: pd.DataFrame, scored: pd.DataFrame, *, name: str, replications: int, seed: int, out: Path,
                    tolerance: float) -> str:
     """Every published figure beside the model's counterpart, fitted or held out, and the two sets' scores."""
     shown = table[table["split"] != ""][["quantity", "period", "split", "observed", "model", "ci_low", "ci_high",

@@ -49,7 +49,7 @@ def report_run(folder: Path) -> Path:
     """Plots and ``report.html`` for a run folder."""
     run = read_run(folder)
     pngs = save(figures({run.name: run}), folder)
-    return write_report(folder, _run_title(run.provenance), {run.name: run}, pngs,
+    return write_report(folder, _run_title(run.provenance), runs={run.name: run}, pngs=pngs,
                         groups=run.provenance.get("groups", []))
 
 
@@ -60,7 +60,7 @@ def report_comparison(out: Path, variants: list[str], baseline: str) -> Path:
     pngs = save(figures(runs, comparison, baseline), out)
     title = f"Comparison: {', '.join(variants)} (baseline {baseline})"
     groups = read_record(out / COMPARISON_PROVENANCE).get("groups", [])
-    return write_report(out, title, runs, pngs, comparison, baseline, groups)
+    return write_report(out, title, runs=runs, pngs=pngs, comparison=comparison, baseline=baseline, groups=groups)
 
 
 def summarise_run(folder: Path) -> Path:
@@ -72,8 +72,8 @@ def summarise_run(folder: Path) -> Path:
                + (" (one replication gives none)" if n < 2 else "") + f". Every metric and group: `{SUMMARY}`."
                + (f"\n\n{provenance['replications_chosen'].capitalize()}." if provenance.get("replications_chosen")
                   else ""))
-    page = memo.run_markdown(pd.read_csv(folder / SUMMARY), _run_title(provenance), provenance.get("groups", []),
-                             context)
+    page = memo.run_markdown(pd.read_csv(folder / SUMMARY), _run_title(provenance), groups=provenance.get("groups", []),
+                             context=context)
     return _write_text(folder / SUMMARY_MD, page)
 
 
@@ -86,8 +86,8 @@ def summarise_comparison(out: Path) -> Path:
     n = record["replications"]
     context = (f"{len(record['variants'])} variants, {n} replication{'s' if n > 1 else ''} each on {streams}. "
                f"Every metric and group: `{COMPARISON}`.")
-    page = memo.comparison_markdown(pd.read_csv(out / COMPARISON), record["baseline"], record.get("groups", []),
-                                    context)
+    page = memo.comparison_markdown(pd.read_csv(out / COMPARISON), record["baseline"], groups=record.get("groups", []),
+                                    context=context)
     return _write_text(out / SUMMARY_MD, page)
 
 
@@ -113,7 +113,7 @@ SWEEP_PLOTS: dict[str, Callable[[SweepTables], Figure]] = {
 """The plots a sweep method may ask for (``sim.analysis.designs.Design.plots``), by name."""
 
 
-def report_sweep(out: Path, params: list[str], drawn: tuple[str, ...], metric: str, threshold: float | None) -> Path:
+def report_sweep(out: Path, params: list[str], *, drawn: tuple[str, ...], metric: str, threshold: float | None) -> Path:
     """Draw the plots a sweep's method asks for from its tables, and its ``report.html``."""
     tables = replace(read_sweep(out), params=params, metric=metric, threshold=threshold)
     indices = tables.indices
@@ -135,7 +135,8 @@ def report_sweep(out: Path, params: list[str], drawn: tuple[str, ...], metric: s
     shown[f"Every point ({metric}, all buyers; every metric in points.csv)"] = tables.points[columns]
     description = read_record(out / SWEEP_MANIFEST, ("params", "method"))
     description["params"] = "; ".join(_swept(param) for param in description["params"])
-    return write_sweep_report(out, f"Sweep: {description['method']}, {metric}", pngs, shown, description, notes)
+    return write_sweep_report(out, f"Sweep: {description['method']}, {metric}", pngs=pngs, tables=shown,
+                              description=description, notes=notes)
 
 
 def _swept(param: dict) -> str:

@@ -59,7 +59,7 @@ window.addEventListener("load", function () {
 """
 
 
-def write_report(out: Path, title: str, runs: dict[str, RunTables], pngs: dict[str, bytes],
+def write_report(out: Path, title: str, *, runs: dict[str, RunTables], pngs: dict[str, bytes],
                  comparison: pd.DataFrame | None = None, baseline: str | None = None,
                  groups: Sequence[str] = ()) -> Path:
     """Write ``report.html`` into ``out`` and return its path: headlines for all buyers and each of ``groups``."""
@@ -86,7 +86,7 @@ def write_report(out: Path, title: str, runs: dict[str, RunTables], pngs: dict[s
     return _write_page(out, title, sections)
 
 
-def write_sweep_report(out: Path, title: str, pngs: dict[str, bytes], tables: dict[str, pd.DataFrame],
+def write_sweep_report(out: Path, title: str, *, pngs: dict[str, bytes], tables: dict[str, pd.DataFrame],
                        description: dict[str, Any], notes: Sequence[str] = ()) -> Path:
     """Write ``report.html`` for a sweep folder: what to know first (``notes``), plots, indices, tipping points,
     every point."""

@@ -208,7 +208,7 @@ def takeaways(table: pd.DataFrame, baseline: str, groups: Sequence[str]) -> list
     return said
 
 
-def run_markdown(summary: pd.DataFrame, title: str, groups: Sequence[str], context: str) -> str:
+def run_markdown(summary: pd.DataFrame, title: str, *, groups: Sequence[str], context: str) -> str:
     """``summary.md`` of a run: the memo metrics for all buyers and each group, mean with its 95 % interval,
     and the 5th and 95th percentiles across replications."""
     indexed = summary.set_index(["metric", "group"])
@@ -226,7 +226,7 @@ def run_markdown(summary: pd.DataFrame, title: str, groups: Sequence[str], conte
     return "\n".join(lines)
 
 
-def comparison_markdown(table: pd.DataFrame, baseline: str, groups: Sequence[str], context: str) -> str:
+def comparison_markdown(table: pd.DataFrame, baseline: str, *, groups: Sequence[str], context: str) -> str:
     """``summary.md`` of a comparison: the takeaways, then per group each variant's mean and its paired
     difference from the baseline, with 95 % intervals."""
     variants = list(dict.fromkeys(table["variant"]))

@@ -26,7 +26,7 @@ def verification_page(out: Path, table: pd.DataFrame, quick_replications: int | 
                    table.drop(columns=["family"]), ["verification_mmc.png", "verification_checks.png"])
 
 
-def replay_page(out: Path, table: pd.DataFrame, scored: pd.DataFrame, series: dict[str, tuple[str, pd.DataFrame]],
+def replay_page(out: Path, table: pd.DataFrame, *, scored: pd.DataFrame, series: dict[str, tuple[str, pd.DataFrame]],
                 scenario: dict[str, Any], source: str, replications: int, seed: int) -> None:
     """``replay.md`` and the monthly export plot: the replayed scenario beside every published figure, the fitted and
     the held-out ones scored apart."""
@@ -58,7 +58,7 @@ def calibration_page(out: Path, *, parameters: pd.DataFrame, gaps: pd.DataFrame,
                    gaps, ["calibration_gaps.png"])
 
 
-def origins_page(out: Path, table: pd.DataFrame, source: str, replications: int, seed: int) -> None:
+def origins_page(out: Path, table: pd.DataFrame, *, source: str, replications: int, seed: int) -> None:
     """``origins.md`` and its plot: how the out-of-sample error moves as the fit's origin moves."""
     save({"origins": plots.origins(table)}, out)
     write_markdown(out / "origins.md", "Calibration with a rolling origin",

@@ -158,18 +158,20 @@ def replicate(scenario: Scenario, seed: int, index: int, shape: Layout | None = 
 def run(
     scenario: Scenario,
     replications: int | None = None,
+    *,
     seed: int | None = None,
     workers: int | None = None,
     progress: bool = False,
 ) -> RunResult:
     """Run the Monte Carlo of a scenario; defaults come from its ``monte_carlo`` section."""
     n, seed = scenario.monte_carlo.resolve(replications, seed)
-    return next(run_many([scenario], n, seed, workers, progress))[1]
+    return next(run_many([scenario], n, seed=seed, workers=workers, progress=progress))[1]
 
 
 def run_many(
     scenarios: Sequence[Scenario],
     replications: int,
+    *,
     seed: int,
     workers: int | None = None,
     progress: bool = False,

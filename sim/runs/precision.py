@@ -96,7 +96,7 @@ def run_to_precision(scenario: Scenario, asked: Precision, *, groups: tuple[str,
     metric, target, cap = asked.metric, asked.target, asked.cap
     n, stages = min(pilot, cap), []
     while True:
-        result = run(scenario, n, seed, workers, progress)
+        result = run(scenario, n, seed=seed, workers=workers, progress=progress)
         stages.append(n)
         half = widest_half_width(result.summary, metric, groups)
         if half <= target or n >= cap:

@@ -111,7 +111,7 @@ def test_targets_default_to_every_comparable_figure_but_the_index_base_and_the_l
 
 
 def test_a_quantity_chooses_all_its_periods_and_the_rest_is_held_out():
-    targets, held_out = choose_targets(read_observed(OBSERVED), ["approval_share_clepa"])
+    targets, held_out = choose_targets(read_observed(OBSERVED), chosen=["approval_share_clepa"])
     assert [t.label for t in targets] == ["approval_share_clepa:2025-06-04", "approval_share_clepa:2025-06-30"]
     assert targets[0].observed == pytest.approx(0.25)
     everything = choose_targets(read_observed(OBSERVED))[0]
@@ -177,7 +177,7 @@ def test_identified_means_an_interval_narrower_than_half_the_range():
 
 def test_an_unknown_figure_is_refused_with_the_choices():
     with pytest.raises(CalibrationError, match="choose from .*approval_share_eu:2025-11-05"):
-        choose_targets(read_observed(OBSERVED), ["approval_share_moon"])
+        choose_targets(read_observed(OBSERVED), chosen=["approval_share_moon"])
 
 
 @pytest.mark.parametrize(

@@ -43,7 +43,7 @@ def assert_recovers_the_box(found):
 
 
 def test_prim_recovers_a_known_box_from_the_means():
-    found = discover(PARAMS, synthetic(0.7), "m", 0.5)
+    found = discover(PARAMS, synthetic(0.7), metric="m", threshold=0.5)
     assert_recovers_the_box(found)
     best = found.tree.iloc[0]  # CART's densest leaf is the box too
     assert best["density"] == 1.0 and "x0 >=" in best["rule"] and "x1 <=" in best["rule"]
@@ -54,12 +54,12 @@ def test_a_bad_region_seen_only_in_the_replications_is_found_by_share():
     replications cross it."""
     records = synthetic(0.2, crossing=0.3)
     with pytest.raises(DiscoveryError, match="no point is bad"):
-        discover(PARAMS, records, "m", 0.5)
-    assert_recovers_the_box(discover(PARAMS, records, "m", 0.5, share=0.2))
+        discover(PARAMS, records, metric="m", threshold=0.5)
+    assert_recovers_the_box(discover(PARAMS, records, metric="m", threshold=0.5, share=0.2))
 
 
 def test_below_classifies_points_under_the_threshold():
-    found = discover(PARAMS, synthetic(0.1), "m", 0.2, below=True)
+    found = discover(PARAMS, synthetic(0.1), metric="m", threshold=0.2, below=True)
     assert_recovers_the_box(found)
     assert found.points["bad"].sum() == (found.points["outcome"] < 0.2).sum()
 
@@ -86,7 +86,7 @@ def test_dates_are_days_and_come_back_as_dates():
         r["values"]["x0"] = f"2025-{1 + int(r['values']['x0'] * 11.99):02d}-01"
     params = {"params": [{"path": "x0", "kind": "date", "low": "2025-01-01", "high": "2025-12-01"},
                          *PARAMS["params"][1:]]}
-    found = discover(params, records, "m", 0.5)
+    found = discover(params, records, metric="m", threshold=0.5)
     lower = found.box.set_index("parameter").at["x0", "lower"]
     # the bad points start on 1 August: PRIM's limit lies between the July and August points' days and rounds
     # inwards, so that the box's first day is after 1 July (whose points are all good)
@@ -100,12 +100,12 @@ def test_points_without_a_value_are_left_out_and_counted():
         r["metrics"]["m"]["mean"] = None  # e.g. no review decided at that point
         r["replications"]["m"] = [float("nan")] * 20
     for share in (None, 0.5):
-        found = discover(PARAMS, records, "m", 0.5, share=share)
+        found = discover(PARAMS, records, metric="m", threshold=0.5, share=share)
         assert found.left_out == 5 and len(found.points) == POINTS - 5
         assert_recovers_the_box(found)
 
 
 def test_the_same_sweep_gives_the_same_boxes_and_tree():
     records = synthetic(0.7)
-    first, second = (discover(PARAMS, records, "m", 0.5) for _ in range(2))
+    first, second = (discover(PARAMS, records, metric="m", threshold=0.5) for _ in range(2))
     assert first.boxes.equals(second.boxes) and first.tree.equals(second.tree)

@@ -30,7 +30,7 @@ def ishigami(points: int, noise_sd: float, seed: int = 1) -> tuple[np.ndarray, n
 @pytest.mark.parametrize("noise_sd", [0.0, 0.5])
 def test_emulated_indices_of_the_ishigami_function_contain_the_truth(noise_sd):
     unit, y, errors = ishigami(200, noise_sd)
-    found = emulate(ISHIGAMI, unit, y, errors, samples=512, seed=3)
+    found = emulate(ISHIGAMI, unit, means=y, errors=errors, samples=512, seed=3)
     assert found.validation.passed, (found.validation.q2, found.validation.coverage)
     for index, truth in (("S1", TRUE_S1), ("ST", TRUE_ST)):
         low = found.indices[index] - found.indices[f"{index}_conf"]
@@ -53,7 +53,7 @@ def test_the_replications_noise_is_smoothed_not_interpolated():
 
 def test_an_emulator_on_too_few_points_fails_validation_and_reports_no_indices():
     unit, y, errors = ishigami(30, 0.5)
-    found = emulate(ISHIGAMI, unit, y, errors, samples=64, seed=3)
+    found = emulate(ISHIGAMI, unit, means=y, errors=errors, samples=64, seed=3)
     assert not found.validation.passed and found.indices is None
     assert found.validation.q2 < 0.8 and len(found.validation.predictions) == 30
 
@@ -67,9 +67,9 @@ def test_on_the_model_emulated_and_direct_sobol_indices_agree():
               "buyers.auto.inventory.reorder_point_days=20:60"]
     texts = params[1::2]
     direct = study(scenario, plan(scenario, params=texts, method="sobol", samples=64, replications=4),
-                   MemoryPoints(), workers=2).indices
+                   store=MemoryPoints(), workers=2).indices
     emulated = study(scenario, plan(scenario, params=texts, method="sobol", samples=64, replications=4,
-                                    emulator="gp", design_points=40), MemoryPoints(), workers=2)
+                                    emulator="gp", design_points=40), store=MemoryPoints(), workers=2)
     assert emulated.emulated.validation.passed
     assert emulated.replications_saved == (160, 1280)
     for index in ("S1", "ST"):

@@ -136,13 +136,13 @@ def test_morris_ranks_the_ishigami_inputs():
 def test_run_sweep_resumes_from_saved_points_with_identical_results():
     scenario = small()
     sweep = Sweep((parse_param("authority.reviewers=2:6:3", scenario),), "grid", replications=3, seed=4)
-    whole = run_sweep(scenario, sweep, MemoryPoints(), workers=1)
+    whole = run_sweep(scenario, sweep, store=MemoryPoints(), workers=1)
     partial_store = MemoryPoints()
     first = whole.iloc[:1]
     partial_store.records = {first["id"].item(): {"id": first["id"].item(),
                                                    "values": {"authority.reviewers": 2},
                                                    "metrics": _metrics(first)}}
-    resumed = run_sweep(scenario, sweep, partial_store, workers=2)
+    resumed = run_sweep(scenario, sweep, store=partial_store, workers=2)
     assert resumed.equals(whole)
     fresh = partial_store.records[whole["id"].iloc[1]]  # a point run here records what it cost
     assert fresh["events_simulated"] > 0 and fresh["wall_seconds"] > 0
@@ -184,7 +184,7 @@ def test_crossings_interpolate_along_each_line():
 def test_sweeps_run_over_every_parameter_kind(text, changes):
     scenario = small(**changes)
     sweep = Sweep((parse_param(text, scenario),), "grid", replications=2, seed=2)
-    table = run_sweep(scenario, sweep, MemoryPoints(), workers=1)
+    table = run_sweep(scenario, sweep, store=MemoryPoints(), workers=1)
     assert len(table) == len(sweep.params[0].levels())
     assert table[sweep.params[0].path].nunique() == len(table)
     assert table["needs:mean"].notna().all()
@@ -228,4 +228,4 @@ def test_an_emulator_refuses_a_metric_without_a_value_at_every_point():
     asked = plan(scenario, params=["authority.reviewers=1:12", "authority.tension.initial=0:1"], method="sobol",
                  samples=8, replications=2, metric="vetting_days", emulator="gp", design_points=20)
     with pytest.raises(SweepError, match="vetting_days has no value .* choose another --metric"):
-        study(scenario, asked, MemoryPoints(), workers=1)
+        study(scenario, asked, store=MemoryPoints(), workers=1)

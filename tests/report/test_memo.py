@@ -64,7 +64,7 @@ def stocked():
 
 
 def test_the_comparison_page_puts_the_takeaways_first_and_a_table_per_group(stocked):
-    page = memo.comparison_markdown(stocked.table, "small", ["buyer:auto"], "context")
+    page = memo.comparison_markdown(stocked.table, "small", groups=["buyer:auto"], context="context")
     sentences = [line for line in page.splitlines() if line.startswith("- ")]
     assert len(sentences) == 2 and sentences[1].startswith("- stocked ") and "buyer group auto" in sentences[1]
     row = stocked.table.query("metric == 'shortfall_fraction' and group == 'buyer:auto' and variant == 'stocked'")
@@ -75,7 +75,7 @@ def test_the_comparison_page_puts_the_takeaways_first_and_a_table_per_group(stoc
 
 def test_the_run_page_has_every_memo_metric_for_all_buyers_and_each_group(stocked):
     summary = stocked.results["stocked"].summary
-    page = memo.run_markdown(summary, "Run: stocked", ["sector:defence"], "context")
+    page = memo.run_markdown(summary, "Run: stocked", groups=["sector:defence"], context="context")
     assert page.count("| delivery delay (delivered needs) | ") == 2 and "| shortfall of China-sourced demand | " in page
     assert "## The defence sector" in page and "nan" not in page.lower()
 

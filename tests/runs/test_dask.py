@@ -22,8 +22,8 @@ def scheduler():
 def test_dask_and_local_sweeps_give_identical_tables(scheduler):
     scenario = small()
     sweep = Sweep((parse_param("authority.reviewers=2:6:3", scenario),), "grid", replications=3, seed=8)
-    local = run_sweep(scenario, sweep, MemoryPoints(), workers=2)
-    on_dask = run_sweep(scenario, sweep, MemoryPoints(), scheduler=scheduler)
+    local = run_sweep(scenario, sweep, store=MemoryPoints(), workers=2)
+    on_dask = run_sweep(scenario, sweep, store=MemoryPoints(), scheduler=scheduler)
     assert on_dask.equals(local)
 
 
