@@ -2,8 +2,11 @@
 
 Each case is a scenario file whose name says its family (``mmc_``, ``priority_``, ``inventory_``,
 ``semantics_``, ``veu_``). Replications are measured, then each quantity is compared with its
-theory: statistically (the theory must lie inside the 99 % confidence interval of the mean over
-the replications, so the tolerance comes from the estimate's own precision) or exactly.
+theory: statistically (the theory must lie inside a confidence interval of the mean over the
+replications, so the tolerance comes from the estimate's own precision) or exactly. The
+statistical checks of a run are judged together: each at 1 - 0.01/m for m checks (Bonferroni), so
+that a correct model fails any of them with a probability of at most 1 % (``FAMILY_CONFIDENCE``),
+however many cases are run.
 """
 
 from __future__ import annotations
@@ -27,7 +30,8 @@ from sim.runs.summarise import mean_interval
 from sim.scenario.load import load_scenario
 from sim.scenario.schema import LICENCE_KINDS, Scenario
 
-CONFIDENCE = 0.99
+FAMILY_CONFIDENCE = 0.99
+"""The chance that a correct model passes every statistical check of a run."""
 QUICK_REPLICATIONS = 8
 COLUMNS = ("family", "case", "quantity", "theory", "simulated", "ci_low", "ci_high", "relative_error", "tolerance",
            "passed", "replications")
@@ -79,7 +83,7 @@ def verify(selected: Sequence[Case], quick: bool = False, workers: int | None = 
         judge = FAMILIES[case.family][1]
         rows += [{"family": case.family, "case": case.path.stem, "replications": len(per_case[i]), **row}
                  for row in judge(case.scenario, pd.DataFrame(per_case[i]))]
-    return pd.DataFrame(rows, columns=list(COLUMNS))
+    return pd.DataFrame(judged_together(rows), columns=list(COLUMNS))
 
 
 def _replications(case: Case, quick: bool) -> int:
@@ -95,12 +99,50 @@ def _measure(task: tuple[Scenario, str, int]) -> dict[str, float]:
 # --- statistics ---------------------------------------------------------------------------------
 
 
+Interval = Callable[[float], tuple[float, float]]
+"""A statistical check's interval at a confidence level: what ``judged_together`` sets its bounds from."""
+
+
 def statistical(quantity: str, theory: float, sample: np.ndarray) -> dict[str, object]:
-    """Theory against the mean of per-replication values, passing if inside the 99 % t interval."""
-    mean, low, high = mean_interval(sample, CONFIDENCE)
-    return {"quantity": quantity, "theory": theory, "simulated": mean, "ci_low": low, "ci_high": high,
-            "relative_error": _relative(mean, theory), "tolerance": f"theory inside the {CONFIDENCE:.0%} CI",
-            "passed": low <= theory <= high}
+    """Theory against the mean of per-replication values: passing if inside the Student-t interval of the mean, at
+    the level ``judged_together`` sets."""
+    mean = float(np.mean(sample))
+    return {"quantity": quantity, "theory": theory, "simulated": mean, "relative_error": _relative(mean, theory),
+            "interval": lambda level: mean_interval(sample, level)[1:], "tested": theory}
+
+
+def binomial(quantity: str, rate: float, trials: int, successes: int) -> dict[str, object]:
+    """A share of successes against its rate: passing if inside the binomial interval of ``trials`` at that rate, at
+    the level ``judged_together`` sets."""
+    share = successes / trials
+
+    def interval(level: float) -> tuple[float, float]:
+        low, high = stats.binom.interval(level, trials, rate)
+        return low / trials, high / trials
+
+    return {"quantity": quantity, "theory": rate, "simulated": share, "relative_error": _relative(share, rate),
+            "interval": interval, "tested": share, "trials": trials}
+
+
+def judged_together(rows: list[dict[str, object]]) -> list[dict[str, object]]:
+    """Judge the statistical checks among ``rows`` (those with an ``interval``) together: each at
+    1 - (1 - FAMILY_CONFIDENCE) / m for m checks (Bonferroni), so that a correct model passes them all with a
+    probability of at least ``FAMILY_CONFIDENCE``. Each row gets its interval, its verdict and what it tolerated."""
+    checks = sum("interval" in row for row in rows)
+    level = 1 - (1 - FAMILY_CONFIDENCE) / max(checks, 1)
+    judged = []
+    for row in rows:
+        row = dict(row)
+        interval = row.pop("interval", None)
+        if interval is not None:
+            tested, trials = row.pop("tested"), row.pop("trials", None)
+            low, high = interval(level)
+            what = f"the binomial interval of the rate (n={trials})" if trials else "the t interval of the mean"
+            row |= {"ci_low": low, "ci_high": high, "passed": bool(low <= tested <= high),
+                    "tolerance": f"{'share' if trials else 'theory'} inside {what} at {level:.4%} "
+                                 f"({FAMILY_CONFIDENCE:.0%} for the {checks} statistical checks together)"}
+        judged.append(row)
+    return judged
 
 
 def exact(quantity: str, theory: float, observed: float) -> dict[str, object]:
@@ -324,14 +366,9 @@ def _veu_measure(scenario: Scenario, records: Records) -> dict[str, float]:
 
 def _veu_judge(scenario: Scenario, sample: pd.DataFrame) -> list[dict[str, object]]:
     rate = scenario.veu.false_positive_rate
-    n, flagged = int(sample["civilian"].sum()), int(sample["civilian_flagged"].sum())
-    low, high = (bound / n for bound in stats.binom.interval(CONFIDENCE, n, rate))
-    share = flagged / n
     return [
-        {"quantity": "share of civilian firms flagged (false positives)", "theory": rate, "simulated": share,
-         "ci_low": low, "ci_high": high, "relative_error": _relative(share, rate),
-         "tolerance": f"inside the {CONFIDENCE:.0%} binomial interval of the rate (n={n})",
-         "passed": low <= share <= high},
+        binomial("share of civilian firms flagged (false positives)", rate, int(sample["civilian"].sum()),
+                 int(sample["civilian_flagged"].sum())),
         exact("exports to military firms after the VEU date", 0.0, sample["military_exports_after"].sum()),
         exact("attempts by a firm after it was refused under the rule (it knows it is listed)", 0.0,
               sample["attempts_after_listed"].sum()),

@@ -21,8 +21,10 @@ def verification_page(out: Path, table: pd.DataFrame, quick_replications: int | 
     mode = f"--quick (at most {quick_replications} replications a case)" if quick_replications else "full suite"
     write_markdown(out / "verify.md", "Verification against theory",
                    f"`sim verify` ({mode}): {len(table) - failed} checks passed, {failed} failed. A statistical "
-                   "check passes when the theory lies inside the 99 % confidence interval of the mean over the "
-                   "replications; an exact one must hold to floating-point precision.",
+                   "check passes when the theory lies inside the confidence interval of the mean over the "
+                   "replications, the statistical checks judged together (Bonferroni: each at 1 - 0.01/m for m "
+                   "checks, so that a correct model fails any of them at most once in a hundred runs); an exact "
+                   "one must hold to floating-point precision.",
                    table.drop(columns=["family"]), ["verification_mmc.png", "verification_checks.png"])
 
 

@@ -462,7 +462,8 @@ def sobol_plot(indices: pd.DataFrame, metric: str) -> Figure:
 
 
 def verification_mmc(table: pd.DataFrame) -> Figure:
-    """Review queue as M/M/c: simulated mean wait (99 % CI) against Erlang C, across utilisations."""
+    """Review queue as M/M/c: simulated mean wait (its interval as judged, ``sim.analysis.verify``) against Erlang C,
+    across utilisations."""
     rows = table[(table["family"] == "mmc") & (table["quantity"].str.startswith("mean wait"))].copy()
     parsed = rows["case"].str.extract(r"mmc_c(?P<servers>\d+)_rho(?P<rho>\d+)").astype(int)
     rows["servers"], rows["utilisation"] = parsed["servers"], parsed["rho"] / 100
@@ -473,7 +474,7 @@ def verification_mmc(table: pd.DataFrame) -> Figure:
         ax.plot(group["utilisation"], group["theory"], color=colour, label=f"Erlang C, c = {servers}")
         ax.errorbar(group["utilisation"], group["simulated"],
                     yerr=[group["simulated"] - group["ci_low"], group["ci_high"] - group["simulated"]],
-                    fmt="o", color=colour, capsize=4, label=f"simulated, c = {servers} (99 % CI)")
+                    fmt="o", color=colour, capsize=4, label=f"simulated, c = {servers} (CI as judged)")
     ax.set_yscale("log")
     ax.set_xlabel("utilisation of the reviewers")
     ax.set_ylabel("mean wait for a reviewer (days)")
