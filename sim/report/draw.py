@@ -7,6 +7,7 @@ import io
 from pathlib import Path
 from typing import Any
 
+import matplotlib
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -55,12 +56,14 @@ def figures(runs: dict[str, RunTables], comparison: pd.DataFrame | None = None,
 
 
 def save(drawn: dict[str, Figure], out: Path) -> dict[str, bytes]:
-    """Write each figure as PNG and SVG into ``out``; returns the PNG bytes by stem, for embedding."""
+    """Write each figure as PNG and SVG into ``out``; returns the PNG bytes by stem, for embedding. The same figure
+    gives the same bytes each time (no date in the SVG, and its element ids from a fixed salt, not a random one)."""
     pngs = {}
     for stem, figure in drawn.items():
         for fmt in FORMATS:
             buffer = io.BytesIO()
-            figure.savefig(buffer, format=fmt, dpi=110, metadata={"Date": None} if fmt == "svg" else None)
+            with matplotlib.rc_context({"svg.hashsalt": stem}):
+                figure.savefig(buffer, format=fmt, dpi=110, metadata={"Date": None} if fmt == "svg" else None)
             data = buffer.getvalue()
             atomic_write(out / f"{stem}.{fmt}", lambda path, data=data: path.write_bytes(data))
             if fmt == "png":
