@@ -30,7 +30,7 @@ from sim.io import (
     read_run,
     read_sweep,
 )
-from sim.report import memo, plots
+from sim.report import memo, sweep_plots
 from sim.report.draw import figures, save
 from sim.report.html import write_report, write_sweep_report
 
@@ -102,13 +102,13 @@ def _write_text(path: Path, text: str) -> Path:
 
 
 SWEEP_PLOTS: dict[str, Callable[[SweepTables], Figure]] = {
-    "sweep_lines": lambda t: plots.sweep_lines(t.points, t.params, t.metric, t.threshold),
-    "sweep_heatmap": lambda t: plots.sweep_heatmap(t.points, t.params[0], t.params[1], t.metric),
-    "sweep_scatter": lambda t: plots.sweep_scatter(t.points, t.params, t.metric, t.threshold),
-    "tornado": lambda t: plots.tornado(t.points, t.params, t.metric),
-    "morris": lambda t: plots.morris_plot(t.indices, t.metric),
-    "sobol": lambda t: plots.sobol_plot(t.indices, t.metric),
-    "emulator_validation": lambda t: plots.emulator_validation(t.validation, t.metric),
+    "sweep_lines": lambda t: sweep_plots.sweep_lines(t.points, t.params, t.metric, t.threshold),
+    "sweep_heatmap": lambda t: sweep_plots.sweep_heatmap(t.points, t.params[0], t.params[1], t.metric),
+    "sweep_scatter": lambda t: sweep_plots.sweep_scatter(t.points, t.params, t.metric, t.threshold),
+    "tornado": lambda t: sweep_plots.tornado(t.points, t.params, t.metric),
+    "morris": lambda t: sweep_plots.morris_plot(t.indices, t.metric),
+    "sobol": lambda t: sweep_plots.sobol_plot(t.indices, t.metric),
+    "emulator_validation": lambda t: sweep_plots.emulator_validation(t.validation, t.metric),
 }
 """The plots a sweep method may ask for (``sim.analysis.designs.Design.plots``), by name."""
 
@@ -152,10 +152,10 @@ def _discovery(folder: Path) -> tuple[dict[str, bytes], dict[str, pd.DataFrame]]
     asked = read_record(folder / DISCOVERY, ("bad",), advice="run sim discover again")
     tradeoff, box = pd.read_csv(folder / TRADEOFF), pd.read_csv(folder / BOXES)
     chosen = tradeoff[tradeoff["chosen"]].iloc[0]
-    drawn = {"discovery_tradeoff": plots.discovery_tradeoff(tradeoff, asked["bad"]),
-             "discovery_box": plots.discovery_box(box, chosen["coverage"], chosen["density"])}
+    drawn = {"discovery_tradeoff": sweep_plots.discovery_tradeoff(tradeoff, asked["bad"]),
+             "discovery_box": sweep_plots.discovery_box(box, chosen["coverage"], chosen["density"])}
     if len(box):
-        drawn["discovery_pairs"] = plots.discovery_pairs(pd.read_csv(folder / CLASSIFIED), box)
+        drawn["discovery_pairs"] = sweep_plots.discovery_pairs(pd.read_csv(folder / CLASSIFIED), box)
     heading = f"Scenario discovery (bad: {asked['bad']})"
     return save(drawn, folder), {
         f"{heading}: the chosen PRIM box {asked['chosen_box']}, restricted parameters": box,

@@ -9,14 +9,14 @@ from typing import Any
 import pandas as pd
 
 from sim.io import markdown_table, write_markdown
-from sim.report import plots
+from sim.report import validation_plots
 from sim.report.draw import policy_events, save
 
 
 def verification_page(out: Path, table: pd.DataFrame, quick_replications: int | None) -> None:
     """``verify.md`` and its plots: every check against theory, with the tolerance it used."""
-    save({"verification_mmc": plots.verification_mmc(table),
-          "verification_checks": plots.verification_summary(table)}, out)
+    save({"verification_mmc": validation_plots.verification_mmc(table),
+          "verification_checks": validation_plots.verification_summary(table)}, out)
     failed = int((~table["passed"]).sum())
     mode = f"--quick (at most {quick_replications} replications a case)" if quick_replications else "full suite"
     write_markdown(out / "verify.md", "Verification against theory",
@@ -33,7 +33,7 @@ def replay_page(out: Path, table: pd.DataFrame, *, scored: pd.DataFrame, series:
     """``replay.md`` and the monthly export plot: the replayed scenario beside every published figure, the fitted and
     the held-out ones scored apart."""
     events: list[tuple[dt.date, str]] = policy_events({"scenario": scenario})
-    save({"replay_index": plots.replay_index(series, table, events)}, out)
+    save({"replay_index": validation_plots.replay_index(series, table, events)}, out)
     write_markdown(out / "replay.md", "The 2025 replay",
                    f"`sim replay` of `{source}`: {replications} replications, seed {seed}; model values "
                    "with their 95 % confidence intervals. `split` says whether the scenario's fitted parameters "
@@ -47,7 +47,7 @@ def calibration_page(out: Path, *, parameters: pd.DataFrame, gaps: pd.DataFrame,
                      evaluations: int, status: str, source: str, target: str, replications: int, seed: int) -> None:
     """``calibration.md`` and the gap plot: fitted values with their standard errors and the parsimony rule, both
     scores before and after, every figure's gap."""
-    save({"calibration_gaps": plots.calibration_gaps(gaps)}, out)
+    save({"calibration_gaps": validation_plots.calibration_gaps(gaps)}, out)
     write_markdown(out / "calibration.md", "Calibration",
                    f"`sim calibrate` of `{source}` to `{target}`: {evaluations} evaluations of "
                    f"{replications} replications (seed {seed}), {status}. Fitted values "
@@ -62,7 +62,7 @@ def calibration_page(out: Path, *, parameters: pd.DataFrame, gaps: pd.DataFrame,
 
 def origins_page(out: Path, table: pd.DataFrame, *, source: str, replications: int, seed: int) -> None:
     """``origins.md`` and its plot: how the out-of-sample error moves as the fit's origin moves."""
-    save({"origins": plots.origins(table)}, out)
+    save({"origins": validation_plots.origins(table)}, out)
     write_markdown(out / "origins.md", "Calibration with a rolling origin",
                    f"`sim calibrate --origins` of `{source}`, {replications} replications an evaluation (seed "
                    f"{seed}): at each origin the parameters are fitted to the figures dated up to it and judged on "

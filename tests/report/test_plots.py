@@ -7,13 +7,13 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from sim.analysis.compare import compare
 from sim.catalogue import METRICS
 from sim.io import weighted_monthly
 from sim.report import plots
 from tests.conftest import small
+from tests.report.figures import outside
 
 
 @pytest.fixture(scope="module")
@@ -99,44 +99,6 @@ def test_forest_plot_shows_each_variant_difference_with_its_interval(comparison)
     assert x[0] == pytest.approx(row["diff"]) and row["diff"] > 0
 
 
-def test_discovery_plots_read_a_box_of_dates_and_numbers_back_from_its_table(tmp_path):
-    """boxes.csv holds a date and a number parameter in the same columns, read back as text."""
-    box = pd.DataFrame({"parameter": ["reviewers", "thaw"], "lower": [54.0, "2025-10-18"],
-                        "upper": [164.0, "2026-05-20"], "swept_low": [50, "2025-09-01"],
-                        "swept_high": [300, "2026-06-01"],
-                        "qp_lower": [np.nan, 0.01], "qp_upper": [0.004, np.nan]})
-    box.to_csv(tmp_path / "boxes.csv", index=False)
-    read = pd.read_csv(tmp_path / "boxes.csv")
-    fig = plots.discovery_box(read, 1.0, 0.41)
-    bars = [p for p in fig.axes[0].patches if p.get_facecolor()[3] < 1][-2:]  # the box's bars, drawn last
-    assert bars[0].get_x() == pytest.approx((54 - 50) / 250) and bars[0].get_width() == pytest.approx(110 / 250)
-    thaw = (dt.date(2025, 10, 18) - dt.date(2025, 9, 1)).days / (dt.date(2026, 6, 1) - dt.date(2025, 9, 1)).days
-    assert bars[1].get_x() == pytest.approx(thaw)
-    assert [t.get_text().split("  (")[0] for t in fig.axes[0].texts] == ["54 to 164", "2025-10-18 to 2026-05-20"]
-    points = pd.DataFrame({"id": ["p0", "p1", "p2"], "reviewers": [60.0, 200.0, 100.0],
-                           "thaw": ["2025-11-01", "2025-09-10", "2026-01-01"], "outcome": [0.3, 0.1, 0.25],
-                           "bad": [True, False, True]})
-    pairs = plots.discovery_pairs(points, read)
-    assert len(pairs.axes) == 1 and len(pairs.axes[0].patches) == 1  # one pair, one box drawn
-
-
-def _outside(fig) -> list[str]:
-    """What a drawn figure shows outside itself: the texts (titles, labels, ticks drawn, legends, annotations)
-    that stick out, if the box around everything drawn is larger than the figure."""
-    canvas = FigureCanvasAgg(fig)
-    canvas.draw()
-    renderer = canvas.get_renderer()
-    drawn, inside = fig.get_tightbbox(renderer), fig.bbox_inches
-    if (drawn.x0 >= inside.x0 - 0.01 and drawn.y0 >= inside.y0 - 0.01 and drawn.x1 <= inside.x1 + 0.01
-            and drawn.y1 <= inside.y1 + 0.01):
-        return []
-    box = fig.bbox
-    texts = [t for t in fig.findobj(lambda artist: hasattr(artist, "get_text") and hasattr(artist, "get_window_extent"))
-             if t.get_visible() and t.get_text()]
-    return [t.get_text() for t in texts if not box.contains(*t.get_window_extent(renderer).p0)
-            or not box.contains(*t.get_window_extent(renderer).p1)] or ["something drawn outside the figure"]
-
-
 @pytest.fixture(scope="module")
 def baseline_like():
     """Two variants of the shipped baseline, a short run each: its long labels, many events and groups."""
@@ -158,7 +120,7 @@ def test_every_label_of_the_run_and_comparison_plots_is_inside_its_figure(baseli
              "ecdf": plots.delay_ecdf({n: r.delays for n, r in results.items()}),
              "groups": plots.shortfall_by_group(summaries), "outcomes": plots.licensing_outcomes(summaries),
              "differences": plots.difference_forest(baseline_like.table, "baseline_2025")}
-    assert {name: _outside(fig) for name, fig in drawn.items()} == {name: [] for name in drawn}
+    assert {name: outside(fig) for name, fig in drawn.items()} == {name: [] for name in drawn}
 
 
 def test_the_delay_axis_stops_past_the_99th_percentile_and_says_so(baseline_like):
@@ -183,14 +145,6 @@ def test_an_outcome_no_variant_has_gets_no_bar_and_a_panel_without_one_is_left_o
     assert "none in any variant:" in fig._suptitle.get_text() and "licences revoked" in fig._suptitle.get_text()
     for ax in fig.axes:
         assert ax.get_ylim()[1] > 0 and len(ax.patches) > 0
-
-
-def test_a_sweep_plot_keeps_its_long_axis_label_inside_the_figure():
-    points = pd.DataFrame({"authority.reviewers": [50, 100, 150],
-                           **{f"shortfall_fraction_all_sources:{k}": [0.3, 0.2, 0.1] for k in ("mean", "ci_low",
-                                                                                                 "ci_high")}})
-    fig = plots.sweep_lines(points, ["authority.reviewers"], "shortfall_fraction_all_sources", threshold=0.15)
-    assert _outside(fig) == []
 
 
 def test_the_strip_says_whose_events_they_are():
