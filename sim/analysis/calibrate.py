@@ -34,7 +34,8 @@ from sim.analysis.parameters import Parameter, SweepError, base_value, parse_par
 from sim.analysis.replay import FITTED, HELD_OUT, Figure, compared, figures, measure, scores
 from sim.analysis.sweep import PointStore
 from sim.runs.summarise import Z95
-from sim.scenario.schema import FittedTo, Scenario
+from sim.scenario.schema import Scenario
+from sim.scenario.sections import FittedTo
 
 log = logging.getLogger(__name__)
 

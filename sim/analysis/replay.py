@@ -26,7 +26,9 @@ from sim.model.world import simulate
 from sim.runs.execute import parallel_map
 from sim.runs.streams import streams
 from sim.runs.summarise import mean_interval
-from sim.scenario.schema import BuyerGroup, ControlsEvent, Scenario
+from sim.scenario.events import ControlsEvent
+from sim.scenario.schema import Scenario
+from sim.scenario.sections import BuyerGroup
 
 MAGNETS = "NdFeB"
 CONTROLS_DATE = dt.date(2025, 4, 4)

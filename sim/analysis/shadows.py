@@ -13,21 +13,19 @@ import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sim.scenario.load import leaves, resolved_dict
-from sim.scenario.schema import (
-    LICENCE_KINDS,
+from sim.scenario.events import (
     AlternativeEvent,
     AuthorityEvent,
-    BuyerFilter,
     CancelEvent,
     CapacityEvent,
     ControlsEvent,
     InventoryEvent,
     LicenceTypeEvent,
-    ReorderPoint,
-    Scenario,
     TensionEvent,
 )
+from sim.scenario.load import leaves, resolved_dict
+from sim.scenario.schema import Scenario
+from sim.scenario.sections import LICENCE_KINDS, BuyerFilter, ReorderPoint
 
 
 @dataclass(frozen=True)

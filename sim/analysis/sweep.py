@@ -24,7 +24,8 @@ from sim.analysis.parameters import Parameter, SweepError, parse_param, plain_va
 from sim.catalogue import METRICS, unknown_metric
 from sim.runs.execute import check_scheduler, model_version, run_many
 from sim.scenario.load import resolved_dict
-from sim.scenario.schema import Scenario, SweepDefinition
+from sim.scenario.schema import Scenario
+from sim.scenario.sections import SweepDefinition
 
 log = logging.getLogger(__name__)
 

@@ -28,7 +28,8 @@ from sim.runs.execute import parallel_map
 from sim.runs.streams import streams
 from sim.runs.summarise import mean_interval
 from sim.scenario.load import load_scenario
-from sim.scenario.schema import LICENCE_KINDS, Scenario
+from sim.scenario.schema import Scenario
+from sim.scenario.sections import LICENCE_KINDS
 
 FAMILY_CONFIDENCE = 0.99
 """The chance that a correct model passes every statistical check of a run."""

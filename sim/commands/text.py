@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     from sim.analysis.sweep import SweepResult
     from sim.analysis.warmup import Warmup
     from sim.runs.execute import RunResult
-    from sim.scenario.schema import Calendar, Scenario
+    from sim.scenario.schema import Scenario
+    from sim.scenario.sections import Calendar
 
 HEADLINE = ("delay_days", "lost_days", "licence_wait_days", "vetting_days", "production_days", "transit_days",
             "delay_p95_days", "censored_fraction", "shortfall_fraction", "shortfall_fraction_all_sources",

@@ -26,7 +26,8 @@ from sim.model.exporters import Exporter
 from sim.model.regime import Regime
 from sim.model.sampling import UNIT, Draws, RandomStreams, Sampler, sampler
 from sim.scenario.distributions import Distribution
-from sim.scenario.schema import LICENCE_KINDS, Scenario
+from sim.scenario.schema import Scenario
+from sim.scenario.sections import LICENCE_KINDS
 
 GREEN, STANDARD = 0, 1
 DONE_WORK = 1e-9

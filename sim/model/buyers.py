@@ -19,7 +19,7 @@ from typing import Any, Protocol
 import numpy as np
 import simpy
 
-from sim.scenario.schema import BuyerGroup
+from sim.scenario.sections import BuyerGroup
 
 
 class Firm:

@@ -12,7 +12,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from sim.scenario.schema import Adaptive, BacklogEvent, BuyerGroup, FixedInterval, Inventory, Scenario
+from sim.scenario.events import BacklogEvent
+from sim.scenario.schema import Scenario
+from sim.scenario.sections import Adaptive, BuyerGroup, FixedInterval, Inventory
 
 EVENTS_PER_ATTEMPT = 3
 """Events of one attempt of a need: the review that decides its licence, its shipment's arrival, the timer that

@@ -16,7 +16,8 @@ from bisect import bisect_right
 from collections.abc import Sequence
 
 from sim.model.buyers import Consumption
-from sim.scenario.schema import CapacityEvent, Scenario
+from sim.scenario.events import CapacityEvent
+from sim.scenario.schema import Scenario
 
 
 class Exporter:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import simpy
 
 from sim.model.sampling import Blocks, Sampler, sampler
-from sim.scenario.schema import Adaptive, FixedInterval, Inventory, ReorderPoint
+from sim.scenario.sections import Adaptive, FixedInterval, Inventory, ReorderPoint
 
 if TYPE_CHECKING:
     from sim.model.buyers import Stock

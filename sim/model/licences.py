@@ -25,7 +25,8 @@ from sim.model.exporters import Exporter
 from sim.model.regime import Regime
 from sim.model.sampling import Draws, RandomStreams
 from sim.scenario.distributions import Fixed
-from sim.scenario.schema import LICENCE_KINDS, Scenario
+from sim.scenario.schema import Scenario
+from sim.scenario.sections import LICENCE_KINDS
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ KINDS: dict[str, Kind] = {
     "six_month": Kind(single_use=False, vetted=False, builds_track_record=False, trusted_civilian_only=True),
     "general": Kind(single_use=False, vetted=True, builds_track_record=False, trusted_civilian_only=False),
 }
-"""The rules of every licence kind of the schema (``sim.scenario.schema.LicenceTypes``), by name."""
+"""The rules of every licence kind of the schema (``sim.scenario.sections.LicenceTypes``), by name."""
 
 
 class Licence:

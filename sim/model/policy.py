@@ -19,7 +19,7 @@ from sim.model.exporters import Exporter
 from sim.model.licences import Licence
 from sim.model.regime import Regime
 from sim.scenario.distributions import Distribution
-from sim.scenario.schema import (
+from sim.scenario.events import (
     AlternativeEvent,
     AuthorityEvent,
     BacklogEvent,
@@ -34,9 +34,9 @@ from sim.scenario.schema import (
     ListingEvent,
     PolicyEvent,
     RevokeEvent,
-    Scenario,
     TensionEvent,
 )
+from sim.scenario.schema import Scenario
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -115,7 +115,7 @@ def _bind(event: PolicyEvent, levers: Levers, off: bool) -> Change:
 
 Handler = Callable[[Any, "Levers"], None]
 HANDLERS: dict[type, Handler] = {}
-"""The handler of each kind of policy event (``sim.scenario.schema.POLICY_EVENTS``), registered by ``handles``."""
+"""The handler of each kind of policy event (``sim.scenario.events.POLICY_EVENTS``), registered by ``handles``."""
 
 
 def handles(*kinds: type) -> Callable[[Handler], Handler]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.scenario.schema import LICENCE_KINDS
+from sim.scenario.sections import LICENCE_KINDS
 
 STATUSES = ("pending", "in_transit", "delivered", "withdrawn")
 """Where a need stands: waiting (for a licence, a retry, the end of a ban or listing), in production or

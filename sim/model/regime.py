@@ -7,7 +7,8 @@ from typing import Any
 
 from sim.model.buyers import Firm
 from sim.scenario.distributions import Distribution
-from sim.scenario.schema import LICENCE_KINDS, Scenario, Treatment
+from sim.scenario.schema import Scenario
+from sim.scenario.sections import LICENCE_KINDS, Treatment
 
 
 class Regime:

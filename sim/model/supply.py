@@ -32,7 +32,7 @@ from sim.model.licences import Licence, Licensing, Request
 from sim.model.records import DELIVERED, IN_TRANSIT, PENDING, REASON_CODE, WITHDRAWN
 from sim.model.regime import Regime
 from sim.model.sampling import UNIT, Draws, RandomStreams
-from sim.scenario.schema import LicenceTypes, Supply
+from sim.scenario.sections import LicenceTypes, Supply
 
 NO_LICENCE = "none"
 

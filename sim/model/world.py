@@ -35,7 +35,8 @@ from sim.model.records import (
 from sim.model.regime import Regime
 from sim.model.sampling import RandomStreams, gamma_rates, sampler
 from sim.model.supply import Exports
-from sim.scenario.schema import Inventory, Scenario
+from sim.scenario.schema import Scenario
+from sim.scenario.sections import Inventory
 
 SOURCES = ("demand", "review", "approval", "vetting", "production", "transit", "veu", "revocation", "alternative",
            "vetting_pass", "backlog", "queue", "grant", "listing",

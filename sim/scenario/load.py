@@ -21,7 +21,8 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from sim.scenario.distributions import LARGEST
-from sim.scenario.schema import FLOORS, Scenario
+from sim.scenario.schema import Scenario
+from sim.scenario.sections import FLOORS
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 32

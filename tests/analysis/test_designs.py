@@ -13,7 +13,7 @@ import pytest
 from sim.analysis.designs import DESIGNS, collect
 from sim.analysis.parameters import Parameter, SweepError, parse_param
 from sim.analysis.sweep import Sweep, check
-from sim.scenario.schema import SweepDefinition
+from sim.scenario.sections import SweepDefinition
 from tests.conftest import small
 
 

@@ -19,7 +19,7 @@ from sim.runs.metrics import layout, measure
 from sim.runs.streams import streams
 from sim.scenario.distributions import LARGEST, LARGEST_CV
 from sim.scenario.load import ScenarioError, load_scenario
-from sim.scenario.schema import A_GRAM_A_YEAR_KG_PER_DAY, A_MINUTE_DAYS
+from sim.scenario.sections import A_GRAM_A_YEAR_KG_PER_DAY, A_MINUTE_DAYS
 from tests.model.test_world import check_invariants
 
 CHEAP_EVENTS = 120_000

@@ -10,7 +10,7 @@ import yaml
 from sim.model.cost import BUDGET_FLOOR, RunawayError
 from sim.runs.execute import replicate
 from sim.scenario.load import ScenarioError, load_scenario
-from sim.scenario.schema import A_GRAM_A_YEAR_KG_PER_DAY
+from sim.scenario.sections import A_GRAM_A_YEAR_KG_PER_DAY
 from tests.conftest import ROOT, SMALL, merged, sim, small
 
 

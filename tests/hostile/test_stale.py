@@ -30,7 +30,7 @@ def test_the_model_version_changes_with_every_file_that_can_change_a_number_and_
         presentation = path.relative_to(package).parts[0] in PRESENTATION
         assert (code_digest(package) == before) == presentation, path.relative_to(package)
         path.write_text(original)
-    for must in ("scenario/distributions.py", "scenario/schema.py", "runs/summarise.py", "runs/execute.py",
+    for must in ("scenario/distributions.py", "scenario/sections.py", "runs/summarise.py", "runs/execute.py",
                  "analysis/parameters.py", "analysis/designs/sobol.py", "model/buyers.py"):
         assert (package / must).is_file() and must.split("/")[0] not in PRESENTATION
 

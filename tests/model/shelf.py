@@ -10,7 +10,7 @@ import simpy
 
 from sim.model.buyers import Consumption, Firm, Stock
 from sim.model.inventory import inventory_policy
-from sim.scenario.schema import BuyerGroup
+from sim.scenario.sections import BuyerGroup
 
 
 class Shelf:

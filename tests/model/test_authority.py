@@ -17,7 +17,8 @@ from sim.model.records import REASONS
 from sim.model.regime import Regime
 from sim.model.world import World, simulate
 from sim.runs.streams import streams
-from sim.scenario.schema import Scenario, Treatment
+from sim.scenario.schema import Scenario
+from sim.scenario.sections import Treatment
 from tests.conftest import SMALL, merged, small
 
 # 2025-01-06 is a Monday: with start_weekday 0, day 5 is Saturday.

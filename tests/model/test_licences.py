@@ -14,7 +14,7 @@ from sim.model.licences import KINDS
 from sim.model.records import REASON_CODE
 from sim.model.world import World, simulate
 from sim.runs.streams import streams
-from sim.scenario.schema import LICENCE_KINDS
+from sim.scenario.sections import LICENCE_KINDS
 from tests.conftest import ROOT, small
 
 FAST = {"review_days": 2, "approval_probability": 1.0}
@@ -183,7 +183,7 @@ def test_a_new_licence_kind_needs_only_its_schema_entry_and_its_rules(tmp_path):
     package = tmp_path / "sim"
     shutil.copytree(ROOT / "sim", package, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(ROOT / "tests", tmp_path / "tests", ignore=shutil.ignore_patterns("__pycache__"))
-    schema = package / "scenario" / "schema.py"
+    schema = package / "scenario" / "sections.py"
     anchor = "    six_month: LicenceType = Field("  # the new kind goes between two others
     assert schema.read_text().count(anchor) == 1
     schema.write_text(schema.read_text().replace(anchor, NEW_KIND_FIELD + anchor))

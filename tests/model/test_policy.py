@@ -6,7 +6,7 @@ import simpy
 
 from sim.model.policy import HANDLERS, Levers, schedule, timeline
 from sim.model.regime import Regime
-from sim.scenario.schema import POLICY_EVENTS
+from sim.scenario.events import POLICY_EVENTS
 from tests.conftest import small
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from sim.model.buyers import Firm
 from sim.model.regime import Regime
-from sim.scenario.schema import Treatment
+from sim.scenario.sections import Treatment
 from tests.conftest import small
 
 SCENARIO = small(licence_types={"per_shipment": {"approval_probability": 0.8}})

@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 from sim.model.records import DELIVERED, IN_TRANSIT, PENDING, WITHDRAWN, Records
 from sim.model.world import simulate
 from sim.runs.streams import streams
+from sim.scenario.events import ControlsEvent
 from sim.scenario.load import load_scenario
-from sim.scenario.schema import ControlsEvent, Scenario
+from sim.scenario.schema import Scenario
 from tests.conftest import REPLAY_VARIANTS, SCENARIOS, SMALL, merged, small
 
 

@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.parameters import Parameter
-from sim.scenario.schema import Scenario, SweepDefinition
+from sim.scenario.schema import Scenario
+from sim.scenario.sections import SweepDefinition
 
 
 class Design(Protocol):
