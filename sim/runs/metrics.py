@@ -106,7 +106,7 @@ def measure(scenario: Scenario, records: Records, shape: Layout) -> Measurement:
     """Measure one replication."""
     selectors = _selectors(scenario, records)
     weight = np.array(list(scenario.value_weights().values()))[records.stock_material]
-    common = _Common(records)
+    common = Common(records)
     groups: dict[str, Group] = {}
     values = []
     for metric, name in shape.keys:
@@ -158,8 +158,11 @@ def _selectors(scenario: Scenario, r: Records) -> dict[str, tuple[np.ndarray, np
     return selectors
 
 
-class _Common:
-    """What every group's metrics take from the records whatever the group: computed once a replication."""
+class Common:
+    """What every group's metrics take from the records whatever the group, computed once a replication
+    (``Group.common``): masks and days over every need, failure and application (``started``, ``withdrawn``,
+    ``decided``, ``decision_days`` to the horizon if undecided, ``queue_days`` and ``queue_days_restricted`` to
+    the horizon or the withdrawal of those never started)."""
 
     def __init__(self, r: Records) -> None:
         o, f, a = r.needs, r.failures, r.applications
@@ -183,10 +186,10 @@ class _Common:
         self.decided = ~np.isnan(a["t_decided"])
         self.started = ~np.isnan(a["t_started"])
         self.filed = ~((a["reason"] == REASON_CODE["veu"]) & ~self.started)  # not refused at filing
-        self.to_decision = np.where(self.decided, a["t_decided"], r.horizon_days) - a["t_applied"]
+        self.decision_days = np.where(self.decided, a["t_decided"], r.horizon_days) - a["t_applied"]
         left_queue = np.fmin(a["t_started"], np.where(self.withdrawn, a["t_decided"], r.horizon_days))
-        self.queue_wait = a["t_started"] - a["t_applied"]
-        self.queue_wait_restricted = left_queue - a["t_applied"]
+        self.queue_days = a["t_started"] - a["t_applied"]
+        self.queue_days_restricted = left_queue - a["t_applied"]
 
 
 class Group:
@@ -198,7 +201,7 @@ class Group:
     after it.
     """
 
-    def __init__(self, r: Records, common: _Common, weight: np.ndarray, stocks: np.ndarray, needs: np.ndarray,
+    def __init__(self, r: Records, common: Common, weight: np.ndarray, stocks: np.ndarray, needs: np.ndarray,
                  apps: np.ndarray) -> None:
         self.records, self.common = r, common
         self.stocks = stocks
@@ -210,6 +213,11 @@ class Group:
         """Mask over applications."""
         self.value = weight[stocks]
         """The value of a kilogram of each of its stocks' material."""
+        self.china_kg, self.short_kg, self.stockout_days = (
+            values[stocks] for values in (common.china_kg, common.short_kg, common.stockout))
+        """Each stock's China-sourced demand, the part of it unmet, and its days stocked out, after the warm-up."""
+        self.china_share = r.stock_china_share[stocks]
+        """The share of each stock's demand sourced from China."""
 
     @functools.cached_property
     def status(self) -> np.ndarray:
@@ -279,24 +287,6 @@ class Group:
         return (self.records.failures["reason"][self._failed] == REASON_CODE[reason]).sum()
 
     @functools.cached_property
-    def china_kg(self) -> np.ndarray:
-        """Each stock's China-sourced demand after the warm-up."""
-        return self.common.china_kg[self.stocks]
-
-    @functools.cached_property
-    def short_kg(self) -> np.ndarray:
-        return self.common.short_kg[self.stocks]
-
-    @functools.cached_property
-    def stockout_days(self) -> np.ndarray:
-        return self.common.stockout[self.stocks]
-
-    @functools.cached_property
-    def china_share(self) -> np.ndarray:
-        """The share of each stock's demand sourced from China."""
-        return self.records.stock_china_share[self.stocks]
-
-    @functools.cached_property
     def delivered_kg(self) -> float:
         o = self.records.needs
         return o["quantity_kg"][self.stocks[o["stock"]] & self.common.delivered_counted].sum()
@@ -324,36 +314,6 @@ class Group:
     def queued(self) -> np.ndarray:
         """Applications that joined a queue (not refused at filing)."""
         return self.apps & self.common.filed
-
-    @property
-    def started(self) -> np.ndarray:
-        """Over every application: whether its review started."""
-        return self.common.started
-
-    @property
-    def withdrawn_applications(self) -> np.ndarray:
-        """Over every application: whether it was withdrawn."""
-        return self.common.withdrawn
-
-    @property
-    def decided(self) -> np.ndarray:
-        """Over every application: whether it was decided."""
-        return self.common.decided
-
-    @property
-    def decision_days(self) -> np.ndarray:
-        """Over every application: days from filing to decision (to the horizon if undecided)."""
-        return self.common.to_decision
-
-    @property
-    def queue_days(self) -> np.ndarray:
-        """Over every application: days waited for a reviewer (NaN if its review never started)."""
-        return self.common.queue_wait
-
-    @property
-    def queue_days_restricted(self) -> np.ndarray:
-        """Over every application: days waited for a reviewer, to the horizon or its withdrawal if never started."""
-        return self.common.queue_wait_restricted
 
 
 def _timeseries(scenario: Scenario, r: Records, shape: Layout) -> np.ndarray:
