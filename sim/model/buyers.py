@@ -90,7 +90,7 @@ class InventoryPolicy(Protocol):
 
     def lifted(self, stock: Stock, waiting: list[Any]) -> None: ...
 
-    def delivered(self, lead_time_days: float) -> None: ...
+    def delivered(self, stock: Stock, lead_time_days: float) -> None: ...
 
     def retarget(self, stock: Stock, reorder_point_days: float, order_up_to_days: float) -> None: ...
 
@@ -215,9 +215,10 @@ class Stock:
             self.out_since = math.nan
         self.level += quantity_kg
         self.on_order -= quantity_kg
-        if lead_time_days is not None:
-            self.policy.delivered(lead_time_days)
-        self.review()
+        if lead_time_days is None:
+            self.policy.review(self)
+        else:
+            self.policy.delivered(self, lead_time_days)
 
     def expect(self, quantity_kg: float) -> None:
         """Goods are on their way from a supplier other than the order's (alternative supply)."""

@@ -2,11 +2,11 @@
 
 A policy is a strategy (``sim.model.buyers.InventoryPolicy``) that its ``Stock`` calls at each
 turn: ``start`` once, ``review`` whenever the position may have changed, ``failed`` when a need is
-refused and ``lifted`` when what barred the firm ends, ``delivered`` with the lead time a need took,
-``retarget`` when a policy event sets new targets (stockpiling). Under continuous review the stock
-orders up to a level as its position reaches a reorder point, with one timer for that moment; under
-a standing order it buys a fixed quantity at intervals, whatever its position, and a failed need is
-tried again as it was.
+refused and ``lifted`` when what barred the firm ends, ``delivered`` with the lead time a need took
+(to learn from, before it reviews), ``retarget`` when a policy event sets new targets (stockpiling).
+Under continuous review the stock orders up to a level as its position reaches a reorder point,
+with one timer for that moment; under a standing order it buys a fixed quantity at intervals,
+whatever its position, and a failed need is tried again as it was.
 """
 
 from __future__ import annotations
@@ -83,8 +83,10 @@ class ContinuousReview:
         stock.hold_until = stock.env.now
         self.review(stock)
 
-    def delivered(self, lead_time_days: float) -> None:
-        """A need was delivered ``lead_time_days`` after it was first asked for: fixed targets learn nothing."""
+    def delivered(self, stock: Stock, lead_time_days: float) -> None:
+        """A need was delivered ``lead_time_days`` after it was first asked for: fixed targets learn nothing; review
+        the stock."""
+        self.review(stock)
 
     def retarget(self, stock: Stock, reorder_point_days: float, order_up_to_days: float) -> None:
         """New targets, in days of mean demand."""
@@ -117,9 +119,11 @@ class LeadTimeCover(ContinuousReview):
         self.spec = spec
         self._expect(spec.lead_time_days)
 
-    def delivered(self, lead_time_days: float) -> None:
+    def delivered(self, stock: Stock, lead_time_days: float) -> None:
+        """Learn from the lead time a need took, then review the stock."""
         smoothing = self.spec.smoothing
         self._expect((1 - smoothing) * self.lead_estimate_days + smoothing * lead_time_days)
+        self.review(stock)
 
     def retarget(self, stock: Stock, reorder_point_days: float, order_up_to_days: float) -> None:
         """Its targets follow the lead time alone."""
@@ -153,8 +157,8 @@ class StandingOrder:
         for need in waiting:
             stock.again(need)
 
-    def delivered(self, lead_time_days: float) -> None:
-        """It learns nothing."""
+    def delivered(self, stock: Stock, lead_time_days: float) -> None:
+        """It learns nothing, and does not look at the position."""
 
     def retarget(self, stock: Stock, reorder_point_days: float, order_up_to_days: float) -> None:
         """It has no targets."""

@@ -81,18 +81,18 @@ class Draws(dict):
     def __missing__(self, key: int | tuple[int, str]) -> Sampler:
         if self._spec is None:  # each sampler's distribution is given when it is made
             raise KeyError(key)
-        return self.make(key, self._spec(*_stock_and_name(key)))
+        stock, name = key if isinstance(key, tuple) else (key, None)
+        return self._made(key, stock, name, self._spec(stock, name))
 
     def make(self, key: int | tuple[int, str], spec: object) -> Sampler:
         """The sampler of ``key`` (as ``__missing__`` makes it), of the distribution ``spec``."""
-        stock, name = _stock_and_name(key)
+        stock, name = key if isinstance(key, tuple) else (key, None)
+        return self._made(key, stock, name, spec)
+
+    def _made(self, key: int | tuple[int, str], stock: int, name: str | None, spec: object) -> Sampler:
         substream_number = 0 if name is None else substream(name)
         made = self[key] = sampler(spec, partial(self._blocks, self._source, stock, substream_number))
         return made
-
-
-def _stock_and_name(key: int | tuple[int, str]) -> tuple[int, str | None]:
-    return key if isinstance(key, tuple) else (key, None)
 
 
 @functools.cache
