@@ -117,6 +117,15 @@ class FirstCome:
     def take(self) -> Application:
         return heapq.heappop(self.heap)[2]
 
+    def take_all(self, chosen: Callable[[Application], bool]) -> list[Application]:
+        """Take out every application ``chosen`` picks, in the order they would have been taken."""
+        taken = sorted(entry for entry in self.heap if chosen(entry[2]))
+        if taken:
+            gone = {seq for _, seq, _ in taken}
+            self.heap = [entry for entry in self.heap if entry[1] not in gone]
+            heapq.heapify(self.heap)
+        return [app for _, _, app in taken]
+
     def reorder(self) -> None:
         """Priorities changed (the green channel opened or closed): each keeps its place among those filed before
         and after it."""
@@ -148,6 +157,14 @@ class AtRandom:
         chosen = int(self.draw() * len(waiting))
         waiting[chosen], waiting[-1] = waiting[-1], waiting[chosen]
         return waiting.pop()
+
+    def take_all(self, chosen: Callable[[Application], bool]) -> list[Application]:
+        """Take out every application ``chosen`` picks (the order among them is the draw's, later)."""
+        taken = [app for app in self if chosen(app)]
+        if taken:
+            gone = set(taken)
+            self.channels = tuple([app for app in channel if app not in gone] for channel in self.channels)
+        return taken
 
     def reorder(self) -> None:
         """Priorities changed: each application goes to its channel's pool."""
@@ -196,6 +213,9 @@ class Authority:
         self.applications: list[Application] = []
         self._in_review: dict[Application, None] = {}
         """Applications under review, in the order their reviews began."""
+        self._held: dict[Application, None] = {}
+        """Applications waiting that a treatment holds back from review (``Treatment.hold``), in the order they
+        would have been taken up."""
         self._working_days = {k: scenario.licence_types[k].review_in_working_days for k in LICENCE_KINDS}
         calendar = scenario.calendar
         self._clock = WorkingClock(
@@ -211,7 +231,8 @@ class Authority:
         self._area_since = warmup_days
         self.queue_area = 0.0
         self._waiting = 0
-        """Applications waiting for a reviewer, every pool together (not those withdrawn still in a heap)."""
+        """Applications waiting for a reviewer, every pool together, held ones included (not those withdrawn still
+        in a heap)."""
 
     def submit(self, firm: Firm, material: str, kind: str, renewal: bool = False) -> Application:
         """File an application; its ``waiters`` are called with it once it is decided: at the end of the review
@@ -242,7 +263,10 @@ class Authority:
             return
         app.withdrawn = True
         self._account_queue()
-        if math.isnan(app.t_started):
+        if app in self._held:
+            del self._held[app]
+            self._waiting -= 1
+        elif math.isnan(app.t_started):
             app.pool.withdrawn_waiting += 1
             self._waiting -= 1
         else:
@@ -260,7 +284,7 @@ class Authority:
             for app in pool.queue:
                 app.priority = self._priority(app.firm)
             pool.queue.reorder()
-        for app in self._in_review:  # what the channel's treatments do reaches their reviews (``repace``)
+        for app in [*self._in_review, *self._held]:  # the channel's treatments reach them too (``repace``)
             app.priority = self._priority(app.firm)
 
     def _priority(self, firm: Firm | None) -> int:
@@ -286,11 +310,15 @@ class Authority:
 
     def _queue_up(self, app: Application) -> None:
         pool = app.pool
-        if pool.busy < pool.reviewers:
+        held = self._held_now(app)
+        if pool.busy < pool.reviewers and not held:
             self._start(app)
         else:
             self._account_queue()
-            pool.queue.add(app)
+            if held:
+                self._held[app] = None
+            else:
+                pool.queue.add(app)
             self._waiting += 1
 
     def _start(self, app: Application) -> None:
@@ -304,7 +332,17 @@ class Authority:
 
     def repace(self) -> None:
         """The treatments or the tension changed: every review under way goes on at its new pace, the work left
-        rescaled, so that an order to expedite (or to slow down) reaches the files already under review."""
+        rescaled, so that an order to expedite (or to slow down) reaches the files already under review; the files
+        whose hold is lifted return to their queues, behind those waiting there, in the order they were held."""
+        for pool in self.pools.values():  # a hold begun: the files it concerns leave their queue, in its order
+            for app in pool.queue.take_all(lambda app: not app.withdrawn and self._held_now(app)):
+                self._held[app] = None
+        released = [app for app in self._held if not self._held_now(app)]
+        for app in released:
+            del self._held[app]
+            app.pool.queue.add(app)
+        for pool in dict.fromkeys(app.pool for app in released):
+            self._start_waiting(pool)
         now = self.env.now
         for app in self._in_review:
             pace = self._pace(app)
@@ -349,6 +387,10 @@ class Authority:
         self._start_waiting(app.pool)
         if at_once:
             self._notify(app)
+
+    def _held_now(self, app: Application) -> bool:
+        """Whether a treatment holds the application back from review now (never a backlog's)."""
+        return app.firm is not None and self.regime.held(app.firm, app.material, app.kind, app.priority == GREEN)
 
     def _start_waiting(self, pool: ReviewPool) -> None:
         while pool.queue and pool.busy < pool.reviewers:

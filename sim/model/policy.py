@@ -37,6 +37,7 @@ from sim.scenario.events import (
     TensionEvent,
 )
 from sim.scenario.schema import Scenario
+from sim.scenario.sections import TREATMENT_SETTINGS
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -150,13 +151,13 @@ def _licence_type(event: LicenceTypeEvent, levers: Levers) -> None:
 @handles(AuthorityEvent)
 def _authority(event: AuthorityEvent, levers: Levers) -> None:
     regime = levers.regime
-    if event.approval_probability is not None or event.review_scale is not None or event.granted_share is not None:
+    if any(getattr(event, setting) is not None for setting in TREATMENT_SETTINGS):
         regime.add_treatment(event)
     if event.green_channel is not None:
         levers.set_green_channel(event.green_channel)
     if event.reviewers is not None:
         levers.set_reviewers(event.reviewers, event.pool)
-    if event.review_scale is not None or event.green_channel is not None:
+    if event.review_scale is not None or event.hold is not None or event.green_channel is not None:
         levers.repace_reviews()
 
 

@@ -24,11 +24,11 @@ class Regime:
         self.open_kinds = {kind for kind in LICENCE_KINDS if kinds[kind].open}
         self.treatments: list[Treatment] = [
             Treatment(licences=[kind], approval_probability=kinds[kind].approval_probability, review_scale=1.0,
-                      granted_share=kinds[kind].granted_share)
+                      granted_share=kinds[kind].granted_share, hold=False)
             for kind in LICENCE_KINDS
         ] + list(scenario.authority.treatments.values())
         """Every treatment in force, oldest first: each kind's own, the scenario's, then dated events'."""
-        self._settled: dict[tuple[str, str, str, str, bool], float] = {}
+        self._settled: dict[tuple[str, str, str, str, bool], float | bool | Distribution] = {}
         """What the treatments give each kind of application, as asked: a review asks twice, and they seldom change."""
         self.tension = scenario.authority.tension.initial
         self.green_channel = scenario.authority.green_channel
@@ -84,6 +84,10 @@ class Regime:
     def review_scale(self, firm: Firm, material: str, kind: str, green: bool) -> float:
         """What an application's review time is multiplied by: the latest treatment concerning it that sets one."""
         return self._latest("review_scale", firm, material, kind, green)
+
+    def held(self, firm: Firm, material: str, kind: str, green: bool) -> bool:
+        """Whether the decision on an application is withheld now: the latest treatment concerning it that says."""
+        return self._latest("hold", firm, material, kind, green)
 
     def granted_share(self, firm: Firm, material: str, kind: str, green: bool) -> Distribution:
         """The share of the quantity asked a granted single-use licence allows: the latest treatment that sets one."""

@@ -380,6 +380,16 @@ class Treatment(Strict):
         description="Share of the quantity asked that such a single-use licence, granted, allows, instead of the "
         "kind's granted_share.",
     )
+    hold: StrictBool | None = Field(
+        default=None,
+        description="true: such applications are not taken up for review (they wait apart, reviewers serving the "
+        "others, until a later treatment lifts the hold; reviews already begun go on); false: reviewed as they come "
+        "(lifts a hold: the held files rejoin their queue, in the order they were held).",
+    )
+
+
+TREATMENT_SETTINGS = tuple(name for name in Treatment.model_fields if name not in ("buyers", "materials", "licences"))
+"""What a treatment can set for the applications it concerns."""
 
 
 class Pool(Strict):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 
 import holidays
@@ -251,6 +252,86 @@ def test_opening_the_green_channel_speeds_up_its_firms_reviews_under_way():
     expected = np.where(green, done + 0.5 * (10 - done), 10.0)
     assert (decided & green & (begun < change) & (begun + 10 > change)).any()
     np.testing.assert_allclose((a["t_decided"] - begun)[decided], expected[decided], atol=1e-9)
+
+
+HELD = {"licence_types": {"per_shipment": {"review_days": 10, "review_in_working_days": False,
+                                          "approval_probability": 1.0}},
+        "buyers": {"auto": {"licences": ["per_shipment"]},
+                   "defence": {"licences": ["per_shipment"], "military": False, "count": 12}},
+        "authority": {"reviewers": 5},
+        "policy": {"hold": {"date": "2025-03-07", "event": "authority", "buyers": {"destinations": ["US"]},
+                            "hold": True},
+                   "lift": {"date": "2025-05-06", "event": "authority", "buyers": {"destinations": ["US"]},
+                            "hold": False}}}
+
+
+def test_a_hold_keeps_files_from_review_until_it_is_lifted_while_the_others_are_reviewed():
+    """Reviews of exactly 10 days; US files are held back from day 60 to day 120: none begins its review in that
+    time, those filed in it begin on day 120 or later in the order they were filed, every review takes its 10 days,
+    and files from elsewhere are reviewed meanwhile."""
+    scenario = small(**HELD)
+    records = simulate(scenario, streams(1, 0))
+    a = records.applications
+    us = np.array([g.destination == "US" for g in scenario.buyers.values()])[records.firm_group[a["firm"]]]
+    begun = a["t_started"]
+    assert not (us & (begun >= 60) & (begun < 120)).any()
+    filed_held = us & (a["t_applied"] >= 60) & (a["t_applied"] < 120) & ~np.isnan(begun)
+    assert filed_held.sum() > scenario.authority.reviewers
+    in_filing_order = begun[filed_held][np.argsort(a["t_applied"][filed_held], kind="stable")]
+    assert (np.diff(in_filing_order) >= 0).all()
+    granted = a["approved"]
+    np.testing.assert_allclose((a["t_decided"] - begun)[granted], 10.0, atol=1e-9)
+    assert (~us & (begun > 60) & (begun < 110)).any()
+
+
+def _check_the_queues_count(authority) -> None:
+    """Every application waiting is counted once: in a queue, or held apart; the withdrawn ones left in a queue
+    are counted apart."""
+    queued = [app for pool in authority.pools.values() for app in pool.queue]
+    assert authority._waiting == sum(not app.withdrawn for app in queued) + len(authority._held)
+    for pool in authority.pools.values():
+        assert pool.withdrawn_waiting == sum(app.withdrawn for app in pool.queue)
+
+
+@pytest.mark.parametrize(("queue", "reviewers"), [("fifo", 2), ("random", 2), ("fifo", 50)])
+def test_a_hold_reaches_files_already_waiting_and_files_filed_with_reviewers_free(queue, reviewers):
+    """US files held from day 60 to day 120: none begins its review in that time, whether it waited in the queue
+    when the hold began (2 reviewers) or was filed with reviewers free (50, who take them at the lift); first come
+    first served, they begin after the lift in the order they were filed; the queue's count holds throughout."""
+    world = World(small(**merged(HELD, {"authority": {"reviewers": reviewers, "queue": queue}})), streams(1, 0))
+    world.env.timeout(90).callbacks.append(lambda _event: _check_the_queues_count(world.authority))
+    world.run()
+    us = [app for app in world.authority.applications if app.firm.group.destination == "US"]
+    assert not [app for app in us if 60 <= app.t_started < 120]
+    waited = [app for app in us if app.t_applied < 60 and not app.t_started < 60]
+    filed = [app for app in us if 60 <= app.t_applied < 120]
+    assert filed and (waited if reviewers == 2 else not waited)
+    if queue == "fifo":
+        begun = sorted((app for app in waited + filed if app.t_started >= 120), key=lambda app: app.t_applied)
+        assert len(begun) > 1 and all(a.t_started <= b.t_started for a, b in itertools.pairwise(begun))
+    if reviewers == 50:  # reviewers free at the lift take the released files at once
+        assert all(app.t_started == 120 for app in filed)
+    assert not world.authority._held
+    _check_the_queues_count(world.authority)
+
+
+def test_a_held_file_withdrawn_is_not_reviewed_when_the_hold_lifts():
+    world = World(small(**HELD), streams(1, 0))
+    lift, withdrawn = world.authority.repace, []
+
+    def withdraw_first_then_lift() -> None:
+        if world.env.now == 120 and world.authority._held:
+            withdrawn.append(next(iter(world.authority._held)))
+            world.authority.withdraw(withdrawn[0])
+            _check_the_queues_count(world.authority)
+        lift()
+
+    world.authority.repace = withdraw_first_then_lift
+    world.run()
+    assert withdrawn and not withdrawn[0].approved and withdrawn[0].reason == "withdrawn"
+    assert withdrawn[0].t_decided == 120 and math.isnan(withdrawn[0].t_started)
+    assert withdrawn[0] not in world.authority._held
+    _check_the_queues_count(world.authority)
 
 
 def test_green_channel_waits_less_than_standard():
