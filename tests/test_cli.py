@@ -28,9 +28,10 @@ def test_run_baseline_writes_every_table(tmp_path):
     assert {"all", "sector:automotive", "material:Dy", "buyer:us_auto", "destination:US"} <= set(summary.group)
     replications = pd.read_parquet(out / "replications.parquet")
     assert sorted(replications.replication.unique()) == [0, 1]
-    timeseries = pd.read_parquet(out / "timeseries.parquet")
-    assert timeseries.month.min() == "2024-08" and timeseries.month.max() == "2027-12"
     provenance = json.loads((out / "run.json").read_text())
+    timeseries = pd.read_parquet(out / "timeseries.parquet")  # every month from the start, warm-up included
+    assert timeseries.month.min() == str(provenance["scenario"]["calendar"]["start"])[:7]
+    assert timeseries.month.max() == "2027-12"
     assert provenance["replications"] == 2 and provenance["seed"] == 20250404
     assert provenance["events_simulated"] > 0 and provenance["wall_seconds"] > 0
     assert len(provenance["scenario_sha256"]) == 64

@@ -49,7 +49,7 @@ def test_a_gram_a_day_runs_to_the_end(seconds):
 @pytest.mark.parametrize(("override", "floor"), [
     ("buyers.eu_auto.demand.Dy.mean_kg_per_day=0.00000000001", "below a gram a year (2.74e-06 kg a day)"),
     ("buyers.eu_auto.retry_days=0.000000001", "below a minute (0.000694 days)"),
-    ("buyers.eu_auto.inventory.order_up_to_days=0.000000000001", "below a minute (0.000694 days)"),
+    ("buyers.eu_industrial.inventory.order_up_to_days=0.000000000001", "below a minute (0.000694 days)"),
     ("buyers.us_electronics.demand.Ga.inventory.order_days=1e-300", "below a minute (0.000694 days)"),
     ("buyers.us_electronics.demand.Ga.inventory.lead_time_days=1e-300", "below a minute (0.000694 days)"),
     ("buyers.eu_auto.inventory={policy: fixed_interval, initial_days: 9, order_days: 5, interval_days: 0}",
@@ -63,7 +63,7 @@ def test_values_below_a_physical_floor_are_refused_naming_it(override, floor):
 
 @pytest.mark.parametrize(("override", "said"), [
     ("buyers.eu_auto.demand.Dy.mean_kg_per_day=1e300", "is over 1,000,000,000, the most it may be"),
-    ("buyers.eu_auto.inventory.order_up_to_days=1e300", "is over a million days, the most it may be"),
+    ("buyers.eu_industrial.inventory.order_up_to_days=1e300", "is over a million days, the most it may be"),
     ("buyers.eu_auto.inventory.initial_days=1e300", "is over a million days, the most it may be"),
     ("buyers.us_electronics.demand.Ga.inventory.safety_days=1e300", "is over a million days, the most it may be"),
     ("exporters.jl_mag.capacity_kg_per_month=1e300", "is over 1,000,000,000,000, the most it may be"),
